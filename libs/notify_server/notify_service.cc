@@ -1,0 +1,107 @@
+#include "libs/notify_server/notify_service.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "libs/alert/alert_proto.h"
+#include "libs/alert/validate.h"
+#include "libs/common/grpc_status.h"
+
+namespace wecom_notify::notify_server {
+namespace {
+
+using wecom_notify::v1::AlertSource;
+
+const std::string& SourceName(AlertSource source) {
+  static const std::string kApi = "api", kWebhook = "webhook", kGrpc = "grpc";
+  switch (source) {
+    case wecom_notify::v1::ALERT_SOURCE_API:
+      return kApi;
+    case wecom_notify::v1::ALERT_SOURCE_WEBHOOK:
+      return kWebhook;
+    default:
+      return kGrpc;
+  }
+}
+
+store::StateFilter StateFilterFromProto(wecom_notify::v1::AlertStatus status) {
+  switch (status) {
+    case wecom_notify::v1::ALERT_STATUS_FIRING:
+      return store::StateFilter::kFiring;
+    case wecom_notify::v1::ALERT_STATUS_RESOLVED:
+      return store::StateFilter::kResolved;
+    default:
+      return store::StateFilter::kAll;
+  }
+}
+
+}  // namespace
+
+NotifyService::NotifyService(store::AlertStore& store, Clock& clock, IngestMetrics& metrics,
+                             NotifyServiceOptions options)
+    : store_(store), clock_(clock), metrics_(metrics), options_(options) {}
+
+absl::Status NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& request,
+                                         wecom_notify::v1::NotifyResponse* response) {
+  const absl::Time now = clock_.Now();
+  const AlertSource source = request.source();
+  const std::string& source_name = SourceName(source);
+  const absl::Duration resolve_timeout = source == wecom_notify::v1::ALERT_SOURCE_WEBHOOK
+                                             ? options_.webhook_resolve_timeout
+                                             : options_.resolve_timeout;
+  std::vector<alert::Alert> valid;
+  valid.reserve(request.alerts_size());
+  for (int i = 0; i < request.alerts_size(); ++i) {
+    alert::Alert a = alert::FromProto(request.alerts(i));
+    alert::Normalize(a, now, resolve_timeout);
+    metrics_.Received(source_name, a.ResolvedAt(now)).Increment();
+    if (auto error = alert::ValidateAlert(a)) {
+      metrics_.Invalid(source_name, error->code).Increment();
+      auto* rejected = response->add_rejected();
+      rejected->set_index(i);
+      rejected->set_field(std::move(error->field));
+      rejected->set_reason(std::move(error->reason));
+      continue;
+    }
+    valid.push_back(std::move(a));
+  }
+  response->set_accepted(static_cast<int32_t>(valid.size()));
+  store_.Put(std::move(valid), now);
+  return absl::OkStatus();
+}
+
+absl::Status NotifyService::HandleListAlerts(const wecom_notify::v1::ListAlertsRequest& request,
+                                             wecom_notify::v1::ListAlertsResponse* response) {
+  std::vector<alert::Matcher> matchers;
+  matchers.reserve(request.matchers_size());
+  for (const auto& proto : request.matchers()) {
+    auto matcher = alert::MatcherFromProto(proto);
+    if (!matcher.ok()) return matcher.status();
+    matchers.push_back(*std::move(matcher));
+  }
+  const absl::Time now = clock_.Now();
+  for (const alert::Alert& a :
+       store_.List(matchers, StateFilterFromProto(request.status()), now)) {
+    alert::ToProto(a, now, response->add_alerts());
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* NotifyService::Notify(grpc::CallbackServerContext* context,
+                                                const wecom_notify::v1::NotifyRequest* request,
+                                                wecom_notify::v1::NotifyResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(HandleNotify(*request, response)));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* NotifyService::ListAlerts(
+    grpc::CallbackServerContext* context, const wecom_notify::v1::ListAlertsRequest* request,
+    wecom_notify::v1::ListAlertsResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(HandleListAlerts(*request, response)));
+  return reactor;
+}
+
+}  // namespace wecom_notify::notify_server

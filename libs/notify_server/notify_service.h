@@ -1,0 +1,61 @@
+// File: libs/notify_server/notify_service.h
+//
+// NotifyService implements the gRPC service wecom_notify.v1.Notify over an AlertStore: Notify
+// normalizes, validates and stores a batch (Alertmanager's receive rules, best effort per alert);
+// ListAlerts answers from the store. Handlers finish inline: storing is in-memory and O(1) per
+// alert, so they never block gRPC's threads for long.
+//
+// Thread-safety: handlers run concurrently on gRPC's threads; the store is thread-safe.
+
+#ifndef WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_
+#define WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "libs/common/clock.h"
+#include "libs/notify_server/ingest_metrics.h"
+#include "libs/store/alert_store.h"
+#include "wecom_notify/v1/notify.grpc.pb.h"
+
+namespace wecom_notify::notify_server {
+
+struct NotifyServiceOptions {
+  // endsAt given to a firing alert posted without one (Alertmanager's global.resolve_timeout).
+  absl::Duration resolve_timeout = absl::Minutes(5);
+  // The same for firing alerts of an Alertmanager webhook notification. Alertmanager sends a
+  // firing alert with no endsAt and re-sends it only every repeat_interval, then sends it
+  // resolved; resolve_timeout would resolve it here while it still fires. This bounds how long
+  // an alert whose resolve never arrives (send_resolved: false) stays firing.
+  absl::Duration webhook_resolve_timeout = absl::Hours(24);
+};
+
+class NotifyService final : public wecom_notify::v1::Notify::CallbackService {
+ public:
+  // `store`, `clock` and `metrics` must outlive the service.
+  NotifyService(store::AlertStore& store, Clock& clock, IngestMetrics& metrics,
+                NotifyServiceOptions options);
+
+  // The logic of the RPCs, callable without gRPC (tests, in-process callers).
+  absl::Status HandleNotify(const wecom_notify::v1::NotifyRequest& request,
+                            wecom_notify::v1::NotifyResponse* response);
+  absl::Status HandleListAlerts(const wecom_notify::v1::ListAlertsRequest& request,
+                                wecom_notify::v1::ListAlertsResponse* response);
+
+  // wecom_notify::v1::Notify::CallbackService
+  grpc::ServerUnaryReactor* Notify(grpc::CallbackServerContext* context,
+                                   const wecom_notify::v1::NotifyRequest* request,
+                                   wecom_notify::v1::NotifyResponse* response) override;
+  grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
+                                       const wecom_notify::v1::ListAlertsRequest* request,
+                                       wecom_notify::v1::ListAlertsResponse* response) override;
+
+ private:
+  store::AlertStore& store_;
+  Clock& clock_;
+  IngestMetrics& metrics_;
+  NotifyServiceOptions options_;
+};
+
+}  // namespace wecom_notify::notify_server
+
+#endif  // WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_

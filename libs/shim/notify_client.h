@@ -1,0 +1,48 @@
+// File: libs/shim/notify_client.h
+//
+// The shim's asynchronous gRPC client of notifyd: Notify, ListAlerts and the standard health
+// check. Each call takes a completion callback run on a gRPC thread, so an HTTP I/O thread never
+// blocks on notifyd.
+//
+// Thread-safety: all methods may be called concurrently.
+
+#ifndef WECOM_NOTIFY_LIBS_SHIM_NOTIFY_CLIENT_H_
+#define WECOM_NOTIFY_LIBS_SHIM_NOTIFY_CLIENT_H_
+
+#include <grpcpp/channel.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "wecom_notify/v1/notify.grpc.pb.h"
+
+namespace wecom_notify::shim {
+
+class NotifyClient {
+ public:
+  NotifyClient(const std::string& target, absl::Duration timeout);
+
+  using NotifyDone =
+      absl::AnyInvocable<void(const grpc::Status&, const wecom_notify::v1::NotifyResponse&)>;
+  using ListDone =
+      absl::AnyInvocable<void(const grpc::Status&, const wecom_notify::v1::ListAlertsResponse&)>;
+
+  void Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done);
+  void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done);
+  // `done(true)` iff notifyd answered SERVING within the timeout.
+  void CheckServing(absl::AnyInvocable<void(bool)> done);
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<wecom_notify::v1::Notify::Stub> notify_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  absl::Duration timeout_;
+};
+
+}  // namespace wecom_notify::shim
+
+#endif  // WECOM_NOTIFY_LIBS_SHIM_NOTIFY_CLIENT_H_

@@ -1,0 +1,236 @@
+#include "libs/shim/shim.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "libs/alert/matcher.h"
+#include "libs/alertmanager_json/alertmanager_json.h"
+#include "libs/logging/logging.h"
+#include "libs/metrics/metrics_endpoint.h"
+#include "libs/shim/auth.h"
+#include "libs/shim/notify_client.h"
+
+namespace wecom_notify::shim {
+namespace {
+
+using wecom_notify::v1::NotifyRequest;
+using wecom_notify::v1::NotifyResponse;
+
+// The HTTP answer for a failed forward: UNAVAILABLE / DEADLINE_EXCEEDED and anything not the
+// caller's fault are 5xx, so Alertmanager and Prometheus retry.
+http::Response ForwardError(const grpc::Status& status) {
+  const std::string message = absl::StrCat("notifyd: ", status.error_message(), "\n");
+  switch (status.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return http::Response::Text(400, message);
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return http::Response::Text(503, message);
+    default:
+      return http::Response::Text(500, message);
+  }
+}
+
+// Alertmanager answers a partially invalid batch with 400 and a JSON string of the reasons.
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrCat("\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+class ShimMetrics {
+ public:
+  explicit ShimMetrics(prometheus::Registry& registry)
+      : requests_(prometheus::BuildCounter()
+                      .Name("wecom_notify_shim_http_requests_total")
+                      .Help("HTTP requests answered by webhook-shim, by handler and code.")
+                      .Register(registry)),
+        duration_(prometheus::BuildHistogram()
+                      .Name("wecom_notify_shim_http_request_duration_seconds")
+                      .Help("Time from a request's arrival to its answer, by handler.")
+                      .Register(registry)) {}
+
+  void Observe(const std::string& handler, int code, absl::Duration elapsed) {
+    requests_.Add({{"handler", handler}, {"code", std::to_string(code)}}).Increment();
+    duration_
+        .Add({{"handler", handler}},
+             prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})
+        .Observe(absl::ToDoubleSeconds(elapsed));
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& duration_;
+};
+
+class ShimImpl : public Shim {
+ public:
+  ShimImpl(const ShimOptions& options, Authenticator auth)
+      : options_(options),
+        auth_(std::move(auth)),
+        registry_(std::make_shared<prometheus::Registry>()),
+        metrics_(*registry_),
+        client_(options.notify_address, options.notify_timeout) {}
+
+  ~ShimImpl() override { Stop(); }
+
+  absl::Status Listen() {
+    http::Router router;
+    router.Add("POST", "/api/v2/alerts", Instrumented("api_v2_alerts_post", [this](auto&... a) {
+                 PostAlerts(a..., /*webhook_only=*/false);
+               }));
+    router.Add("POST", "/webhook", Instrumented("webhook", [this](auto&... a) {
+                 PostAlerts(a..., /*webhook_only=*/true);
+               }));
+    router.Add("GET", "/api/v2/alerts",
+               Instrumented("api_v2_alerts_get", [this](auto&... a) { GetAlerts(a...); }));
+    router.Add("GET", "/-/healthy", [](const http::Request&, http::Responder respond) {
+      std::move(respond)(http::Response::Text(200, "OK"));
+    });
+    router.Add("GET", "/-/ready", [this](const http::Request&, http::Responder respond) {
+      client_.CheckServing([respond = std::move(respond)](bool serving) mutable {
+        std::move(respond)(serving ? http::Response::Text(200, "OK")
+                                   : http::Response::Text(503, "notifyd is not serving\n"));
+      });
+    });
+    metrics::AddMetricsEndpoint(router, registry_, "webhook-shim");
+    auto server = http::Server::Start(options_.web, std::move(router));
+    if (!server.ok()) return server.status();
+    server_ = *std::move(server);
+    return absl::OkStatus();
+  }
+
+  void Stop() override {
+    if (server_) server_->Stop();
+  }
+  int port() const override { return server_->port(); }
+
+ private:
+  using Body = std::function<void(const http::Request&, http::Responder&)>;
+
+  // Wraps a handler with authentication and request metrics.
+  http::Handler Instrumented(std::string name, Body body) {
+    return [this, name = std::move(name), body = std::move(body)](const http::Request& request,
+                                                                  http::Responder respond) {
+      const absl::Time start = absl::Now();
+      http::Responder measured = [this, name, start,
+                                  respond = std::move(respond)](http::Response r) mutable {
+        metrics_.Observe(name, r.status, absl::Now() - start);
+        std::move(respond)(std::move(r));
+      };
+      if (!auth_.Allows(request.Header("Authorization"))) {
+        http::Response r = http::Response::Text(401, "unauthorized\n");
+        r.headers.emplace_back("WWW-Authenticate", auth_.challenge());
+        return std::move(measured)(std::move(r));
+      }
+      body(request, measured);
+    };
+  }
+
+  void PostAlerts(const http::Request& request, http::Responder& respond, bool webhook_only) {
+    absl::string_view type = request.Header("Content-Type");
+    if (!type.empty() && !absl::StartsWithIgnoreCase(type, "application/json")) {
+      return std::move(respond)(http::Response::Text(
+          415, absl::StrCat("unsupported media type \"", type, "\", only application/json\n")));
+    }
+    auto parsed = webhook_only ? alertmanager_json::ParseWebhookBody(request.body)
+                               : alertmanager_json::ParseAlertsBody(request.body);
+    if (!parsed.ok()) {
+      return std::move(respond)(
+          http::Response::Json(400, JsonString(parsed.status().message())));
+    }
+    const int count = parsed->alerts_size();
+    client_.Notify(*std::move(parsed), [respond = std::move(respond), count](
+                                           const grpc::Status& status,
+                                           const NotifyResponse& response) mutable {
+      if (!status.ok()) {
+        logging::Warn("forward to notifyd failed",
+                      {{"code", static_cast<int>(status.error_code())},
+                       {"err", status.error_message()},
+                       {"alerts", count}});
+        return std::move(respond)(ForwardError(status));
+      }
+      if (response.rejected_size() == 0) return std::move(respond)(http::Response::Json(200, ""));
+      std::vector<std::string> reasons;
+      reasons.reserve(response.rejected_size());
+      for (const auto& r : response.rejected()) {
+        reasons.push_back(absl::StrCat("[", r.index(), "].", r.field(), ": ", r.reason()));
+      }
+      std::move(respond)(http::Response::Json(400, JsonString(absl::StrJoin(reasons, "; "))));
+    });
+  }
+
+  void GetAlerts(const http::Request& request, http::Responder& respond) {
+    wecom_notify::v1::ListAlertsRequest list;
+    list.set_status(wecom_notify::v1::ALERT_STATUS_FIRING);  // Alertmanager hides resolved ones
+    bool active = true;
+    for (const auto& [name, value] : request.QueryParams()) {
+      if (name == "filter") {
+        auto matcher = alert::Matcher::Parse(value);
+        if (!matcher.ok()) {
+          return std::move(respond)(http::Response::Json(
+              400, JsonString(absl::StrCat("filter: ", matcher.status().message()))));
+        }
+        auto* proto = list.add_matchers();
+        proto->set_name(matcher->name());
+        proto->set_value(matcher->value());
+        proto->set_type(static_cast<wecom_notify::v1::LabelMatcher::Type>(matcher->type()));
+      } else if (name == "active") {
+        active = value != "false";
+      }
+      // silenced / inhibited: notifyd neither silences nor inhibits, so they filter nothing.
+    }
+    if (!active) return std::move(respond)(http::Response::Json(200, "[]"));
+    client_.ListAlerts(std::move(list), [respond = std::move(respond)](
+                                            const grpc::Status& status,
+                                            const wecom_notify::v1::ListAlertsResponse&
+                                                response) mutable {
+      if (!status.ok()) return std::move(respond)(ForwardError(status));
+      std::move(respond)(
+          http::Response::Json(200, alertmanager_json::GettableAlertsJson(response, {})));
+    });
+  }
+
+  ShimOptions options_;
+  Authenticator auth_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  ShimMetrics metrics_;
+  NotifyClient client_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Shim>> Shim::Start(const ShimOptions& options) {
+  auto auth = Authenticator::Create(options.bearer_token, options.basic_username,
+                                    options.basic_password);
+  if (!auth.ok()) return auth.status();
+  auto shim = std::make_unique<ShimImpl>(options, *std::move(auth));
+  if (auto status = shim->Listen(); !status.ok()) return status;
+  return shim;
+}
+
+}  // namespace wecom_notify::shim

@@ -1,0 +1,63 @@
+// File: libs/shim/shim.h
+//
+// webhook-shim: the HTTP face of notifyd for the Alertmanager ecosystem. It speaks
+// Alertmanager's wire formats and nothing else — translation and input checks — and forwards
+// over gRPC to notifyd, which owns every decision.
+//
+//   POST /api/v2/alerts   JSON array of postable alerts (Prometheus, amtool), or an Alertmanager
+//                         webhook object posted to the same URL
+//   POST /webhook         Alertmanager webhook payload v4
+//   GET  /api/v2/alerts   Alertmanager's gettable alerts (amtool alert query)
+//   GET  /-/healthy       the process is up
+//   GET  /-/ready         notifyd answers its gRPC health check as SERVING
+//   GET  /metrics         the shim's own metrics
+//
+// Delivery contract: 200 only after notifyd acknowledged (stored) the alerts. notifyd
+// unreachable, slow or failing → 503/500, so Alertmanager and Prometheus retry; never
+// 200-and-drop. Malformed JSON → 400 naming the position or field; alerts notifyd rejects → 400
+// listing each with its index and reason, while the valid ones of the batch are kept (as
+// Alertmanager does).
+//
+// Thread-safety: Start and Stop from one owner thread.
+
+#ifndef WECOM_NOTIFY_LIBS_SHIM_SHIM_H_
+#define WECOM_NOTIFY_LIBS_SHIM_SHIM_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/http/server.h"
+
+namespace wecom_notify::shim {
+
+struct ShimOptions {
+  http::ServerOptions web;
+  // notifyd's gRPC target, e.g. "127.0.0.1:9097" or "dns:///notifyd:9097".
+  std::string notify_address = "127.0.0.1:9097";
+  // Deadline of one forwarded call; beyond it the client gets 503 and retries.
+  absl::Duration notify_timeout = absl::Seconds(10);
+  // Non-empty: require `Authorization: Bearer <bearer_token>` on the alert endpoints.
+  std::string bearer_token;
+  // Non-empty username: require HTTP basic auth with these credentials on the alert endpoints.
+  std::string basic_username;
+  std::string basic_password;
+};
+
+class Shim {
+ public:
+  // Start()
+  //
+  // Serves on options.web.listen_address. notifyd need not be up yet: requests answer 503 until
+  // it is. Errors: as http::Server::Start; InvalidArgument when both auth kinds are set.
+  static absl::StatusOr<std::unique_ptr<Shim>> Start(const ShimOptions& options);
+
+  virtual ~Shim() = default;
+  virtual void Stop() = 0;
+  virtual int port() const = 0;
+};
+
+}  // namespace wecom_notify::shim
+
+#endif  // WECOM_NOTIFY_LIBS_SHIM_SHIM_H_

@@ -1,0 +1,68 @@
+#include "libs/store/alert_store.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace wecom_notify::store {
+
+void AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now) {
+  for (alert::Alert& incoming : alerts) {
+    Shard& shard = ShardFor(incoming.fingerprint);
+    absl::MutexLock lock(&shard.mu);
+    auto [it, inserted] = shard.alerts.try_emplace(incoming.fingerprint);
+    if (inserted) {
+      it->second = std::move(incoming);
+    } else {
+      it->second = alert::Merge(it->second, std::move(incoming), now);
+    }
+  }
+}
+
+std::optional<alert::Alert> AlertStore::Get(uint64_t fingerprint) const {
+  const Shard& shard = ShardFor(fingerprint);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.alerts.find(fingerprint);
+  if (it == shard.alerts.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& matchers,
+                                           StateFilter state, absl::Time now) const {
+  std::vector<alert::Alert> out;
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [fingerprint, alert] : shard.alerts) {
+      const bool resolved = alert.ResolvedAt(now);
+      if (state == StateFilter::kFiring && resolved) continue;
+      if (state == StateFilter::kResolved && !resolved) continue;
+      if (!alert::MatchesAll(matchers, alert.labels)) continue;
+      out.push_back(alert);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const alert::Alert& a, const alert::Alert& b) {
+    return a.fingerprint < b.fingerprint;
+  });
+  return out;
+}
+
+std::size_t AlertStore::CollectResolved(absl::Time resolved_before) {
+  std::size_t removed = 0;
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    removed += absl::erase_if(shard.alerts, [&](const auto& entry) {
+      return entry.second.ResolvedAt(resolved_before);
+    });
+  }
+  return removed;
+}
+
+std::size_t AlertStore::size() const {
+  std::size_t total = 0;
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    total += shard.alerts.size();
+  }
+  return total;
+}
+
+}  // namespace wecom_notify::store

@@ -1,0 +1,76 @@
+// File: libs/store/alert_store.h
+//
+// AlertStore holds the active alerts of notifyd, keyed by fingerprint, with Alertmanager's
+// update rules (see alert::Merge): a re-post of the same label set updates the stored alert, an
+// alert whose ends_at has passed is resolved, and resolved alerts stay listed until collected.
+//
+// Cost: Put and Get are O(1) per alert (hash lookup in one of several independently locked
+// shards, so concurrent ingest threads rarely contend); List is O(n log n) in the alerts held.
+//
+// Thread-safety: every method may be called concurrently from any thread.
+
+#ifndef WECOM_NOTIFY_LIBS_STORE_ALERT_STORE_H_
+#define WECOM_NOTIFY_LIBS_STORE_ALERT_STORE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/alert/alert.h"
+#include "libs/alert/matcher.h"
+
+namespace wecom_notify::store {
+
+enum class StateFilter { kAll, kFiring, kResolved };
+
+class AlertStore {
+ public:
+  AlertStore() = default;
+  AlertStore(const AlertStore&) = delete;
+  AlertStore& operator=(const AlertStore&) = delete;
+
+  // Put()
+  //
+  // Stores each alert, merging with a held alert of the same fingerprint. REQUIRES: every alert
+  // was normalized (alert::Normalize) and validated.
+  void Put(std::vector<alert::Alert> alerts, absl::Time now);
+
+  // The alert with `fingerprint`, or nullopt.
+  std::optional<alert::Alert> Get(uint64_t fingerprint) const;
+
+  // List()
+  //
+  // Copies of the alerts matching every matcher and the state filter (judged at `now`), sorted
+  // by fingerprint as Alertmanager's API sorts them.
+  std::vector<alert::Alert> List(const std::vector<alert::Matcher>& matchers, StateFilter state,
+                                 absl::Time now) const;
+
+  // Forgets alerts resolved at or before `resolved_before`. Returns how many were removed.
+  std::size_t CollectResolved(absl::Time resolved_before);
+
+  // Number of alerts held, firing or resolved.
+  std::size_t size() const;
+
+ private:
+  static constexpr std::size_t kShards = 16;
+
+  struct Shard {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<uint64_t, alert::Alert> alerts ABSL_GUARDED_BY(mu);
+  };
+
+  Shard& ShardFor(uint64_t fingerprint) { return shards_[fingerprint % kShards]; }
+  const Shard& ShardFor(uint64_t fingerprint) const { return shards_[fingerprint % kShards]; }
+
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace wecom_notify::store
+
+#endif  // WECOM_NOTIFY_LIBS_STORE_ALERT_STORE_H_

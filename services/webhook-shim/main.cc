@@ -1,0 +1,127 @@
+// webhook-shim: Alertmanager's HTTP wire formats in front of notifyd's gRPC API. Wiring only;
+// the logic lives in libs/shim.
+
+#include <pthread.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "libs/cli/cli.h"
+#include "libs/config/duration.h"
+#include "libs/logging/logging.h"
+#include "libs/shim/shim.h"
+
+namespace {
+
+namespace po = boost::program_options;
+using wecom_notify::logging::Error;
+using wecom_notify::logging::Info;
+
+// Reads a secret from a file, trimming the trailing newline editors and `echo` add.
+bool ReadSecretFile(const std::string& flag, const std::string& path, std::string* out) {
+  if (path.empty()) return true;
+  std::ifstream in(path);
+  if (!in) {
+    Error("cannot read secret file", {{"flag", flag}, {"path", path}});
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  *out = std::string(absl::StripTrailingAsciiWhitespace(text.str()));
+  return true;
+}
+
+bool ParseDurationFlag(const std::string& flag, const std::string& text, absl::Duration* out) {
+  auto d = wecom_notify::config::ParseDuration(text);
+  if (!d.ok() || *d <= absl::ZeroDuration()) {
+    std::cerr << "webhook-shim: --" << flag << ": "
+              << (d.ok() ? "must be greater than 0" : std::string(d.status().message()))
+              << std::endl;
+    return false;
+  }
+  *out = *d;
+  return true;
+}
+
+int Run(int argc, char** argv) {
+  wecom_notify::cli::LogFlags log_flags;
+  wecom_notify::shim::ShimOptions options;
+  options.web.listen_address = ":9099";
+  std::string read_timeout = "30s", idle_timeout = "90s", notify_timeout = "10s";
+  std::string bearer_token_file, basic_password_file;
+
+  po::options_description flags("Flags");
+  flags.add_options()
+      ("web.listen-address", po::value(&options.web.listen_address)
+           ->default_value(options.web.listen_address),
+       "Address to serve the Alertmanager-compatible HTTP API on.")
+      ("notify.address", po::value(&options.notify_address)->default_value(options.notify_address),
+       "notifyd's gRPC address.")
+      ("notify.timeout", po::value(&notify_timeout)->default_value(notify_timeout),
+       "Deadline of one call to notifyd; beyond it the client gets 503 and retries.")
+      ("web.max-body-bytes", po::value(&options.web.max_body_bytes)
+           ->default_value(options.web.max_body_bytes),
+       "Largest request body accepted; larger bodies get 413.")
+      ("web.read-timeout", po::value(&read_timeout)->default_value(read_timeout),
+       "Time allowed to receive a whole request once it started.")
+      ("web.idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
+       "Time a keep-alive connection may stay idle before it is closed.")
+      ("web.threads", po::value(&options.web.threads)->default_value(options.web.threads),
+       "HTTP I/O threads.")
+      ("web.tls-cert-file", po::value(&options.web.tls_cert_file),
+       "PEM certificate chain; with --web.tls-key-file serves HTTPS.")
+      ("web.tls-key-file", po::value(&options.web.tls_key_file), "PEM private key for TLS.")
+      ("web.auth.bearer-token-file", po::value(&bearer_token_file),
+       "File holding a token; requests must send 'Authorization: Bearer <token>'.")
+      ("web.auth.basic-username", po::value(&options.basic_username),
+       "Require HTTP basic auth with this username.")
+      ("web.auth.basic-password-file", po::value(&basic_password_file),
+       "File holding the basic-auth password.");
+  wecom_notify::cli::AddLogFlags(flags, log_flags);
+  if (int code = wecom_notify::cli::ParseCommandLine(
+          argc, argv,
+          "Usage: webhook-shim [flags]\n\nAccepts Alertmanager webhooks and Prometheus/amtool "
+          "alert posts (POST /api/v2/alerts, POST /webhook) and forwards them to notifyd.",
+          flags, log_flags);
+      code >= 0) {
+    return code;
+  }
+  if (!ParseDurationFlag("web.read-timeout", read_timeout, &options.web.read_timeout) ||
+      !ParseDurationFlag("web.idle-timeout", idle_timeout, &options.web.idle_timeout) ||
+      !ParseDurationFlag("notify.timeout", notify_timeout, &options.notify_timeout)) {
+    return 2;
+  }
+  if (!ReadSecretFile("web.auth.bearer-token-file", bearer_token_file, &options.bearer_token) ||
+      !ReadSecretFile("web.auth.basic-password-file", basic_password_file,
+                      &options.basic_password)) {
+    return 1;
+  }
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto shim = wecom_notify::shim::Shim::Start(options);
+  if (!shim.ok()) {
+    Error("cannot start", {{"err", shim.status().message()}});
+    return 1;
+  }
+  Info("webhook-shim listening", {{"address", options.web.listen_address},
+                                  {"port", (*shim)->port()},
+                                  {"notify", options.notify_address}});
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  Info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*shim)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }

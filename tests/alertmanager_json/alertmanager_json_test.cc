@@ -1,0 +1,148 @@
+#include "libs/alertmanager_json/alertmanager_json.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "libs/alert/alert_proto.h"
+
+namespace wecom_notify::alertmanager_json {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A webhook body captured from Alertmanager 0.25 (research/alertmanager.md §1.1).
+constexpr char kCapturedWebhook[] =
+    R"({"receiver":"hook","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"DiskFull","instance":"h1","severity":"critical"},"annotations":{"summary":"disk full"},"startsAt":"2026-11-25T04:59:16.576493259Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prom.example/graph?g0.expr=x","fingerprint":"3e3095adf7ad569a"},{"status":"firing","labels":{"alertname":"DiskFull","instance":"h2","severity":"critical"},"annotations":{"summary":"disk full"},"startsAt":"2026-11-25T04:59:16.576493259Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"c2858fd1aa15668d"}],"groupLabels":{"alertname":"DiskFull"},"commonLabels":{"alertname":"DiskFull","severity":"critical"},"commonAnnotations":{"summary":"disk full"},"externalURL":"http://alertmanager.example:9093","version":"4","groupKey":"{}:{alertname=\"DiskFull\"}","truncatedAlerts":0})";
+
+TEST(ParseWebhookTest, ReadsAlertmanagerPayloadV4) {
+  auto request = ParseWebhookBody(kCapturedWebhook);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->source(), wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
+  const auto& meta = request->webhook();
+  EXPECT_EQ(meta.receiver(), "hook");
+  EXPECT_EQ(meta.status(), "firing");
+  EXPECT_EQ(meta.group_key(), "{}:{alertname=\"DiskFull\"}");
+  EXPECT_EQ(meta.group_labels().at("alertname"), "DiskFull");
+  EXPECT_EQ(meta.common_labels().at("severity"), "critical");
+  EXPECT_EQ(meta.common_annotations().at("summary"), "disk full");
+  EXPECT_EQ(meta.external_url(), "http://alertmanager.example:9093");
+  EXPECT_EQ(meta.version(), "4");
+  ASSERT_EQ(request->alerts_size(), 2);
+  const auto& first = request->alerts(0);
+  EXPECT_EQ(first.labels().at("instance"), "h1");
+  EXPECT_EQ(first.annotations().at("summary"), "disk full");
+  EXPECT_EQ(first.generator_url(), "http://prom.example/graph?g0.expr=x");
+  EXPECT_EQ(alert::TimeFromProto(first.starts_at()),
+            absl::FromUnixNanos(1795582756576493259));
+  // Go's zero time marks a firing alert: no endsAt.
+  EXPECT_FALSE(first.has_ends_at());
+}
+
+TEST(ParseWebhookTest, UnknownFieldsAreIgnored) {
+  auto request = ParseWebhookBody(
+      R"({"version":"4","alerts":[{"labels":{"a":"b"},"newField":{"x":1}}],"routeLabels":{},"notification_reason":"x"})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->alerts_size(), 1);
+}
+
+TEST(ParseWebhookTest, OtherVersionsAndArraysAreRefused) {
+  EXPECT_THAT(std::string(ParseWebhookBody(R"({"version":"3","alerts":[]})").status().message()),
+              HasSubstr("version"));
+  EXPECT_THAT(std::string(ParseWebhookBody(R"([{"labels":{"a":"b"}}])").status().message()),
+              HasSubstr("expected a webhook object"));
+  EXPECT_THAT(std::string(ParseWebhookBody(R"({"receiver":"x"})").status().message()),
+              HasSubstr("alerts: is required"));
+}
+
+TEST(ParseAlertsBodyTest, ReadsPostableAlertsAsPrometheusSendsThem) {
+  auto request = ParseAlertsBody(
+      R"([{"labels":{"alertname":"HighLatency","job":"api"},"annotations":{"summary":"p99 > 1s"},"startsAt":"2026-11-25T05:00:00.123+08:00","endsAt":"2026-11-25T05:04:00Z","generatorURL":"http://prom:9090/graph?g0.expr=up"}])");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->source(), wecom_notify::v1::ALERT_SOURCE_API);
+  ASSERT_EQ(request->alerts_size(), 1);
+  const auto& a = request->alerts(0);
+  EXPECT_EQ(a.labels().at("job"), "api");
+  EXPECT_EQ(alert::TimeFromProto(a.starts_at()),
+            absl::FromUnixMillis(1795554000123));
+  EXPECT_TRUE(a.has_ends_at());
+}
+
+TEST(ParseAlertsBodyTest, AcceptsAWebhookObjectOnTheSameUrl) {
+  auto request = ParseAlertsBody(kCapturedWebhook);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->source(), wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
+  EXPECT_EQ(request->alerts_size(), 2);
+}
+
+TEST(ParseAlertsBodyTest, EmptyArrayIsFine) {
+  auto request = ParseAlertsBody("[]");
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->alerts_size(), 0);
+}
+
+TEST(ParseAlertsBodyTest, SyntaxErrorsNameThePosition) {
+  auto bad = ParseAlertsBody("[{\"labels\": {\"a\": \"b\",}}]");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("invalid JSON"));
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("column"));
+}
+
+TEST(ParseAlertsBodyTest, TruncatedBodyIsAnError) {
+  std::string body = R"([{"labels":{"alertname":"x"}}])";
+  auto bad = ParseAlertsBody(body.substr(0, body.size() - 5));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("invalid JSON"));
+}
+
+TEST(ParseAlertsBodyTest, NonUtf8IsAnError) {
+  auto bad = ParseAlertsBody("[{\"labels\":{\"alertname\":\"\xff\xfe\"}}]");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("invalid JSON"));
+}
+
+TEST(ParseAlertsBodyTest, TypeErrorsNameTheField) {
+  EXPECT_EQ(ParseAlertsBody(R"([{"labels":{"a":"b"}},{"labels":{"severity":3}}])").status().message(),
+            "[1].labels.severity: expected a string, got number");
+  EXPECT_EQ(ParseAlertsBody(R"([{"annotations":{}}])").status().message(),
+            "[0].labels: is required");
+  EXPECT_EQ(ParseAlertsBody(R"([{"labels":{"a":"b"},"startsAt":"yesterday"}])").status().message()
+                .substr(0, 13),
+            "[0].startsAt:");
+  EXPECT_EQ(ParseAlertsBody(R"("hello")").status().message(),
+            "(body): expected an array of alerts or a webhook object, got string");
+  EXPECT_EQ(ParseAlertsBody(R"([1])").status().message(),
+            "[0]: expected an alert object, got number");
+}
+
+TEST(GettableAlertsJsonTest, MatchesAlertmanagerShape) {
+  wecom_notify::v1::ListAlertsResponse list;
+  auto* a = list.add_alerts();
+  (*a->mutable_labels())["alertname"] = "DiskFull";
+  (*a->mutable_annotations())["summary"] = "磁盘满";
+  alert::TimeToProto(absl::FromUnixMillis(1795582756576), a->mutable_starts_at());
+  alert::TimeToProto(absl::FromUnixMillis(1795583056576), a->mutable_ends_at());
+  alert::TimeToProto(absl::FromUnixMillis(1795582756576), a->mutable_updated_at());
+  a->set_fingerprint("7397d9f5ae7b8ff2");
+  auto json = nlohmann::json::parse(GettableAlertsJson(list, {"wecom"}));
+  ASSERT_EQ(json.size(), 1u);
+  const auto& item = json[0];
+  EXPECT_EQ(item["labels"]["alertname"], "DiskFull");
+  EXPECT_EQ(item["annotations"]["summary"], "磁盘满");
+  EXPECT_EQ(item["startsAt"], "2026-11-25T04:59:16.576Z");
+  EXPECT_EQ(item["fingerprint"], "7397d9f5ae7b8ff2");
+  EXPECT_EQ(item["status"]["state"], "active");
+  EXPECT_TRUE(item["status"]["silencedBy"].is_array());
+  EXPECT_EQ(item["receivers"][0]["name"], "wecom");
+  EXPECT_EQ(GettableAlertsJson(wecom_notify::v1::ListAlertsResponse(), {}), "[]");
+}
+
+TEST(ParseRfc3339Test, AcceptsOffsetsAndNanoseconds) {
+  EXPECT_EQ(*ParseRfc3339("2026-11-25T04:59:16.576493259Z"), absl::FromUnixNanos(1795582756576493259));
+  EXPECT_EQ(*ParseRfc3339("2026-11-25T12:59:16+08:00"), absl::FromUnixSeconds(1795582756));
+  EXPECT_FALSE(ParseRfc3339("2026-11-25 04:59:16").ok());
+}
+
+}  // namespace
+}  // namespace wecom_notify::alertmanager_json

@@ -1,0 +1,198 @@
+// notifyd and webhook-shim as real processes: both Alertmanager payload kinds posted over HTTP
+// and listed back over gRPC; notifyd down → 5xx and not ready; bad bodies → 4xx while other
+// clients are served; auth and TLS as Alertmanager's http_config uses them.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "tests/e2e/stack.h"
+
+namespace wecom_notify::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = std::make_unique<Stack>(MakeTempDir("ingest"));
+    ASSERT_TRUE(stack_->StartNotifyd()) << stack_->notifyd()->Output();
+  }
+
+  void StartShim(const std::vector<std::string>& flags = {}) {
+    ASSERT_TRUE(stack_->StartShim(flags)) << stack_->shim()->Output();
+  }
+
+  HttpResult Post(const std::string& path, const std::string& body,
+                  std::vector<std::string> headers = {"Content-Type: application/json"}) {
+    return HttpRequest("POST", stack_->ShimUrl(path), body, headers);
+  }
+
+  std::unique_ptr<Stack> stack_;
+};
+
+TEST_F(IngestTest, ApiV2AlertsAreStoredAndListedBackOverGrpc) {
+  StartShim();
+  auto r = Post("/api/v2/alerts",
+                R"([{"labels":{"alertname":"ApiPosted","instance":"h1"},"annotations":{"summary":"磁盘满"}}])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto alerts = stack_->ListAlerts("ApiPosted");
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].labels().at("instance"), "h1");
+  EXPECT_EQ(alerts[0].annotations().at("summary"), "磁盘满");
+  EXPECT_EQ(alerts[0].status(), wecom_notify::v1::ALERT_STATUS_FIRING);
+  EXPECT_EQ(alerts[0].fingerprint().size(), 16u);
+}
+
+TEST_F(IngestTest, WebhookPayloadIsAcceptedOnBothPaths) {
+  StartShim();
+  const std::string webhook =
+      R"({"version":"4","receiver":"wecom","status":"firing","groupKey":"{}:{alertname=\"Hooked\"}","alerts":[
+        {"status":"firing","labels":{"alertname":"Hooked","instance":"a"},"startsAt":"2026-11-25T04:59:16.576Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"x"},
+        {"status":"firing","labels":{"alertname":"Hooked","instance":"b"},"startsAt":"2026-11-25T04:59:16.576Z","endsAt":"0001-01-01T00:00:00Z"}]})";
+  ASSERT_EQ(Post("/webhook", webhook).status, 200);
+  EXPECT_EQ(stack_->ListAlerts("Hooked").size(), 2u);
+
+  std::string on_api_path = webhook;
+  on_api_path.replace(on_api_path.find("\"instance\":\"a\""), 14, "\"instance\":\"c\"");
+  ASSERT_EQ(Post("/api/v2/alerts", on_api_path).status, 200);
+  EXPECT_EQ(stack_->ListAlerts("Hooked").size(), 3u);
+}
+
+TEST_F(IngestTest, InvalidAlertsAreRejectedByNameValidOnesKept) {
+  StartShim();
+  auto r = Post("/api/v2/alerts",
+                R"([{"labels":{"alertname":"Kept"}},{"labels":{"alertname":"x","0bad":"v"}},{"labels":{}}])");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("[1].labels.0bad: invalid label set: invalid name \\\"0bad\\\""));
+  EXPECT_THAT(r.body, HasSubstr("[2].labels: at least one label pair required"));
+  EXPECT_EQ(stack_->ListAlerts("Kept").size(), 1u);
+}
+
+TEST_F(IngestTest, NotifydDownMeans5xxAndNotReadyThenRecovers) {
+  StartShim();
+  stack_->StopNotifyd(SIGTERM);
+  auto r = Post("/api/v2/alerts", R"([{"labels":{"alertname":"WhileDown"}}])");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(HttpRequest("GET", stack_->ShimUrl("/-/ready")).status, 503);
+  EXPECT_EQ(HttpRequest("GET", stack_->ShimUrl("/-/healthy")).status, 200);
+
+  ASSERT_TRUE(stack_->StartNotifyd()) << stack_->notifyd()->Output();
+  EXPECT_TRUE(WaitFor([&] { return HttpRequest("GET", stack_->ShimUrl("/-/ready")).status == 200; },
+                      absl::Seconds(10)));
+  EXPECT_TRUE(WaitFor([&] {
+    return Post("/api/v2/alerts", R"([{"labels":{"alertname":"AfterRestart"}}])").status == 200;
+  }, absl::Seconds(10)));
+  EXPECT_EQ(stack_->ListAlerts("AfterRestart").size(), 1u);
+}
+
+TEST_F(IngestTest, BadBodiesGet4xxWhileOtherClientsAreServed) {
+  StartShim({"--web.max-body-bytes=65536"});
+  std::atomic<bool> stop{false};
+  std::atomic<int> good{0}, bad_answers{0};
+  std::thread steady([&] {
+    for (int i = 0; i < 2000 && !stop; ++i) {
+      auto r = Post("/api/v2/alerts",
+                    absl::StrCat(R"([{"labels":{"alertname":"Steady","i":")", i % 5, "\"}}]"));
+      (r.status == 200 ? good : bad_answers)++;
+    }
+  });
+  const std::string valid = R"([{"labels":{"alertname":"Bad"}}])";
+  for (int round = 0; round < 5; ++round) {
+    EXPECT_EQ(Post("/api/v2/alerts", "{not json").status, 400);
+    EXPECT_EQ(Post("/api/v2/alerts", valid.substr(0, valid.size() - 4)).status, 400);
+    EXPECT_EQ(Post("/api/v2/alerts", "[{\"labels\":{\"alertname\":\"\xc3\x28\"}}]").status, 400);
+    EXPECT_EQ(Post("/api/v2/alerts", std::string(70000, '[')).status, 413);
+    EXPECT_EQ(Post("/api/v2/alerts", valid, {"Content-Type: text/plain"}).status, 415);
+    EXPECT_EQ(Post("/webhook", "[]").status, 400);
+  }
+  const auto malformed = Post("/api/v2/alerts", R"([{"labels":{"alertname":7}}])");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_THAT(malformed.body, HasSubstr("[0].labels.alertname: expected a string, got number"));
+  absl::SleepFor(absl::Milliseconds(200));
+  stop = true;
+  steady.join();
+  EXPECT_GT(good.load(), 0);
+  EXPECT_EQ(bad_answers.load(), 0);
+  EXPECT_TRUE(stack_->shim()->Running());
+  EXPECT_EQ(stack_->ListAlerts("Bad").size(), 0u);
+}
+
+TEST_F(IngestTest, BearerTokenIsRequiredWhenConfigured) {
+  const std::string token_file = stack_->dir() + "/token";
+  WriteFile(token_file, "s3cret-token\n");
+  StartShim({"--web.auth.bearer-token-file=" + token_file});
+  const std::string body = R"([{"labels":{"alertname":"Authed"}}])";
+  EXPECT_EQ(Post("/api/v2/alerts", body).status, 401);
+  EXPECT_EQ(Post("/api/v2/alerts", body,
+                 {"Content-Type: application/json", "Authorization: Bearer wrong"}).status, 401);
+  EXPECT_EQ(Post("/api/v2/alerts", body,
+                 {"Content-Type: application/json", "Authorization: Bearer s3cret-token"}).status,
+            200);
+  EXPECT_EQ(stack_->ListAlerts("Authed").size(), 1u);
+  EXPECT_THAT(stack_->shim()->Output(), ::testing::Not(HasSubstr("s3cret-token")));
+}
+
+TEST_F(IngestTest, BasicAuthMatchesWhatAlertmanagerSends) {
+  const std::string password_file = stack_->dir() + "/password";
+  WriteFile(password_file, "pass1");
+  StartShim({"--web.auth.basic-username=user1", "--web.auth.basic-password-file=" + password_file});
+  const std::string body = R"([{"labels":{"alertname":"Basic"}}])";
+  EXPECT_EQ(Post("/webhook", R"({"alerts":[]})").status, 401);
+  // Alertmanager's basic_auth {username: user1, password: pass1} sends exactly this header.
+  EXPECT_EQ(Post("/api/v2/alerts", body,
+                 {"Content-Type: application/json", "Authorization: Basic dXNlcjE6cGFzczE="}).status,
+            200);
+}
+
+TEST_F(IngestTest, ServesHttpsWithTls) {
+  const std::string cert = stack_->dir() + "/tls.crt", key = stack_->dir() + "/tls.key";
+  auto openssl = Process::Start({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                 "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                                 "/CN=127.0.0.1"},
+                                stack_->dir() + "/openssl.log");
+  ASSERT_TRUE(openssl.ok());
+  ASSERT_EQ((*openssl)->Stop(0, absl::Seconds(30)), 0) << (*openssl)->Output();
+  StartShim({"--web.tls-cert-file=" + cert, "--web.tls-key-file=" + key});
+  auto r = HttpRequest("POST", stack_->ShimUrl("/api/v2/alerts", "https"),
+                       R"([{"labels":{"alertname":"OverTls"}}])");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(HttpRequest("GET", stack_->ShimUrl("/-/healthy")).status, 0);  // plain HTTP refused
+  EXPECT_EQ(stack_->ListAlerts("OverTls").size(), 1u);
+}
+
+TEST_F(IngestTest, GetAlertsAnswersInAlertmanagerShape) {
+  StartShim();
+  ASSERT_EQ(Post("/api/v2/alerts", R"([{"labels":{"alertname":"Shown","severity":"critical"}},
+                                       {"labels":{"alertname":"Hidden"}}])").status, 200);
+  auto r = HttpRequest("GET", stack_->ShimUrl("/api/v2/alerts?filter=alertname%3D%22Shown%22"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr(R"("labels":{"alertname":"Shown","severity":"critical"})"));
+  EXPECT_THAT(r.body, ::testing::Not(HasSubstr("Hidden")));
+  EXPECT_EQ(HttpRequest("GET", stack_->ShimUrl("/api/v2/alerts?filter=alertname%3D~%22(%22")).status,
+            400);
+}
+
+TEST_F(IngestTest, MetricsCountReceivedAndInvalidAlerts) {
+  StartShim();
+  ASSERT_EQ(Post("/api/v2/alerts", R"([{"labels":{"alertname":"Counted"}},{"labels":{"a-b":"x"}}])").status,
+            400);
+  auto notifyd_metrics = HttpRequest("GET", stack_->NotifydWebUrl("/metrics"));
+  ASSERT_EQ(notifyd_metrics.status, 200);
+  EXPECT_THAT(notifyd_metrics.body,
+              HasSubstr(R"(wecom_notify_alerts_received_total{source="api",status="firing"} 2)"));
+  EXPECT_THAT(notifyd_metrics.body,
+              HasSubstr(R"(wecom_notify_alerts_invalid_total{reason="invalid_label",source="api"} 1)"));
+  auto shim_metrics = HttpRequest("GET", stack_->ShimUrl("/metrics"));
+  EXPECT_THAT(shim_metrics.body,
+              HasSubstr(R"(wecom_notify_shim_http_requests_total{code="400",handler="api_v2_alerts_post"} 1)"));
+  EXPECT_EQ(HttpRequest("GET", stack_->NotifydWebUrl("/-/healthy")).status, 200);
+}
+
+}  // namespace
+}  // namespace wecom_notify::testing

@@ -1,0 +1,57 @@
+// File: tests/e2e/stack.h
+//
+// notifyd and webhook-shim as real processes on 127.0.0.1 with ports picked per test, plus a
+// gRPC client of notifyd. Shared by the end-to-end tests.
+
+#ifndef WECOM_NOTIFY_TESTS_E2E_STACK_H_
+#define WECOM_NOTIFY_TESTS_E2E_STACK_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/testing/testing.h"
+#include "wecom_notify/v1/notify.grpc.pb.h"
+
+namespace wecom_notify::testing {
+
+class Stack {
+ public:
+  // `dir` holds logs and state; extra flags go to the shim.
+  explicit Stack(std::string dir) : dir_(std::move(dir)) {
+    grpc_port_ = FreePort();
+    notifyd_web_port_ = FreePort();
+    shim_port_ = FreePort();
+  }
+
+  // Starts notifyd; true once its gRPC health answers SERVING (bounded wait).
+  bool StartNotifyd(const std::vector<std::string>& extra_flags = {});
+  // Starts the shim; true once its /-/ready answers 200 (bounded wait). With `expect_ready`
+  // false it only waits for /-/healthy.
+  bool StartShim(const std::vector<std::string>& extra_flags = {}, bool expect_ready = true);
+
+  Process* notifyd() { return notifyd_.get(); }
+  Process* shim() { return shim_.get(); }
+  void StopNotifyd(int signal) { if (notifyd_) notifyd_->Stop(signal); }
+
+  std::string ShimUrl(const std::string& path, const std::string& scheme = "http") const;
+  std::string NotifydWebUrl(const std::string& path) const;
+  std::string grpc_address() const;
+  const std::string& dir() const { return dir_; }
+
+  // ListAlerts over gRPC; empty on error (the error goes to `status` when given).
+  std::vector<wecom_notify::v1::Alert> ListAlerts(const std::string& alertname = "",
+                                                  grpc::Status* status = nullptr);
+  // Health check over gRPC (grpc.health.v1).
+  bool NotifydServing();
+
+ private:
+  std::string dir_;
+  int grpc_port_, notifyd_web_port_, shim_port_;
+  std::unique_ptr<Process> notifyd_, shim_;
+};
+
+}  // namespace wecom_notify::testing
+
+#endif  // WECOM_NOTIFY_TESTS_E2E_STACK_H_

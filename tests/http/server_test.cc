@@ -1,0 +1,209 @@
+#include "libs/http/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "tests/testing/testing.h"
+
+namespace wecom_notify::http {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A raw client socket: for what libcurl would smooth over (keep-alive reuse, garbage bytes,
+// slow senders).
+class RawClient {
+ public:
+  explicit RawClient(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    timeval tv{5, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~RawClient() { close(fd_); }
+
+  bool connected() const { return connected_; }
+  void Send(const std::string& bytes) { ASSERT_EQ(write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size())); }
+  // Reads until the peer closes or `until` appears; "" on timeout with nothing read.
+  std::string Read(const std::string& until = "") {
+    std::string out;
+    char buf[4096];
+    while (true) {
+      ssize_t n = read(fd_, buf, sizeof(buf));
+      if (n <= 0) break;
+      out.append(buf, n);
+      if (!until.empty() && out.find(until) != std::string::npos) break;
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void StartServer(ServerOptions options = {}) {
+    Router router;
+    router.Add("GET", "/hello", [](const Request& r, Responder respond) {
+      std::move(respond)(Response::Text(200, absl::StrCat("hello ", r.query)));
+    });
+    router.Add("POST", "/echo", [](const Request& r, Responder respond) {
+      std::move(respond)(Response::Text(200, r.body));
+    });
+    router.Add("GET", "/later", [](const Request&, Responder respond) {
+      // Answer from another thread, after the handler returned.
+      std::thread([respond = std::move(respond)]() mutable {
+        absl::SleepFor(absl::Milliseconds(20));
+        std::move(respond)(Response::Text(202, "later"));
+      }).detach();
+    });
+    router.Add("GET", "/forgets", [](const Request&, Responder) {});
+    router.Add("GET", "/query", [](const Request& r, Responder respond) {
+      std::string out;
+      for (auto& [k, v] : r.QueryParams()) absl::StrAppend(&out, k, "=", v, ";");
+      std::move(respond)(Response::Text(200, out));
+    });
+    options.listen_address = "127.0.0.1:0";
+    auto server = Server::Start(options, std::move(router));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  std::string Url(const std::string& path) {
+    return absl::StrCat("http://127.0.0.1:", server_->port(), path);
+  }
+
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(HttpServerTest, ServesRoutes) {
+  StartServer();
+  auto r = testing::HttpRequest("GET", Url("/hello?x=1"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello x=1");
+  EXPECT_EQ(testing::HttpRequest("POST", Url("/echo"), "body!").body, "body!");
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404WrongMethodIs405) {
+  StartServer();
+  EXPECT_EQ(testing::HttpRequest("GET", Url("/nope")).status, 404);
+  EXPECT_EQ(testing::HttpRequest("DELETE", Url("/hello")).status, 405);
+}
+
+TEST_F(HttpServerTest, HeadIsServedByGetWithoutBody) {
+  StartServer();
+  auto r = testing::HttpRequest("HEAD", Url("/hello"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "");
+}
+
+TEST_F(HttpServerTest, AnswersFromAnotherThread) {
+  StartServer();
+  auto r = testing::HttpRequest("GET", Url("/later"));
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, "later");
+}
+
+TEST_F(HttpServerTest, DroppedResponderBecomes500) {
+  StartServer();
+  EXPECT_EQ(testing::HttpRequest("GET", Url("/forgets")).status, 500);
+}
+
+TEST_F(HttpServerTest, QueryParamsAreDecodedAndRepeatable) {
+  StartServer();
+  EXPECT_EQ(testing::HttpRequest("GET", Url("/query?filter=a%3D%22b%22&filter=c+d&x")).body,
+            "filter=a=\"b\";filter=c d;x=;");
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413) {
+  ServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  EXPECT_EQ(testing::HttpRequest("POST", Url("/echo"), std::string(1025, 'x')).status, 413);
+  EXPECT_EQ(testing::HttpRequest("POST", Url("/echo"), std::string(1024, 'x')).status, 200);
+}
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  StartServer();
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  for (int i = 0; i < 3; ++i) {
+    client.Send("GET /hello?n HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_THAT(client.Read("hello n"), StartsWith("HTTP/1.1 200"));
+  }
+}
+
+TEST_F(HttpServerTest, GarbageGets400AndOthersAreStillServed) {
+  StartServer();
+  RawClient bad(server_->port());
+  bad.Send("THIS IS NOT HTTP\r\n\x01\x02\r\n\r\n");
+  EXPECT_THAT(bad.Read(), StartsWith("HTTP/1.1 400"));
+  EXPECT_EQ(testing::HttpRequest("GET", Url("/hello")).status, 200);
+}
+
+TEST_F(HttpServerTest, IdleConnectionIsClosed) {
+  ServerOptions options;
+  options.idle_timeout = absl::Milliseconds(300);
+  StartServer(options);
+  RawClient idle(server_->port());
+  ASSERT_TRUE(idle.connected());
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(idle.Read(), "");  // returns when the server closes, well before the 5 s read timeout
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+}
+
+TEST_F(HttpServerTest, SlowBodyTimesOutWhileOthersAreServed) {
+  ServerOptions options;
+  options.read_timeout = absl::Milliseconds(300);
+  StartServer(options);
+  RawClient slow(server_->port());
+  slow.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a few bytes");
+  EXPECT_EQ(testing::HttpRequest("GET", Url("/hello")).status, 200);
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(slow.Read(), "");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+}
+
+TEST_F(HttpServerTest, StopClosesOpenConnectionsPromptly) {
+  StartServer();
+  RawClient idle(server_->port());
+  ASSERT_TRUE(idle.connected());
+  const absl::Time start = absl::Now();
+  server_->Stop();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+}
+
+ServerOptions ListenOn(std::string address) {
+  ServerOptions options;
+  options.listen_address = std::move(address);
+  return options;
+}
+
+TEST(HttpServerStartTest, BadAddressesAreErrors) {
+  EXPECT_EQ(Server::Start(ListenOn("nonsense"), Router()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Server::Start(ListenOn("127.0.0.1:99999"), Router()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto first = Server::Start(ListenOn("127.0.0.1:0"), Router());
+  ASSERT_TRUE(first.ok());
+  auto second = Server::Start(ListenOn(absl::StrCat("127.0.0.1:", (*first)->port())), Router());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace wecom_notify::http

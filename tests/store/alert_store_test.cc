@@ -1,0 +1,94 @@
+#include "libs/store/alert_store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "libs/common/clock.h"
+
+namespace wecom_notify::store {
+namespace {
+
+class AlertStoreTest : public ::testing::Test {
+ protected:
+  alert::Alert Post(std::vector<alert::Label> labels, absl::Time ends_at = absl::InfinitePast()) {
+    alert::Alert a;
+    a.labels = alert::LabelSet(std::move(labels));
+    a.ends_at = ends_at;
+    alert::Normalize(a, clock_.Now(), absl::Minutes(5));
+    store_.Put({a}, clock_.Now());
+    return a;
+  }
+
+  std::vector<alert::Alert> List(StateFilter state = StateFilter::kAll,
+                                 std::vector<alert::Matcher> matchers = {}) {
+    return store_.List(matchers, state, clock_.Now());
+  }
+
+  SimulatedClock clock_;
+  AlertStore store_;
+};
+
+TEST_F(AlertStoreTest, SameLabelsAreOneAlert) {
+  Post({{"alertname", "A"}});
+  clock_.Advance(absl::Seconds(5));
+  Post({{"alertname", "A"}});
+  Post({{"alertname", "B"}});
+  EXPECT_EQ(store_.size(), 2u);
+}
+
+TEST_F(AlertStoreTest, RepostExtendsTheResolveTime) {
+  const absl::Time first = clock_.Now();
+  alert::Alert a = Post({{"alertname", "A"}});
+  clock_.Advance(absl::Minutes(4));
+  Post({{"alertname", "A"}});
+  clock_.Advance(absl::Minutes(2));  // 6 min after the first post, 2 after the second
+  auto firing = List(StateFilter::kFiring);
+  ASSERT_EQ(firing.size(), 1u);
+  EXPECT_EQ(firing[0].starts_at, first);
+}
+
+TEST_F(AlertStoreTest, AlertResolvesWhenEndsAtPasses) {
+  Post({{"alertname", "A"}});
+  clock_.Advance(absl::Minutes(5) - absl::Milliseconds(1));
+  EXPECT_EQ(List(StateFilter::kFiring).size(), 1u);
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(List(StateFilter::kFiring).size(), 0u);
+  EXPECT_EQ(List(StateFilter::kResolved).size(), 1u);
+}
+
+TEST_F(AlertStoreTest, ListFiltersByMatchersAndSortsByFingerprint) {
+  for (int i = 0; i < 20; ++i) Post({{"alertname", "A"}, {"i", std::to_string(i)}});
+  Post({{"alertname", "B"}});
+  auto only_a = List(StateFilter::kAll, {*alert::Matcher::Parse("alertname=A")});
+  ASSERT_EQ(only_a.size(), 20u);
+  for (std::size_t i = 1; i < only_a.size(); ++i) {
+    EXPECT_LT(only_a[i - 1].fingerprint, only_a[i].fingerprint);
+  }
+}
+
+TEST_F(AlertStoreTest, CollectResolvedForgetsOnlyResolvedAlerts) {
+  Post({{"alertname", "Gone"}}, clock_.Now());
+  Post({{"alertname", "Firing"}});
+  EXPECT_EQ(store_.CollectResolved(clock_.Now()), 1u);
+  EXPECT_EQ(store_.size(), 1u);
+}
+
+TEST_F(AlertStoreTest, ConcurrentPutsLoseNothing) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 500; ++i) {
+        alert::Alert a;
+        a.labels = alert::LabelSet({{"alertname", "T"}, {"t", std::to_string(t)}, {"i", std::to_string(i)}});
+        alert::Normalize(a, clock_.Now(), absl::Minutes(5));
+        store_.Put({a}, clock_.Now());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(store_.size(), 2000u);
+}
+
+}  // namespace
+}  // namespace wecom_notify::store

@@ -1,0 +1,178 @@
+#include "tests/testing/testing.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace wecom_notify::testing {
+
+std::string BinPath(const std::string& name) {
+  const char* dir = std::getenv("WECOM_NOTIFY_BIN_DIR");
+  return absl::StrCat(dir ? dir : ".", "/", name);
+}
+
+std::string MakeTempDir(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = absl::StrCat(base ? base : "/tmp", "/", prefix, "-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) {
+    std::cerr << "mkdtemp failed for " << pattern << std::endl;
+    std::abort();
+  }
+  return pattern;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::cerr << "FreePort: cannot bind 127.0.0.1:0" << std::endl;
+    std::abort();
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    std::cerr << "cannot write " << path << std::endl;
+    std::abort();
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<std::unique_ptr<Process>> Process::Start(std::vector<std::string> argv,
+                                                        const std::string& log_path) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      close(fd);
+    }
+    // Dies with the test binary even if that is killed before it can stop us.
+    setpgid(0, 0);
+    execv(args[0], args.data());
+    std::cerr << "execv " << args[0] << " failed" << std::endl;
+    _exit(127);
+  }
+  return std::unique_ptr<Process>(new Process(pid, log_path));
+}
+
+bool Process::Running() {
+  if (reaped_) return false;
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    reaped_ = true;
+    wait_status_ = status;
+    return false;
+  }
+  return true;
+}
+
+int Process::Stop(int signal, absl::Duration timeout) {
+  if (!Running()) return wait_status_;
+  kill(pid_, signal);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (!Running()) return wait_status_;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  reaped_ = true;
+  wait_status_ = status;
+  return status;
+}
+
+Process::~Process() {
+  if (Running()) Stop(SIGKILL, absl::Seconds(5));
+}
+
+std::string Process::Output() const { return ReadFile(log_path_); }
+
+namespace {
+
+size_t AppendBody(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+}  // namespace
+
+HttpResult HttpRequest(const std::string& method, const std::string& url, const std::string& body,
+                       const std::vector<std::string>& headers, absl::Duration timeout) {
+  HttpResult result;
+  CURL* curl = curl_easy_init();
+  curl_slist* header_list = nullptr;
+  for (const auto& h : headers) header_list = curl_slist_append(header_list, h.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  if (!body.empty() || method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(timeout)));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  // Tests talk to their own servers with throw-away self-signed certificates.
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_OK) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  } else {
+    result.error = curl_easy_strerror(code);
+  }
+  curl_slist_free_all(header_list);
+  curl_easy_cleanup(curl);
+  return result;
+}
+
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout,
+             absl::Duration step) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    if (condition()) return true;
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(step);
+  }
+}
+
+}  // namespace wecom_notify::testing
