@@ -13,7 +13,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libsqlite3-dev libre2-dev libkainjow-mustache-dev
   libgtest-dev libgmock-dev
   # real peers and clients for end-to-end tests
-  prometheus-alertmanager prometheus python3-grpcio python3-grpc-tools python3-protobuf curl openssl
+  prometheus-alertmanager prometheus python3-grpcio python3-protobuf curl openssl
   # benchmarks
   wrk
 )

@@ -1,0 +1,108 @@
+// Real peers: Debian's Alertmanager delivering through its webhook receiver to the shim, and
+// amtool adding and querying alerts against the shim as if it were an Alertmanager.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "absl/strings/str_cat.h"
+#include "tests/e2e/stack.h"
+
+namespace wecom_notify::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kAlertmanager[] = "/usr/bin/prometheus-alertmanager";
+constexpr char kAmtool[] = "/usr/bin/amtool";
+
+class AlertmanagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = std::make_unique<Stack>(MakeTempDir("am-e2e"));
+    ASSERT_TRUE(stack_->StartNotifyd()) << stack_->notifyd()->Output();
+    ASSERT_TRUE(stack_->StartShim()) << stack_->shim()->Output();
+  }
+
+  // Runs amtool against the shim; returns its output, `exit_status` its wait status.
+  std::string Amtool(std::vector<std::string> args, int* exit_status) {
+    std::vector<std::string> argv = {kAmtool, "--alertmanager.url=" + stack_->ShimUrl("")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto process = Process::Start(argv, stack_->dir() + "/amtool.log");
+    EXPECT_TRUE(process.ok());
+    *exit_status = (*process)->Stop(0, absl::Seconds(30));  // signal 0: just wait
+    return (*process)->Output();
+  }
+
+  std::unique_ptr<Stack> stack_;
+};
+
+TEST_F(AlertmanagerTest, WebhookReceiverDeliversToNotifyd) {
+  const int am_port = FreePort();
+  const std::string config = absl::StrCat(R"(
+route:
+  receiver: wecom
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: wecom
+    webhook_configs:
+      - url: )", stack_->ShimUrl("/webhook"), R"(
+      - url: )", stack_->ShimUrl("/api/v2/alerts"), "\n");
+  WriteFile(stack_->dir() + "/alertmanager.yml", config);
+  auto am = Process::Start(
+      {kAlertmanager, "--config.file=" + stack_->dir() + "/alertmanager.yml",
+       "--storage.path=" + stack_->dir() + "/am-data",
+       absl::StrCat("--web.listen-address=127.0.0.1:", am_port), "--cluster.listen-address="},
+      stack_->dir() + "/alertmanager.log");
+  ASSERT_TRUE(am.ok());
+  const std::string am_url = absl::StrCat("http://127.0.0.1:", am_port);
+  ASSERT_TRUE(WaitFor([&] { return HttpRequest("GET", am_url + "/-/ready").status == 200; },
+                      absl::Seconds(20)))
+      << (*am)->Output();
+
+  auto posted = HttpRequest("POST", am_url + "/api/v2/alerts",
+                            R"([{"labels":{"alertname":"ViaAlertmanager","severity":"critical"},
+                                 "annotations":{"summary":"delivered by a real Alertmanager"}}])");
+  ASSERT_EQ(posted.status, 200) << posted.body;
+
+  ASSERT_TRUE(WaitFor([&] { return stack_->ListAlerts("ViaAlertmanager").size() == 1; },
+                      absl::Seconds(30)))
+      << (*am)->Output() << stack_->shim()->Output();
+  auto alerts = stack_->ListAlerts("ViaAlertmanager");
+  EXPECT_EQ(alerts[0].annotations().at("summary"), "delivered by a real Alertmanager");
+  EXPECT_EQ(alerts[0].status(), wecom_notify::v1::ALERT_STATUS_FIRING);
+  // Both webhook URLs were served: /webhook and the webhook object on /api/v2/alerts.
+  EXPECT_TRUE(WaitFor([&] {
+    auto metrics = HttpRequest("GET", stack_->ShimUrl("/metrics")).body;
+    return metrics.find(R"(code="200",handler="webhook")") != std::string::npos &&
+           metrics.find(R"(code="200",handler="api_v2_alerts_post")") != std::string::npos;
+  }, absl::Seconds(10)));
+  (*am)->Stop(SIGTERM);
+}
+
+TEST_F(AlertmanagerTest, AmtoolAddsAndQueriesAgainstTheShim) {
+  int status = -1;
+  std::string out = Amtool({"alert", "add", "AmtoolAdded", "severity=warning", "team=ops",
+                            "--annotation=summary=added by amtool"},
+                           &status);
+  ASSERT_EQ(status, 0) << out;
+  auto alerts = stack_->ListAlerts("AmtoolAdded");
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].labels().at("team"), "ops");
+
+  out = Amtool({"alert", "query", "alertname=AmtoolAdded"}, &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_THAT(out, HasSubstr("AmtoolAdded"));
+  EXPECT_THAT(out, HasSubstr("added by amtool"));
+  EXPECT_THAT(out, HasSubstr("active"));
+
+  out = Amtool({"alert", "query", "alertname=NoSuchAlert"}, &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("AmtoolAdded")));
+}
+
+}  // namespace
+}  // namespace wecom_notify::testing
