@@ -418,12 +418,13 @@ void Router::Add(std::string method, std::string path, Handler handler) {
 }
 
 void Router::Dispatch(const Request& request, Responder responder) const {
+  static const std::string kGet = "GET";
   auto path = by_path_.find(request.path);
   if (path == by_path_.end()) {
     return std::move(responder)(Response::Text(404, "not found: " + request.path + "\n"));
   }
-  absl::string_view method = request.method == "HEAD" ? "GET" : request.method;
-  auto handler = path->second.find(std::string(method));
+  const std::string& method = request.method == "HEAD" ? kGet : request.method;
+  auto handler = path->second.find(method);
   if (handler == path->second.end()) {
     std::vector<std::string> allowed;
     for (const auto& [m, h] : path->second) allowed.push_back(m);

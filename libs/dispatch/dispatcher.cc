@@ -1,0 +1,156 @@
+#include "libs/dispatch/dispatcher.h"
+
+#include <algorithm>
+
+namespace wecom_notify::dispatch {
+namespace {
+
+// -1, 0, 1 comparing an optional label: present sorts before absent.
+int CompareLabel(const alert::Alert& a, const alert::Alert& b, absl::string_view name) {
+  const std::string* va = a.labels.Get(name);
+  const std::string* vb = b.labels.Get(name);
+  if (va && vb) return va->compare(*vb) < 0 ? -1 : (*va == *vb ? 0 : 1);
+  if (va) return -1;
+  if (vb) return 1;
+  return 0;
+}
+
+// Prometheus LabelSet.Before: fewer labels first, then the first differing name, then value.
+bool LabelSetBefore(const alert::LabelSet& a, const alert::LabelSet& b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  auto ia = a.begin(), ib = b.begin();
+  for (; ia != a.end(); ++ia, ++ib) {
+    if (ia->name != ib->name) return ia->name < ib->name;
+    if (ia->value != ib->value) return ia->value < ib->value;
+  }
+  return false;
+}
+
+}  // namespace
+
+void SortForNotification(std::vector<alert::Alert>& alerts) {
+  std::stable_sort(alerts.begin(), alerts.end(), [](const alert::Alert& a, const alert::Alert& b) {
+    if (int c = CompareLabel(a, b, "job"); c != 0) return c < 0;
+    if (int c = CompareLabel(a, b, "instance"); c != 0) return c < 0;
+    return LabelSetBefore(a.labels, b.labels);
+  });
+}
+
+Dispatcher::Dispatcher(std::shared_ptr<const Route> root) : root_(std::move(root)) {}
+
+void Dispatcher::Schedule(Group& group, absl::Time at) {
+  Unschedule(group);
+  group.next_flush = at;
+  group.scheduled = true;
+  deadlines_.emplace(at, group.key);
+}
+
+void Dispatcher::Unschedule(Group& group) {
+  if (group.scheduled) deadlines_.erase({group.next_flush, group.key});
+  group.scheduled = false;
+}
+
+void Dispatcher::Insert(const alert::Alert& alert, absl::Time now) {
+  for (const Route* route : root_->Match(alert.labels)) {
+    alert::LabelSet labels = route->GroupLabels(alert.labels);
+    std::string key = route->GroupKey(labels);
+    auto [it, created] = groups_.try_emplace(key);
+    Group& group = it->second;
+    if (created) {
+      group.key = std::move(key);
+      group.route = route;
+      group.labels = std::move(labels);
+      // An alert that started more than group_wait ago (a replay, a late delivery) needs no
+      // more waiting.
+      const absl::Duration wait = route->options().group_wait;
+      Schedule(group, alert.starts_at + wait < now ? now : now + wait);
+    }
+    group.alerts.insert_or_assign(alert.fingerprint, alert);
+  }
+}
+
+std::optional<absl::Time> Dispatcher::NextDeadline() const {
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.begin()->first;
+}
+
+std::vector<Flush> Dispatcher::TakeDue(absl::Time now) {
+  std::vector<Flush> flushes;
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    const auto [tick, key] = *deadlines_.begin();
+    deadlines_.erase(deadlines_.begin());
+    auto it = groups_.find(key);
+    if (it == groups_.end()) continue;
+    Group& group = it->second;
+    group.scheduled = false;
+    if (group.alerts.empty()) {
+      groups_.erase(it);
+      continue;
+    }
+    Flush flush;
+    flush.id = next_flush_id_++;
+    flush.group_key = group.key;
+    flush.options = group.route->options();
+    flush.group_labels = group.labels;
+    flush.now = tick;
+    flush.alerts.reserve(group.alerts.size());
+    group.flushed_resolved.clear();
+    for (const auto& [fingerprint, a] : group.alerts) {
+      flush.alerts.push_back(a);
+      if (a.ResolvedAt(tick)) group.flushed_resolved.emplace_back(fingerprint, a.updated_at);
+    }
+    SortForNotification(flush.alerts);
+    group.in_flight = flush.id;
+    in_flight_[flush.id] = group.key;
+    // The next tick is one group_interval after this one, whatever the send takes; it is
+    // scheduled when the flush completes.
+    group.next_flush = tick + flush.options.group_interval;
+    flushes.push_back(std::move(flush));
+  }
+  return flushes;
+}
+
+void Dispatcher::Complete(uint64_t flush_id, bool delivered) {
+  auto flight = in_flight_.find(flush_id);
+  if (flight == in_flight_.end()) return;
+  auto it = groups_.find(flight->second);
+  in_flight_.erase(flight);
+  if (it == groups_.end()) return;
+  Group& group = it->second;
+  if (group.in_flight != flush_id) return;
+  group.in_flight = 0;
+  if (delivered) {
+    for (const auto& [fingerprint, updated_at] : group.flushed_resolved) {
+      auto held = group.alerts.find(fingerprint);
+      if (held != group.alerts.end() && held->second.updated_at == updated_at) {
+        group.alerts.erase(held);
+      }
+    }
+  }
+  group.flushed_resolved.clear();
+  if (group.alerts.empty()) {
+    groups_.erase(it);
+    return;
+  }
+  Schedule(group, group.next_flush);
+}
+
+void Dispatcher::Reload(std::shared_ptr<const Route> root, absl::Time now) {
+  std::vector<alert::Alert> held;
+  for (auto& [key, group] : groups_) {
+    for (auto& [fingerprint, a] : group.alerts) held.push_back(a);
+  }
+  groups_.clear();
+  deadlines_.clear();
+  in_flight_.clear();
+  root_ = std::move(root);
+  for (const alert::Alert& a : held) Insert(a, now);
+}
+
+std::size_t Dispatcher::alert_count() const {
+  std::size_t total = 0;
+  for (const auto& [key, group] : groups_) total += group.alerts.size();
+  return total;
+}
+
+}  // namespace wecom_notify::dispatch

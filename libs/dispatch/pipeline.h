@@ -1,0 +1,77 @@
+// File: libs/dispatch/pipeline.h
+//
+// Pipeline delivers one Flush to its receiver: for each integration of the receiver it consults
+// the notification log (nflog::NeedsUpdate), sends when needed — retrying retryable failures with
+// exponential backoff and jitter until the flush deadline, max(group_interval, 10s) — and records
+// the delivery in the log, durably when a StateStore is given, before reporting success.
+//
+// A flush is delivered when every integration either sent or had nothing to send; then the
+// dispatcher may drop its resolved alerts. Otherwise they stay and the next tick tries again.
+//
+// Thread-safety: Run may be called concurrently for different groups.
+
+#ifndef WECOM_NOTIFY_LIBS_DISPATCH_PIPELINE_H_
+#define WECOM_NOTIFY_LIBS_DISPATCH_PIPELINE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/common/clock.h"
+#include "libs/dispatch/dispatcher.h"
+#include "libs/dispatch/integration.h"
+#include "libs/nflog/notification_log.h"
+#include "libs/storage/state_store.h"
+
+namespace wecom_notify::dispatch {
+
+using Receivers = absl::flat_hash_map<std::string, std::vector<std::shared_ptr<Integration>>>;
+
+// Counters the owner exports as metrics. Updated under the pipeline's lock.
+struct PipelineStats {
+  uint64_t notifications_sent = 0;
+  uint64_t notifications_failed = 0;
+  uint64_t notifications_suppressed = 0;
+  uint64_t retries = 0;
+};
+
+class Pipeline {
+ public:
+  // `store` may be null (no durability: tests, or a store that failed to open); `clock` must
+  // outlive the pipeline.
+  Pipeline(Clock& clock, storage::StateStore* store);
+
+  // Restores the notification log (after a restart).
+  void LoadNotificationLog(std::vector<nflog::Entry> entries);
+
+  // Replaces the receivers (live configuration change). Flushes already running keep theirs.
+  void SetReceivers(std::shared_ptr<const Receivers> receivers);
+
+  // Delivers `flush`; true when delivered (see the file comment).
+  bool Run(const Flush& flush);
+
+  // Drops expired log entries.
+  void CollectExpired(absl::Time now);
+
+  // A copy of the live notification log.
+  std::vector<nflog::Entry> NotificationLogSnapshot() const;
+
+  PipelineStats stats() const;
+
+ private:
+  bool RunIntegration(const Flush& flush, Integration& integration, absl::Time deadline);
+
+  Clock& clock_;
+  storage::StateStore* store_;
+  mutable absl::Mutex mu_;
+  nflog::NotificationLog log_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const Receivers> receivers_ ABSL_GUARDED_BY(mu_);
+  PipelineStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace wecom_notify::dispatch
+
+#endif  // WECOM_NOTIFY_LIBS_DISPATCH_PIPELINE_H_

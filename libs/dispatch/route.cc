@@ -1,0 +1,184 @@
+#include "libs/dispatch/route.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "libs/alert/validate.h"
+
+namespace wecom_notify::dispatch {
+namespace {
+
+const char* OperatorText(alert::Matcher::Type type) {
+  switch (type) {
+    case alert::Matcher::Type::kEqual: return "=";
+    case alert::Matcher::Type::kNotEqual: return "!=";
+    case alert::Matcher::Type::kRegex: return "=~";
+    case alert::Matcher::Type::kNotRegex: return "!~";
+  }
+  return "=";
+}
+
+// Go's strconv.Quote for the characters label values contain in practice: printable UTF-8
+// passes through; quotes, backslashes and control characters are escaped.
+std::string GoQuote(const std::string& value) {
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += absl::StrFormat("\\x%02x", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+// OpenMetrics escaping used by Alertmanager's Matcher.String().
+std::string MatcherValueQuote(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '"') out += "\\\"";
+    else out.push_back(c);
+  }
+  out += "\"";
+  return out;
+}
+
+std::string MatchersString(std::vector<alert::Matcher> matchers) {
+  std::sort(matchers.begin(), matchers.end(), [](const alert::Matcher& a, const alert::Matcher& b) {
+    return std::make_tuple(a.name(), a.value(), static_cast<int>(a.type())) <
+           std::make_tuple(b.name(), b.value(), static_cast<int>(b.type()));
+  });
+  std::vector<std::string> parts;
+  for (const auto& m : matchers) {
+    parts.push_back(absl::StrCat(m.name(), OperatorText(m.type()), MatcherValueQuote(m.value())));
+  }
+  return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+}
+
+absl::Status Invalid(const std::string& route_key, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat("route ", route_key, ": ", problem));
+}
+
+}  // namespace
+
+std::string LabelSetString(const alert::LabelSet& labels) {
+  std::vector<std::string> parts;
+  parts.reserve(labels.size());
+  for (const auto& label : labels) parts.push_back(absl::StrCat(label.name, "=", GoQuote(label.value)));
+  return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
+}
+
+absl::StatusOr<std::shared_ptr<const Route>> Route::BuildTree(const RouteSpec& root_spec) {
+  if (!root_spec.receiver || root_spec.receiver->empty()) {
+    return Invalid("{}", "the root route needs a receiver");
+  }
+  if (!root_spec.matchers.empty()) return Invalid("{}", "the root route cannot have matchers");
+  if (root_spec.continue_matching) return Invalid("{}", "the root route cannot have continue");
+
+  // Depth-first build; `parent` is null for the root.
+  std::function<absl::StatusOr<std::unique_ptr<Route>>(const RouteSpec&, const Route*)> build =
+      [&](const RouteSpec& spec, const Route* parent) -> absl::StatusOr<std::unique_ptr<Route>> {
+    std::unique_ptr<Route> route(new Route());
+    route->key_ = parent == nullptr ? "{}" : absl::StrCat(parent->key_, "/", MatchersString(spec.matchers));
+    RouteOptions options = parent == nullptr ? RouteOptions() : parent->options_;
+    if (spec.receiver) options.receiver = *spec.receiver;
+    if (spec.group_by) {
+      options.group_by.clear();
+      options.group_by_all = false;
+      absl::flat_hash_set<std::string> seen;
+      for (const std::string& name : *spec.group_by) {
+        if (name == "...") {
+          if (spec.group_by->size() != 1) {
+            return Invalid(route->key_,
+                           "group_by: cannot have wildcard '...' and other labels at the same time");
+          }
+          options.group_by_all = true;
+          continue;
+        }
+        if (!alert::IsValidLabelName(name)) {
+          return Invalid(route->key_, absl::StrCat("group_by: invalid label name \"", name, "\""));
+        }
+        if (!seen.insert(name).second) {
+          return Invalid(route->key_, absl::StrCat("group_by: duplicated label \"", name, "\""));
+        }
+        options.group_by.push_back(name);
+      }
+      std::sort(options.group_by.begin(), options.group_by.end());
+    }
+    if (spec.group_wait) {
+      if (*spec.group_wait < absl::ZeroDuration()) return Invalid(route->key_, "group_wait must be >= 0");
+      options.group_wait = *spec.group_wait;
+    }
+    if (spec.group_interval) {
+      if (*spec.group_interval <= absl::ZeroDuration()) {
+        return Invalid(route->key_, "group_interval must be greater than 0");
+      }
+      options.group_interval = *spec.group_interval;
+    }
+    if (spec.repeat_interval) {
+      if (*spec.repeat_interval <= absl::ZeroDuration()) {
+        return Invalid(route->key_, "repeat_interval must be greater than 0");
+      }
+      options.repeat_interval = *spec.repeat_interval;
+    }
+    route->options_ = std::move(options);
+    route->matchers_ = spec.matchers;
+    route->continue_matching_ = spec.continue_matching;
+    for (const RouteSpec& child_spec : spec.routes) {
+      auto child = build(child_spec, route.get());
+      if (!child.ok()) return child.status();
+      route->children_.push_back(*std::move(child));
+    }
+    return route;
+  };
+  auto root = build(root_spec, nullptr);
+  if (!root.ok()) return root.status();
+  return std::shared_ptr<const Route>(*std::move(root));
+}
+
+std::vector<const Route*> Route::Match(const alert::LabelSet& labels) const {
+  std::vector<const Route*> out;
+  MatchInto(labels, &out);
+  return out;
+}
+
+void Route::MatchInto(const alert::LabelSet& labels, std::vector<const Route*>* out) const {
+  if (!alert::MatchesAll(matchers_, labels)) return;
+  const std::size_t before = out->size();
+  for (const auto& child : children_) {
+    const std::size_t size_before_child = out->size();
+    child->MatchInto(labels, out);
+    if (out->size() > size_before_child && !child->continue_matching_) break;
+  }
+  if (out->size() == before) out->push_back(this);
+}
+
+alert::LabelSet Route::GroupLabels(const alert::LabelSet& labels) const {
+  if (options_.group_by_all) return labels;
+  std::vector<alert::Label> picked;
+  for (const std::string& name : options_.group_by) {
+    if (const std::string* value = labels.Get(name)) picked.push_back({name, *value});
+  }
+  return alert::LabelSet(std::move(picked));
+}
+
+std::string Route::GroupKey(const alert::LabelSet& group_labels) const {
+  return absl::StrCat(key_, ":", LabelSetString(group_labels));
+}
+
+}  // namespace wecom_notify::dispatch

@@ -1,0 +1,61 @@
+// File: libs/storage/state_store.h
+//
+// StateStore is notifyd's durable state: the alerts it accepted and the notification log. It is
+// what lets a restart — clean or kill -9 — deliver every notification that was due and none
+// that was already delivered. The embedded implementation is SQLite in WAL mode under
+// --storage.path (SqliteStateStore); the interface leaves room for a store shared by replicas.
+//
+// Durability contract: when a write method returns OK, the data survives a process kill
+// (SQLite WAL with synchronous=NORMAL survives process crashes; an OS crash may lose the last
+// transactions — the trade-off is documented in docs/).
+//
+// Cost contract: writes are meant to be batched. One call = one transaction, so callers
+// coalesce many alerts per call (see GroupCommitter) instead of one fsync per alert.
+//
+// Thread-safety: implementations are safe for concurrent use.
+
+#ifndef WECOM_NOTIFY_LIBS_STORAGE_STATE_STORE_H_
+#define WECOM_NOTIFY_LIBS_STORAGE_STATE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/alert/alert.h"
+#include "libs/nflog/notification_log.h"
+
+namespace wecom_notify::storage {
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // Inserts or replaces alerts by fingerprint (the caller stores the merged alert), all in one
+  // transaction. Errors: Unavailable / Internal when the database cannot be written; then
+  // nothing of the batch is stored.
+  virtual absl::Status PutAlerts(const std::vector<alert::Alert>& alerts) = 0;
+
+  // Deletes alerts by fingerprint, in one transaction.
+  virtual absl::Status DeleteAlerts(const std::vector<uint64_t>& fingerprints) = 0;
+
+  // Every stored alert, in no particular order.
+  virtual absl::StatusOr<std::vector<alert::Alert>> LoadAlerts() = 0;
+
+  // Inserts or replaces notification-log entries by key, in one transaction.
+  virtual absl::Status PutNotificationLog(const std::vector<nflog::Entry>& entries) = 0;
+
+  // Every stored notification-log entry not expired at `now`.
+  virtual absl::StatusOr<std::vector<nflog::Entry>> LoadNotificationLog(absl::Time now) = 0;
+
+  // Deletes notification-log entries expired at `now` and alerts resolved before
+  // `resolved_before`. Returns OK or the database error.
+  virtual absl::Status Prune(absl::Time now, absl::Time resolved_before) = 0;
+};
+
+}  // namespace wecom_notify::storage
+
+#endif  // WECOM_NOTIFY_LIBS_STORAGE_STATE_STORE_H_

@@ -1,0 +1,98 @@
+#include "libs/dispatch/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+namespace wecom_notify::dispatch {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RouteSpec root;
+    root.receiver = "r";
+    root.group_by = std::vector<std::string>{"alertname"};
+    root.group_wait = absl::Seconds(30);
+    root.group_interval = absl::Minutes(5);
+    dispatcher_ = std::make_unique<Dispatcher>(*Route::BuildTree(root));
+  }
+
+  alert::Alert Insert(alert::LabelSet labels, absl::Time now, absl::Duration ends_in) {
+    alert::Alert a;
+    a.labels = std::move(labels);
+    a.starts_at = now;
+    a.ends_at = now + ends_in;
+    alert::Normalize(a, now, absl::Minutes(5));
+    dispatcher_->Insert(a, now);
+    return a;
+  }
+
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+TEST_F(DispatcherTest, NextDeadlineIsGroupWaitAfterCreation) {
+  EXPECT_EQ(dispatcher_->NextDeadline(), std::nullopt);
+  Insert({{"alertname", "A"}}, kT0, absl::Hours(1));
+  EXPECT_EQ(dispatcher_->NextDeadline(), kT0 + absl::Seconds(30));
+  EXPECT_TRUE(dispatcher_->TakeDue(kT0 + absl::Seconds(29)).empty());
+}
+
+TEST_F(DispatcherTest, AGroupWithAFlushOutIsNotFlushedAgainUntilComplete) {
+  Insert({{"alertname", "A"}}, kT0, absl::Hours(1));
+  auto flushes = dispatcher_->TakeDue(kT0 + absl::Seconds(30));
+  ASSERT_EQ(flushes.size(), 1u);
+  EXPECT_EQ(dispatcher_->NextDeadline(), std::nullopt);  // waiting for the outcome
+  // The send took longer than group_interval: the next flush is due at once when it completes.
+  dispatcher_->Complete(flushes[0].id, true);
+  EXPECT_EQ(dispatcher_->NextDeadline(), kT0 + absl::Seconds(30) + absl::Minutes(5));
+}
+
+TEST_F(DispatcherTest, ResolvedAlertsLeaveOnlyAfterDelivery) {
+  Insert({{"alertname", "A"}}, kT0, absl::Seconds(1));
+  auto failed = dispatcher_->TakeDue(kT0 + absl::Seconds(30));
+  ASSERT_EQ(failed.size(), 1u);
+  dispatcher_->Complete(failed[0].id, /*delivered=*/false);
+  EXPECT_EQ(dispatcher_->alert_count(), 1u);
+  auto retried = dispatcher_->TakeDue(kT0 + absl::Seconds(30) + absl::Minutes(5));
+  ASSERT_EQ(retried.size(), 1u);
+  dispatcher_->Complete(retried[0].id, /*delivered=*/true);
+  EXPECT_EQ(dispatcher_->alert_count(), 0u);
+  EXPECT_EQ(dispatcher_->group_count(), 0u);
+}
+
+TEST_F(DispatcherTest, AnAlertUpdatedDuringTheFlushStays) {
+  Insert({{"alertname", "A"}}, kT0, absl::Seconds(1));
+  auto flushes = dispatcher_->TakeDue(kT0 + absl::Seconds(30));
+  // Fires again while its resolved notice is being sent.
+  Insert({{"alertname", "A"}}, kT0 + absl::Seconds(31), absl::Hours(1));
+  dispatcher_->Complete(flushes[0].id, true);
+  EXPECT_EQ(dispatcher_->alert_count(), 1u);
+}
+
+TEST_F(DispatcherTest, FlushSnapshotIsSortedByJobInstanceThenLabels) {
+  Insert({{"alertname", "A"}, {"instance", "b"}}, kT0, absl::Hours(1));
+  Insert({{"alertname", "A"}, {"instance", "a"}}, kT0, absl::Hours(1));
+  Insert({{"alertname", "A"}}, kT0, absl::Hours(1));
+  auto flushes = dispatcher_->TakeDue(kT0 + absl::Seconds(30));
+  ASSERT_EQ(flushes.size(), 1u);
+  ASSERT_EQ(flushes[0].alerts.size(), 3u);
+  EXPECT_EQ(*flushes[0].alerts[0].labels.Get("instance"), "a");
+  EXPECT_EQ(*flushes[0].alerts[1].labels.Get("instance"), "b");
+  EXPECT_EQ(flushes[0].alerts[2].labels.Get("instance"), nullptr);
+}
+
+TEST_F(DispatcherTest, ReloadRebuildsGroupsFromHeldAlerts) {
+  Insert({{"alertname", "A"}, {"team", "db"}}, kT0, absl::Hours(1));
+  RouteSpec root;
+  root.receiver = "r";
+  root.group_by = std::vector<std::string>{"team"};
+  dispatcher_->Reload(*Route::BuildTree(root), kT0 + absl::Minutes(1));
+  EXPECT_EQ(dispatcher_->group_count(), 1u);
+  auto flushes = dispatcher_->TakeDue(kT0 + absl::Minutes(1));  // old alert: at once
+  ASSERT_EQ(flushes.size(), 1u);
+  EXPECT_EQ(flushes[0].group_key, "{}:{team=\"db\"}");
+}
+
+}  // namespace
+}  // namespace wecom_notify::dispatch
