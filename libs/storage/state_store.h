@@ -6,8 +6,9 @@
 // --storage.path (SqliteStateStore); the interface leaves room for a store shared by replicas.
 //
 // Durability contract: when a write method returns OK, the data survives a process kill
-// (SQLite WAL with synchronous=NORMAL survives process crashes; an OS crash may lose the last
-// transactions — the trade-off is documented in docs/).
+// (SQLite WAL with synchronous=NORMAL survives process crashes; an OS crash or power loss may
+// lose the last transactions unless synchronous=FULL is chosen — the trade-off is documented in
+// sqlite_state_store.h). A write that returns an error stored nothing of its batch.
 //
 // Cost contract: writes are meant to be batched. One call = one transaction, so callers
 // coalesce many alerts per call (see GroupCommitter) instead of one fsync per alert.
@@ -42,17 +43,22 @@ class StateStore {
   // Deletes alerts by fingerprint, in one transaction.
   virtual absl::Status DeleteAlerts(const std::vector<uint64_t>& fingerprints) = 0;
 
-  // Every stored alert, in no particular order.
+  // Every stored alert, in no particular order. Errors: DataLoss when a stored record does
+  // not decode (the message names it); Unavailable / Internal for database errors.
   virtual absl::StatusOr<std::vector<alert::Alert>> LoadAlerts() = 0;
 
-  // Inserts or replaces notification-log entries by key, in one transaction.
+  // Inserts or replaces notification-log entries by key (Key::Joined()), in one transaction.
+  // An entry older (by timestamp) than the one stored for its key is ignored, as
+  // nflog::NotificationLog::Record ignores it: a late writer never rolls the log back.
   virtual absl::Status PutNotificationLog(const std::vector<nflog::Entry>& entries) = 0;
 
-  // Every stored notification-log entry not expired at `now`.
+  // Every stored notification-log entry not expired at `now` (expires_at > now, as
+  // NotificationLog::Find). Errors as LoadAlerts.
   virtual absl::StatusOr<std::vector<nflog::Entry>> LoadNotificationLog(absl::Time now) = 0;
 
-  // Deletes notification-log entries expired at `now` and alerts resolved before
-  // `resolved_before`. Returns OK or the database error.
+  // Deletes notification-log entries expired at `now` (expires_at <= now) and alerts resolved
+  // at or before `resolved_before` (Alert::ResolvedAt(resolved_before); an alert with unset
+  // ends_at is never pruned), in one transaction. Returns OK or the database error.
   virtual absl::Status Prune(absl::Time now, absl::Time resolved_before) = 0;
 };
 

@@ -1,0 +1,397 @@
+// File: tests/storage/sqlite_state_store_test.cc
+
+#include "libs/storage/sqlite_state_store.h"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/alert/alert.h"
+#include "libs/alert/fingerprint.h"
+#include "libs/nflog/notification_log.h"
+#include "tests/storage/storage_test_util.h"
+#include "tests/testing/testing.h"
+
+namespace wecom_notify::storage {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using ::wecom_notify::storage::testing::ExpectSameAlerts;
+using ::wecom_notify::storage::testing::MakeAlert;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'764'046'800);
+
+// Runs SQL on the database file behind the store's back, the way damage or an older or newer
+// notifyd would.
+void RawSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  const int code = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(code, SQLITE_OK) << sql << ": " << message;
+}
+
+nflog::Entry MakeEntry(const std::string& group, absl::Time timestamp, absl::Time expires_at) {
+  nflog::Entry entry;
+  entry.key = {absl::StrCat("{}:{alertname=\"", group, "\"}"), "运维组", "wecom_app/0"};
+  entry.timestamp = timestamp;
+  entry.expires_at = expires_at;
+  entry.firing = {1, 0x3e3095adf7ad569a, 0xffffffffffffffff};
+  entry.resolved = {0xc2858fd1aa15668d};
+  return entry;
+}
+
+void ExpectSameEntry(const nflog::Entry& actual, const nflog::Entry& expected) {
+  EXPECT_EQ(actual.key.group_key, expected.key.group_key);
+  EXPECT_EQ(actual.key.receiver, expected.key.receiver);
+  EXPECT_EQ(actual.key.integration, expected.key.integration);
+  EXPECT_EQ(actual.timestamp, expected.timestamp);
+  EXPECT_EQ(actual.expires_at, expected.expires_at);
+  EXPECT_EQ(actual.firing, expected.firing);
+  EXPECT_EQ(actual.resolved, expected.resolved);
+}
+
+class SqliteStateStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = wecom_notify::testing::MakeTempDir("storage");
+    Reopen();
+  }
+
+  void Reopen(SqliteStateStore::Options options = {}) {
+    store_.reset();
+    absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir_, options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  std::string DbPath() const { return absl::StrCat(dir_, "/notifyd.db"); }
+
+  std::vector<alert::Alert> Load() {
+    absl::StatusOr<std::vector<alert::Alert>> alerts = store_->LoadAlerts();
+    EXPECT_TRUE(alerts.ok()) << alerts.status();
+    return alerts.ok() ? *std::move(alerts) : std::vector<alert::Alert>{};
+  }
+
+  std::string dir_;
+  std::unique_ptr<SqliteStateStore> store_;
+};
+
+TEST_F(SqliteStateStoreTest, CreatesDatabaseFileInDirectory) {
+  EXPECT_EQ(store_->path(), DbPath());
+  EXPECT_FALSE(wecom_notify::testing::ReadFile(DbPath()).empty());
+}
+
+TEST_F(SqliteStateStoreTest, CreatesMissingDirectories) {
+  const std::string nested = absl::StrCat(dir_, "/a/b/c");
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(nested);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->path(), absl::StrCat(nested, "/notifyd.db"));
+}
+
+TEST_F(SqliteStateStoreTest, EmptyStoreLoadsNothing) {
+  EXPECT_THAT(Load(), SizeIs(0));
+  absl::StatusOr<std::vector<nflog::Entry>> entries = store_->LoadNotificationLog(kNow);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  EXPECT_THAT(*entries, SizeIs(0));
+}
+
+TEST_F(SqliteStateStoreTest, RoundTripsAlertsWithChineseTextAndEveryTimeState) {
+  std::vector<alert::Alert> alerts;
+  alert::Alert firing = MakeAlert("firing");  // ends_at unset
+  alerts.push_back(firing);
+  alert::Alert resolved = MakeAlert("resolved");
+  resolved.ends_at = absl::FromUnixNanos(1'764'046'766'576'493'259);
+  alerts.push_back(resolved);
+  alert::Alert timeout = MakeAlert("timeout");
+  timeout.ends_at = kNow + absl::Minutes(5);
+  timeout.ends_at_from_timeout = true;
+  alerts.push_back(timeout);
+  alert::Alert infinite = MakeAlert("infinite");
+  infinite.starts_at = absl::InfinitePast();
+  infinite.ends_at = absl::InfiniteFuture();
+  infinite.updated_at = absl::InfinitePast();
+  alerts.push_back(infinite);
+  alert::Alert before_epoch = MakeAlert("before-epoch");
+  before_epoch.starts_at = absl::FromUnixNanos(-1'234'567'890'123);
+  alerts.push_back(before_epoch);
+  alert::Alert bare;  // no labels, no annotations, no URL, every time unset
+  bare.fingerprint = alert::Fingerprint(bare.labels);
+  alerts.push_back(bare);
+  alert::Alert binary = MakeAlert("binary");
+  binary.annotations = alert::LabelSet({{"nul", std::string("a\0b", 3)}, {"sep", "x\x1fy"}});
+  binary.generator_url = "http://例子.测试/图?q=磁盘";
+  alerts.push_back(binary);
+  alert::Alert high_bit = MakeAlert("high-bit");
+  high_bit.fingerprint = 0xfedcba9876543210;  // negative as int64
+  alerts.push_back(high_bit);
+
+  ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+  ExpectSameAlerts(Load(), alerts);
+}
+
+TEST_F(SqliteStateStoreTest, PutReplacesByFingerprint) {
+  alert::Alert alert = MakeAlert("x");
+  ASSERT_TRUE(store_->PutAlerts({alert}).ok());
+  alert.ends_at = kNow;
+  alert.annotations = alert::LabelSet({{"summary", "已恢复"}});
+  ASSERT_TRUE(store_->PutAlerts({alert}).ok());
+  ExpectSameAlerts(Load(), {alert});
+}
+
+TEST_F(SqliteStateStoreTest, DeletesAlertsByFingerprint) {
+  const alert::Alert a = MakeAlert("a"), b = MakeAlert("b"), c = MakeAlert("c");
+  ASSERT_TRUE(store_->PutAlerts({a, b, c}).ok());
+  ASSERT_TRUE(store_->DeleteAlerts({a.fingerprint, c.fingerprint, 12345}).ok());
+  ExpectSameAlerts(Load(), {b});
+}
+
+TEST_F(SqliteStateStoreTest, EmptyBatchesAreOk) {
+  EXPECT_TRUE(store_->PutAlerts({}).ok());
+  EXPECT_TRUE(store_->DeleteAlerts({}).ok());
+  EXPECT_TRUE(store_->PutNotificationLog({}).ok());
+}
+
+TEST_F(SqliteStateStoreTest, ReopenKeepsEverything) {
+  const alert::Alert a = MakeAlert("a"), b = MakeAlert("b");
+  ASSERT_TRUE(store_->PutAlerts({a, b}).ok());
+  const nflog::Entry entry = MakeEntry("A", kNow, kNow + absl::Hours(2));
+  ASSERT_TRUE(store_->PutNotificationLog({entry}).ok());
+  Reopen();
+  ExpectSameAlerts(Load(), {a, b});
+  absl::StatusOr<std::vector<nflog::Entry>> entries = store_->LoadNotificationLog(kNow);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_THAT(*entries, SizeIs(1));
+  ExpectSameEntry((*entries)[0], entry);
+}
+
+TEST_F(SqliteStateStoreTest, FullSynchronousModeWorks) {
+  SqliteStateStore::Options options;
+  options.synchronous = SqliteStateStore::Synchronous::kFull;
+  Reopen(options);
+  const alert::Alert a = MakeAlert("a");
+  ASSERT_TRUE(store_->PutAlerts({a}).ok());
+  Reopen();
+  ExpectSameAlerts(Load(), {a});
+}
+
+TEST_F(SqliteStateStoreTest, NotificationLogRoundTripAndExpiry) {
+  const nflog::Entry live = MakeEntry("live", kNow - absl::Hours(1), kNow + absl::Seconds(1));
+  const nflog::Entry expiring = MakeEntry("expiring", kNow - absl::Hours(2), kNow);
+  nflog::Entry empty_lists = MakeEntry("empty", kNow, kNow + absl::Hours(2));
+  empty_lists.firing.clear();
+  empty_lists.resolved.clear();
+  ASSERT_TRUE(store_->PutNotificationLog({live, expiring, empty_lists}).ok());
+
+  absl::StatusOr<std::vector<nflog::Entry>> before = store_->LoadNotificationLog(kNow - absl::Nanoseconds(1));
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_THAT(*before, SizeIs(3));
+
+  // expires_at == now is expired, as in NotificationLog::Find.
+  absl::StatusOr<std::vector<nflog::Entry>> at_now = store_->LoadNotificationLog(kNow);
+  ASSERT_TRUE(at_now.ok()) << at_now.status();
+  ASSERT_THAT(*at_now, SizeIs(2));
+  std::sort(at_now->begin(), at_now->end(),
+            [](const nflog::Entry& a, const nflog::Entry& b) { return a.key.group_key < b.key.group_key; });
+  ExpectSameEntry((*at_now)[0], empty_lists);
+  ExpectSameEntry((*at_now)[1], live);
+}
+
+TEST_F(SqliteStateStoreTest, NotificationLogNeverRollsBack) {
+  const nflog::Entry newer = MakeEntry("g", kNow, kNow + absl::Hours(2));
+  nflog::Entry older = MakeEntry("g", kNow - absl::Minutes(1), kNow + absl::Hours(3));
+  older.firing = {7};
+  ASSERT_TRUE(store_->PutNotificationLog({newer}).ok());
+  ASSERT_TRUE(store_->PutNotificationLog({older}).ok());
+  absl::StatusOr<std::vector<nflog::Entry>> entries = store_->LoadNotificationLog(kNow);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_THAT(*entries, SizeIs(1));
+  ExpectSameEntry((*entries)[0], newer);
+
+  nflog::Entry same_time = newer;  // an equal timestamp replaces, as in Record()
+  same_time.resolved = {9};
+  nflog::Entry later = MakeEntry("g", kNow + absl::Minutes(1), kNow + absl::Hours(4));
+  later.firing = {8};
+  ASSERT_TRUE(store_->PutNotificationLog({same_time}).ok());
+  entries = store_->LoadNotificationLog(kNow);
+  ASSERT_TRUE(entries.ok() && entries->size() == 1u);
+  ExpectSameEntry((*entries)[0], same_time);
+  ASSERT_TRUE(store_->PutNotificationLog({later}).ok());
+  entries = store_->LoadNotificationLog(kNow);
+  ASSERT_TRUE(entries.ok() && entries->size() == 1u);
+  ExpectSameEntry((*entries)[0], later);
+}
+
+TEST_F(SqliteStateStoreTest, KeysDifferingOnlyInReceiverOrIntegrationAreDistinct) {
+  nflog::Entry a = MakeEntry("g", kNow, kNow + absl::Hours(1));
+  nflog::Entry b = a;
+  b.key.receiver = "other";
+  nflog::Entry c = a;
+  c.key.integration = "wecom_robot/1";
+  ASSERT_TRUE(store_->PutNotificationLog({a, b, c}).ok());
+  absl::StatusOr<std::vector<nflog::Entry>> entries = store_->LoadNotificationLog(kNow);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  EXPECT_THAT(*entries, SizeIs(3));
+}
+
+TEST_F(SqliteStateStoreTest, PruneRemovesExpiredEntriesAndResolvedAlerts) {
+  const absl::Time resolved_before = kNow - absl::Hours(1);
+  alert::Alert firing = MakeAlert("firing");  // ends_at unset: never pruned
+  alert::Alert future_end = MakeAlert("future");
+  future_end.ends_at = kNow + absl::Minutes(5);
+  alert::Alert recently_resolved = MakeAlert("recent");
+  recently_resolved.ends_at = resolved_before + absl::Nanoseconds(1);
+  alert::Alert resolved_at_bound = MakeAlert("at-bound");
+  resolved_at_bound.ends_at = resolved_before;
+  alert::Alert long_resolved = MakeAlert("long");
+  long_resolved.ends_at = resolved_before - absl::Hours(24);
+  ASSERT_TRUE(store_->PutAlerts({firing, future_end, recently_resolved, resolved_at_bound,
+                                 long_resolved})
+                  .ok());
+  const nflog::Entry live = MakeEntry("live", kNow, kNow + absl::Nanoseconds(1));
+  const nflog::Entry expired = MakeEntry("expired", kNow - absl::Hours(2), kNow);
+
+  ASSERT_TRUE(store_->PutNotificationLog({live, expired}).ok());
+  ASSERT_TRUE(store_->Prune(kNow, resolved_before).ok());
+
+  ExpectSameAlerts(Load(), {firing, future_end, recently_resolved});
+  // Prune removed the row itself: it is gone even for a reader at an earlier time.
+  absl::StatusOr<std::vector<nflog::Entry>> entries =
+      store_->LoadNotificationLog(absl::InfinitePast());
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_THAT(*entries, SizeIs(1));
+  ExpectSameEntry((*entries)[0], live);
+}
+
+TEST_F(SqliteStateStoreTest, CorruptLabelsAreDataLossNamingTheAlert) {
+  const alert::Alert a = MakeAlert("a");
+  ASSERT_TRUE(store_->PutAlerts({a}).ok());
+  RawSql(DbPath(), "UPDATE alerts SET labels = x'05ff01'");
+  absl::StatusOr<std::vector<alert::Alert>> alerts = store_->LoadAlerts();
+  EXPECT_EQ(alerts.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(alerts.status().message(), HasSubstr(alert::FingerprintToHex(a.fingerprint)));
+  EXPECT_THAT(alerts.status().message(), HasSubstr("labels"));
+  // The store still works: replacing the row repairs it.
+  ASSERT_TRUE(store_->PutAlerts({a}).ok());
+  ExpectSameAlerts(Load(), {a});
+}
+
+TEST_F(SqliteStateStoreTest, CorruptAnnotationsAreDataLoss) {
+  ASSERT_TRUE(store_->PutAlerts({MakeAlert("a")}).ok());
+  RawSql(DbPath(), "UPDATE alerts SET annotations = x''");
+  absl::StatusOr<std::vector<alert::Alert>> alerts = store_->LoadAlerts();
+  EXPECT_EQ(alerts.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(alerts.status().message(), HasSubstr("annotations"));
+}
+
+TEST_F(SqliteStateStoreTest, CorruptFingerprintListIsDataLossNamingTheEntry) {
+  ASSERT_TRUE(store_->PutNotificationLog({MakeEntry("G", kNow, kNow + absl::Hours(1))}).ok());
+  RawSql(DbPath(), "UPDATE nflog SET resolved = x'01020304050607'");
+  absl::StatusOr<std::vector<nflog::Entry>> entries = store_->LoadNotificationLog(kNow);
+  EXPECT_EQ(entries.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(entries.status().message(), HasSubstr("alertname=\\\"G\\\""));
+  EXPECT_THAT(entries.status().message(), HasSubstr("resolved"));
+}
+
+TEST_F(SqliteStateStoreTest, MismatchedNflogKeyIsDataLoss) {
+  ASSERT_TRUE(store_->PutNotificationLog({MakeEntry("G", kNow, kNow + absl::Hours(1))}).ok());
+  RawSql(DbPath(), "UPDATE nflog SET receiver = 'someone else'");
+  EXPECT_EQ(store_->LoadNotificationLog(kNow).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(SqliteStateStoreTest, RefusesNewerSchemaVersion) {
+  store_.reset();
+  RawSql(DbPath(), "PRAGMA user_version = 2");
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir_);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("schema version 2"));
+  EXPECT_THAT(store.status().message(), HasSubstr(DbPath()));
+}
+
+TEST_F(SqliteStateStoreTest, RefusesFileThatIsNotADatabase) {
+  store_.reset();
+  const std::string dir = wecom_notify::testing::MakeTempDir("storage-garbage");
+  wecom_notify::testing::WriteFile(absl::StrCat(dir, "/notifyd.db"),
+                                   std::string(8192, 'x') + "not a database");
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr("notifyd.db"));
+}
+
+TEST_F(SqliteStateStoreTest, UnusableDirectoryIsUnavailable) {
+  const std::string file = absl::StrCat(dir_, "/plain-file");
+  wecom_notify::testing::WriteFile(file, "x");
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store =
+      SqliteStateStore::Open(absl::StrCat(file, "/sub"));
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr("plain-file"));
+}
+
+TEST_F(SqliteStateStoreTest, LockedDatabaseIsUnavailableAfterBusyTimeout) {
+  SqliteStateStore::Options options;
+  options.busy_timeout = absl::Milliseconds(50);
+  Reopen(options);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(DbPath().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const absl::Status status = store_->PutAlerts({MakeAlert("a")});
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("put alerts"));
+  // Once the lock is gone the store works again.
+  EXPECT_TRUE(store_->PutAlerts({MakeAlert("a")}).ok());
+  EXPECT_THAT(Load(), SizeIs(1));
+}
+
+TEST_F(SqliteStateStoreTest, FailedBatchStoresNothing) {
+  // A trigger makes the third insert fail; the two before it must be rolled back.
+  const alert::Alert a = MakeAlert("a"), b = MakeAlert("b"), c = MakeAlert("c");
+  RawSql(DbPath(), absl::StrCat("CREATE TRIGGER fail BEFORE INSERT ON alerts WHEN NEW.fingerprint = ",
+                                static_cast<int64_t>(c.fingerprint),
+                                " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"));
+  Reopen();  // statements prepared before the trigger existed would not see it
+  const absl::Status status = store_->PutAlerts({a, b, c});
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("injected failure"));
+  EXPECT_THAT(Load(), SizeIs(0));
+  // The connection is usable afterwards (the transaction was rolled back).
+  EXPECT_TRUE(store_->PutAlerts({a, b}).ok());
+  EXPECT_THAT(Load(), SizeIs(2));
+}
+
+TEST_F(SqliteStateStoreTest, ConcurrentCallersAreSerialized) {
+  constexpr int kThreads = 8;
+  constexpr int kBatches = 20;
+  std::vector<std::thread> threads;
+  std::vector<alert::Alert> all;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kBatches; ++i) all.push_back(MakeAlert(absl::StrCat(t, "-", i)));
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kBatches; ++i) {
+        EXPECT_TRUE(store_->PutAlerts({all[t * kBatches + i]}).ok());
+        EXPECT_TRUE(store_->LoadAlerts().ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ExpectSameAlerts(Load(), all);
+}
+
+}  // namespace
+}  // namespace wecom_notify::storage
