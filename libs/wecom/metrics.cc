@@ -1,0 +1,57 @@
+#include "libs/wecom/metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace wecom_notify::wecom {
+
+WeComMetrics::WeComMetrics(prometheus::Registry& registry)
+    : requests_(prometheus::BuildCounter()
+                    .Name("wecom_notify_wecom_requests_total")
+                    .Help("WeCom API calls by endpoint, result class and errcode")
+                    .Register(registry)),
+      invalid_recipients_(prometheus::BuildCounter()
+                              .Name("wecom_notify_wecom_invalid_recipients_total")
+                              .Help("Recipients WeCom reported as invalid or unlicensed")
+                              .Register(registry)),
+      rate_limit_wait_(prometheus::BuildCounter()
+                           .Name("wecom_notify_wecom_rate_limit_wait_seconds_total")
+                           .Help("Time sends waited to stay under WeCom's frequency limits")
+                           .Register(registry)),
+      json_format_warnings_(prometheus::BuildCounter()
+                                .Name("wecom_notify_wecom_json_format_warnings_total")
+                                .Help("Answers with 'Warning: wrong json format' (our bug)")
+                                .Register(registry)) {}
+
+void WeComMetrics::RecordRequest(absl::string_view endpoint, const CallOutcome& outcome) {
+  const bool answered = outcome.transport_status.ok() && outcome.http_status == 200;
+  requests_
+      .Add({{"endpoint", std::string(endpoint)},
+            {"result", std::string(ResultClassName(outcome.result_class()))},
+            {"errcode", answered ? absl::StrCat(outcome.errcode) : std::string("none")}})
+      .Increment();
+  const auto count = [&](const char* kind, const std::vector<std::string>& ids) {
+    for (const std::string& id : ids) {
+      invalid_recipients_.Add({{"kind", kind}, {"recipient", id}}).Increment();
+    }
+  };
+  count("user", outcome.invalid.users);
+  count("party", outcome.invalid.parties);
+  count("tag", outcome.invalid.tags);
+  count("unlicensed_user", outcome.invalid.unlicensed_users);
+  if (outcome.json_format_warning) {
+    json_format_warnings_.Add({{"endpoint", std::string(endpoint)}}).Increment();
+  }
+}
+
+void WeComMetrics::RecordRateLimitWait(absl::string_view endpoint, absl::Duration wait) {
+  rate_limit_wait_.Add({{"endpoint", std::string(endpoint)}})
+      .Increment(absl::ToDoubleSeconds(wait));
+}
+
+}  // namespace wecom_notify::wecom

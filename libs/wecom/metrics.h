@@ -1,0 +1,50 @@
+// File: libs/wecom/metrics.h
+//
+// WeComMetrics: the Prometheus series of libs/wecom, declared in one place. No label ever holds a
+// secret: endpoints are fixed names, robots are not labelled at all, and recipients are the user,
+// department and tag IDs of the configuration (bounded by it).
+//
+//   wecom_notify_wecom_requests_total{endpoint, result, errcode}    counter
+//       endpoint: gettoken | message_send | webhook_send; result: ResultClassName();
+//       errcode: WeCom errcode, or "none" when there was no WeCom answer
+//   wecom_notify_wecom_invalid_recipients_total{kind, recipient}      counter
+//       kind: user | party | tag | unlicensed_user
+//   wecom_notify_wecom_rate_limit_wait_seconds_total{endpoint}        counter
+//   wecom_notify_wecom_json_format_warnings_total{endpoint}           counter
+//
+// Thread-safety: safe for concurrent use (prometheus-cpp families are).
+
+#ifndef WECOM_NOTIFY_LIBS_WECOM_METRICS_H_
+#define WECOM_NOTIFY_LIBS_WECOM_METRICS_H_
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libs/wecom/result.h"
+
+namespace prometheus {
+class Registry;
+template <typename T>
+class Family;
+class Counter;
+}  // namespace prometheus
+
+namespace wecom_notify::wecom {
+
+class WeComMetrics {
+ public:
+  // Registers the families in `registry`, which must outlive this object.
+  explicit WeComMetrics(prometheus::Registry& registry);
+
+  void RecordRequest(absl::string_view endpoint, const CallOutcome& outcome);
+  void RecordRateLimitWait(absl::string_view endpoint, absl::Duration wait);
+
+ private:
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Counter>& invalid_recipients_;
+  prometheus::Family<prometheus::Counter>& rate_limit_wait_;
+  prometheus::Family<prometheus::Counter>& json_format_warnings_;
+};
+
+}  // namespace wecom_notify::wecom
+
+#endif  // WECOM_NOTIFY_LIBS_WECOM_METRICS_H_

@@ -1,0 +1,76 @@
+#include "libs/wecom/rate_limiter.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace wecom_notify::wecom {
+
+std::vector<RateLimit> AppMessageLimits() {
+  return {{absl::Minutes(1), 30}, {absl::Hours(1), 1000}};
+}
+
+std::vector<RateLimit> RobotLimits() { return {{absl::Minutes(1), 20}}; }
+
+RateLimiter::RateLimiter(std::vector<RateLimit> limits)
+    : limits_(std::move(limits)), longest_window_([this] {
+        absl::Duration longest = absl::ZeroDuration();
+        for (const RateLimit& l : limits_) longest = std::max(longest, l.window);
+        return longest;
+      }()) {
+  for (const RateLimit& l : limits_) assert(l.max_sends > 0);
+}
+
+absl::Time RateLimiter::NextAllowedLocked(absl::Span<const std::string> keys,
+                                          absl::Time now) const {
+  absl::Time at = now;
+  for (const std::string& key : keys) {
+    auto it = sends_.find(key);
+    if (it == sends_.end()) continue;
+    const std::deque<absl::Time>& times = it->second;
+    for (const RateLimit& limit : limits_) {
+      // A send at t fits when fewer than max_sends booked times are > t - window, i.e. when the
+      // max_sends-th latest booked time is <= t - window.
+      if (times.size() < limit.max_sends) continue;
+      at = std::max(at, times[times.size() - limit.max_sends] + limit.window);
+    }
+  }
+  return at;
+}
+
+absl::Time RateLimiter::NextAllowed(absl::Span<const std::string> keys, absl::Time now) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return NextAllowedLocked(keys, now);
+}
+
+absl::Time RateLimiter::Reserve(absl::Span<const std::string> keys, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  PruneLocked(now);
+  const absl::Time at = NextAllowedLocked(keys, now);
+  for (const std::string& key : keys) {
+    std::deque<absl::Time>& times = sends_[key];
+    times.insert(std::upper_bound(times.begin(), times.end(), at), at);
+  }
+  return at;
+}
+
+size_t RateLimiter::Booked(const std::string& key, absl::Duration window, absl::Time now) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = sends_.find(key);
+  if (it == sends_.end()) return 0;
+  return static_cast<size_t>(it->second.end() -
+                             std::upper_bound(it->second.begin(), it->second.end(), now - window));
+}
+
+void RateLimiter::PruneLocked(absl::Time now) {
+  // Times at or before now - longest_window no longer count; drop them at most once a minute.
+  if (now - last_prune_ < absl::Minutes(1)) return;
+  last_prune_ = now;
+  const absl::Time horizon = now - longest_window_;
+  for (auto it = sends_.begin(); it != sends_.end();) {
+    std::deque<absl::Time>& times = it->second;
+    while (!times.empty() && times.front() <= horizon) times.pop_front();
+    it = times.empty() ? sends_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace wecom_notify::wecom

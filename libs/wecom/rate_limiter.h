@@ -1,0 +1,81 @@
+// File: libs/wecom/rate_limiter.h
+//
+// RateLimiter keeps sends under WeCom's frequency limits instead of hitting them. Above its
+// per-member limits WeCom *drops app messages silently while answering errcode 0*, so the only
+// safe sender is one that never exceeds them:
+//
+//   app message: per app and member, 30 / minute and 1000 / hour   (AppMessageLimits())
+//   group robot: per robot key, 20 / minute                         (RobotLimits())
+//
+// Each key (one member of one app, one robot) has a log of send times. A send to several keys
+// (one message to 300 users) must fit every key's windows; Reserve() finds the earliest time it
+// does, books that time on every key, and returns it. The caller waits until then (queueing)
+// rather than dropping anything. Windows are sliding: a send at t frees its slot at t + window.
+// Booked future times count against every window that contains them, which is conservative.
+//
+// Limits are per process. Several replicas sending for the same app must construct their
+// limiters with divided limits -- a limiter cannot see the others.
+//
+// Thread-safety: safe for concurrent use.
+
+#ifndef WECOM_NOTIFY_LIBS_WECOM_RATE_LIMITER_H_
+#define WECOM_NOTIFY_LIBS_WECOM_RATE_LIMITER_H_
+
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace wecom_notify::wecom {
+
+struct RateLimit {
+  absl::Duration window;
+  size_t max_sends;  // REQUIRES: > 0
+};
+
+// 30 / minute and 1000 / hour per member of one app.
+std::vector<RateLimit> AppMessageLimits();
+// 20 / minute per robot key.
+std::vector<RateLimit> RobotLimits();
+
+class RateLimiter {
+ public:
+  // Every key gets the same `limits`. REQUIRES: each max_sends > 0.
+  explicit RateLimiter(std::vector<RateLimit> limits);
+
+  // NextAllowed()
+  //
+  // The earliest time >= `now` at which one send to all of `keys` fits every limit. Books nothing.
+  absl::Time NextAllowed(absl::Span<const std::string> keys, absl::Time now) const;
+
+  // Reserve()
+  //
+  // Books one send to every key in `keys` at NextAllowed(keys, now) and returns that time. The
+  // caller must send no earlier than the returned time.
+  absl::Time Reserve(absl::Span<const std::string> keys, absl::Time now);
+
+  // The number of sends booked for `key` in (now - window, +inf) for the limit with `window`.
+  size_t Booked(const std::string& key, absl::Duration window, absl::Time now) const;
+
+ private:
+  absl::Time NextAllowedLocked(absl::Span<const std::string> keys, absl::Time now) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::vector<RateLimit> limits_;
+  const absl::Duration longest_window_;
+  mutable absl::Mutex mu_;
+  // Per key, booked send times in ascending order.
+  std::map<std::string, std::deque<absl::Time>> sends_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace wecom_notify::wecom
+
+#endif  // WECOM_NOTIFY_LIBS_WECOM_RATE_LIMITER_H_
