@@ -10,7 +10,7 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev prometheus-cpp-dev libcurl4-openssl-dev libssl-dev
   libboost-dev libboost-system-dev libboost-program-options-dev libsimdjson-dev nlohmann-json3-dev
-  libyaml-cpp-dev libspdlog-dev libsqlite3-dev libre2-dev libkainjow-mustache-dev
+  libyaml-cpp-dev libspdlog-dev libsqlite3-dev libre2-dev libkainjow-mustache-dev python3-yaml tzdata
   libgtest-dev libgmock-dev
   # real peers and clients for end-to-end tests
   prometheus-alertmanager prometheus python3-grpcio python3-protobuf curl openssl

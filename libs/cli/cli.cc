@@ -24,7 +24,14 @@ int ParseCommandLine(int argc, char** argv, const std::string& usage,
       ("version", "Show the version and exit.");
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    // Exact flag names only: a truncated flag (--storage for --storage.path) is an error, not a
+    // guess.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(options)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
     if (vm.count("help")) {
       std::cout << usage << "\n\n" << options << std::endl;
       return 0;

@@ -5,52 +5,325 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/config/duration.h"
 
 namespace wecom_notify::config {
 namespace {
 
-absl::Status ErrorAt(absl::string_view source, const YAML::Node& node, absl::string_view key,
-                     absl::string_view problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(source, ":", node.Mark().line + 1, ": ", key, ": ", problem));
-}
+// Parsing context: where errors point and where secret files are found.
+struct Context {
+  std::string source;
+  std::string base_dir;
 
-absl::Status ParseDurationKey(absl::string_view source, const YAML::Node& node,
-                              absl::string_view key, absl::Duration* out) {
-  if (!node.IsScalar()) return ErrorAt(source, node, key, "expected a duration such as 5m");
-  auto d = ParseDuration(node.Scalar());
-  if (!d.ok()) return ErrorAt(source, node, key, d.status().message());
-  if (*d <= absl::ZeroDuration()) return ErrorAt(source, node, key, "must be greater than 0");
-  *out = *d;
-  return absl::OkStatus();
-}
+  absl::Status Error(const YAML::Node& node, absl::string_view key, absl::string_view problem) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":", node.Mark().line + 1, ": ", key, ": ", problem));
+  }
+};
 
-absl::Status ParseGlobal(absl::string_view source, const YAML::Node& node, GlobalConfig* global) {
-  if (!node.IsMap()) return ErrorAt(source, node, "global", "expected a mapping");
+using FieldParser = std::function<absl::Status(const YAML::Node& value, const std::string& path)>;
+
+// Walks a mapping, dispatching each key to its parser; unknown keys are errors.
+absl::Status ParseMapping(const Context& ctx, const YAML::Node& node, const std::string& path,
+                          const std::vector<std::pair<std::string, FieldParser>>& fields) {
+  if (!node.IsMap()) return ctx.Error(node, path.empty() ? "(top level)" : path, "expected a mapping");
   for (const auto& entry : node) {
     const std::string key = entry.first.Scalar();
-    absl::Status status;
-    if (key == "resolve_timeout") {
-      status = ParseDurationKey(source, entry.second, "global.resolve_timeout",
-                                &global->resolve_timeout);
-    } else if (key == "webhook_resolve_timeout") {
-      status = ParseDurationKey(source, entry.second, "global.webhook_resolve_timeout",
-                                &global->webhook_resolve_timeout);
-    } else {
-      status = ErrorAt(source, entry.first, absl::StrCat("global.", key), "unknown key");
-    }
-    if (!status.ok()) return status;
+    const std::string key_path = path.empty() ? key : absl::StrCat(path, ".", key);
+    auto field = std::find_if(fields.begin(), fields.end(),
+                              [&](const auto& f) { return f.first == key; });
+    if (field == fields.end()) return ctx.Error(entry.first, key_path, "unknown key");
+    if (auto status = field->second(entry.second, key_path); !status.ok()) return status;
   }
   return absl::OkStatus();
 }
 
+FieldParser String(const Context& ctx, std::string* out) {
+  return [&ctx, out](const YAML::Node& v, const std::string& path) {
+    if (!v.IsScalar()) return ctx.Error(v, path, "expected a string");
+    *out = v.Scalar();
+    return absl::OkStatus();
+  };
+}
+
+FieldParser Bool(const Context& ctx, bool* out) {
+  return [&ctx, out](const YAML::Node& v, const std::string& path) {
+    if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
+      return ctx.Error(v, path, "expected true or false");
+    }
+    *out = v.Scalar() == "true";
+    return absl::OkStatus();
+  };
+}
+
+FieldParser Duration(const Context& ctx, absl::Duration* out, bool allow_zero) {
+  return [&ctx, out, allow_zero](const YAML::Node& v, const std::string& path) {
+    if (!v.IsScalar()) return ctx.Error(v, path, "expected a duration such as 5m");
+    auto d = ParseDuration(v.Scalar());
+    if (!d.ok()) return ctx.Error(v, path, d.status().message());
+    if (!allow_zero && *d <= absl::ZeroDuration()) return ctx.Error(v, path, "must be greater than 0");
+    *out = *d;
+    return absl::OkStatus();
+  };
+}
+
+FieldParser OptionalDuration(const Context& ctx, std::optional<absl::Duration>* out,
+                             bool allow_zero) {
+  return [&ctx, out, allow_zero](const YAML::Node& v, const std::string& path) {
+    absl::Duration d;
+    if (auto s = Duration(ctx, &d, allow_zero)(v, path); !s.ok()) return s;
+    *out = d;
+    return absl::OkStatus();
+  };
+}
+
+// A list of strings; also a single "a|b" string, as Alertmanager's wechat_configs writes
+// to_user / to_party / to_tag.
+FieldParser IdList(const Context& ctx, std::vector<std::string>* out) {
+  return [&ctx, out](const YAML::Node& v, const std::string& path) {
+    out->clear();
+    if (v.IsScalar()) {
+      for (absl::string_view part : absl::StrSplit(v.Scalar(), '|', absl::SkipWhitespace())) {
+        out->emplace_back(absl::StripAsciiWhitespace(part));
+      }
+      return absl::OkStatus();
+    }
+    if (!v.IsSequence()) return ctx.Error(v, path, "expected a list of IDs or \"a|b\"");
+    for (const auto& item : v) {
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        return ctx.Error(item, path, "expected non-empty ID strings");
+      }
+      out->push_back(item.Scalar());
+    }
+    return absl::OkStatus();
+  };
+}
+
+FieldParser Type(const Context& ctx, MessageType* out) {
+  return [&ctx, out](const YAML::Node& v, const std::string& path) {
+    if (v.IsScalar() && v.Scalar() == "text") *out = MessageType::kText;
+    else if (v.IsScalar() && v.Scalar() == "markdown") *out = MessageType::kMarkdown;
+    else return ctx.Error(v, path, "expected text or markdown");
+    return absl::OkStatus();
+  };
+}
+
+// Reads a secret from a file (relative paths against the config's directory).
+FieldParser SecretFile(const Context& ctx, std::string* out) {
+  return [&ctx, out](const YAML::Node& v, const std::string& path) {
+    if (!v.IsScalar()) return ctx.Error(v, path, "expected a file path");
+    std::string file = v.Scalar();
+    if (!file.empty() && file[0] != '/') file = absl::StrCat(ctx.base_dir, "/", file);
+    std::ifstream in(file);
+    if (!in) return ctx.Error(v, path, absl::StrCat("cannot read \"", file, "\""));
+    std::stringstream text;
+    text << in.rdbuf();
+    *out = std::string(absl::StripAsciiWhitespace(text.str()));
+    if (out->empty()) return ctx.Error(v, path, absl::StrCat("\"", file, "\" is empty"));
+    return absl::OkStatus();
+  };
+}
+
+absl::Status ParseGlobal(const Context& ctx, const YAML::Node& node, GlobalConfig* g) {
+  return ParseMapping(ctx, node, "global",
+                      {{"resolve_timeout", Duration(ctx, &g->resolve_timeout, false)},
+                       {"webhook_resolve_timeout", Duration(ctx, &g->webhook_resolve_timeout, false)},
+                       {"wecom_api_url", String(ctx, &g->wecom_api_url)},
+                       {"http_proxy", String(ctx, &g->http_proxy)},
+                       {"time_zone", String(ctx, &g->time_zone)},
+                       {"language", String(ctx, &g->language)}});
+}
+
+absl::Status ParseMatchers(const Context& ctx, const YAML::Node& v, const std::string& path,
+                           std::vector<alert::Matcher>* out) {
+  if (!v.IsSequence()) return ctx.Error(v, path, "expected a list of matchers such as 'a=\"b\"'");
+  for (const auto& item : v) {
+    if (!item.IsScalar()) return ctx.Error(item, path, "expected a matcher string");
+    auto m = alert::Matcher::Parse(item.Scalar());
+    if (!m.ok()) return ctx.Error(item, path, m.status().message());
+    out->push_back(*std::move(m));
+  }
+  return absl::OkStatus();
+}
+
+// Alertmanager's legacy `match` / `match_re` maps.
+absl::Status ParseMatchMap(const Context& ctx, const YAML::Node& v, const std::string& path,
+                           alert::Matcher::Type type, std::vector<alert::Matcher>* out) {
+  if (!v.IsMap()) return ctx.Error(v, path, "expected a mapping of label to value");
+  for (const auto& entry : v) {
+    auto m = alert::Matcher::Create(entry.first.Scalar(), type, entry.second.Scalar());
+    if (!m.ok()) return ctx.Error(entry.first, path, m.status().message());
+    out->push_back(*std::move(m));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseRoute(const Context& ctx, const YAML::Node& node, const std::string& path,
+                        dispatch::RouteSpec* route) {
+  return ParseMapping(
+      ctx, node, path,
+      {{"receiver",
+        [&](const YAML::Node& v, const std::string& p) {
+          std::string name;
+          if (auto s = String(ctx, &name)(v, p); !s.ok()) return s;
+          route->receiver = name;
+          return absl::OkStatus();
+        }},
+       {"group_by",
+        [&](const YAML::Node& v, const std::string& p) {
+          std::vector<std::string> names;
+          if (!v.IsSequence()) return ctx.Error(v, p, "expected a list of label names");
+          for (const auto& item : v) names.push_back(item.Scalar());
+          route->group_by = names;
+          return absl::OkStatus();
+        }},
+       {"group_wait", OptionalDuration(ctx, &route->group_wait, true)},
+       {"group_interval", OptionalDuration(ctx, &route->group_interval, false)},
+       {"repeat_interval", OptionalDuration(ctx, &route->repeat_interval, false)},
+       {"matchers",
+        [&](const YAML::Node& v, const std::string& p) {
+          return ParseMatchers(ctx, v, p, &route->matchers);
+        }},
+       {"match",
+        [&](const YAML::Node& v, const std::string& p) {
+          return ParseMatchMap(ctx, v, p, alert::Matcher::Type::kEqual, &route->matchers);
+        }},
+       {"match_re",
+        [&](const YAML::Node& v, const std::string& p) {
+          return ParseMatchMap(ctx, v, p, alert::Matcher::Type::kRegex, &route->matchers);
+        }},
+       {"continue", Bool(ctx, &route->continue_matching)},
+       {"routes", [&](const YAML::Node& v, const std::string& p) {
+          if (!v.IsSequence()) return ctx.Error(v, p, "expected a list of routes");
+          int i = 0;
+          for (const auto& item : v) {
+            route->routes.emplace_back();
+            if (auto s = ParseRoute(ctx, item, absl::StrCat(p, "[", i++, "]"), &route->routes.back());
+                !s.ok()) {
+              return s;
+            }
+          }
+          return absl::OkStatus();
+        }}});
+}
+
+absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const std::string& path,
+                            WeComAppConfig* c) {
+  std::string agent_id_text, api_secret_file;
+  YAML::Node agent_node;
+  auto status = ParseMapping(
+      ctx, node, path,
+      {{"corp_id", String(ctx, &c->corp_id)},
+       {"agent_id",
+        [&](const YAML::Node& v, const std::string& p) {
+          agent_node = v;
+          return String(ctx, &agent_id_text)(v, p);
+        }},
+       {"api_secret", String(ctx, &c->api_secret)},
+       {"api_secret_file", SecretFile(ctx, &c->api_secret)},
+       {"to_user", IdList(ctx, &c->to_user)},
+       {"to_party", IdList(ctx, &c->to_party)},
+       {"to_tag", IdList(ctx, &c->to_tag)},
+       {"message_type", Type(ctx, &c->message_type)},
+       {"send_resolved", Bool(ctx, &c->send_resolved)},
+       {"enabled", Bool(ctx, &c->enabled)},
+       {"api_url", String(ctx, &c->api_url)},
+       {"proxy_url", String(ctx, &c->proxy_url)},
+       // Alertmanager's wechat_configs fields that mean nothing here.
+       {"message", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }},
+       {"http_config", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }}});
+  if (!status.ok()) return status;
+  if (c->corp_id.empty()) return ctx.Error(node, path + ".corp_id", "is required");
+  if (c->api_secret.empty()) {
+    return ctx.Error(node, path + ".api_secret", "is required (or api_secret_file)");
+  }
+  if (agent_id_text.empty() || !absl::SimpleAtoi(agent_id_text, &c->agent_id) || c->agent_id <= 0) {
+    return ctx.Error(agent_node ? agent_node : node, path + ".agent_id",
+                     absl::StrCat("must be the app's numeric AgentId, got \"", agent_id_text, "\""));
+  }
+  if (c->to_user.empty() && c->to_party.empty() && c->to_tag.empty()) {
+    return ctx.Error(node, path, "needs at least one of to_user, to_party, to_tag");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseRobotConfig(const Context& ctx, const YAML::Node& node, const std::string& path,
+                              WeComRobotConfig* c) {
+  auto status = ParseMapping(ctx, node, path,
+                             {{"webhook_key", String(ctx, &c->webhook_key)},
+                              {"webhook_key_file", SecretFile(ctx, &c->webhook_key)},
+                              {"mentioned_list", IdList(ctx, &c->mentioned_list)},
+                              {"mentioned_mobile_list", IdList(ctx, &c->mentioned_mobile_list)},
+                              {"message_type", Type(ctx, &c->message_type)},
+                              {"send_resolved", Bool(ctx, &c->send_resolved)},
+                              {"enabled", Bool(ctx, &c->enabled)},
+                              {"api_url", String(ctx, &c->api_url)},
+                              {"proxy_url", String(ctx, &c->proxy_url)}});
+  if (!status.ok()) return status;
+  if (c->webhook_key.empty()) {
+    return ctx.Error(node, path + ".webhook_key", "is required (or webhook_key_file)");
+  }
+  return absl::OkStatus();
+}
+
+template <class T, class Parse>
+FieldParser ListOf(const Context& ctx, std::vector<T>* out, Parse parse) {
+  return [&ctx, out, parse](const YAML::Node& v, const std::string& path) {
+    if (!v.IsSequence()) return ctx.Error(v, path, "expected a list");
+    int i = 0;
+    for (const auto& item : v) {
+      out->emplace_back();
+      if (auto s = parse(ctx, item, absl::StrCat(path, "[", i++, "]"), &out->back()); !s.ok()) {
+        return s;
+      }
+    }
+    return absl::OkStatus();
+  };
+}
+
+absl::Status ParseReceiver(const Context& ctx, const YAML::Node& node, const std::string& path,
+                           ReceiverConfig* r) {
+  auto status = ParseMapping(ctx, node, path,
+                             {{"name", String(ctx, &r->name)},
+                              {"wecom_configs", ListOf(ctx, &r->wecom_configs, ParseAppConfig)},
+                              {"wechat_configs", ListOf(ctx, &r->wecom_configs, ParseAppConfig)},
+                              {"wecom_robot_configs", ListOf(ctx, &r->robot_configs, ParseRobotConfig)}});
+  if (!status.ok()) return status;
+  if (r->name.empty()) return ctx.Error(node, path + ".name", "is required");
+  return absl::OkStatus();
+}
+
+void CollectReceivers(const dispatch::RouteSpec& route, std::vector<std::string>* names) {
+  if (route.receiver) names->push_back(*route.receiver);
+  for (const auto& child : route.routes) CollectReceivers(child, names);
+}
+
+void ApplyGlobalDefaults(Config& config) {
+  for (auto& receiver : config.receivers) {
+    for (auto& c : receiver.wecom_configs) {
+      if (c.api_url.empty()) c.api_url = config.global.wecom_api_url;
+      if (c.proxy_url.empty()) c.proxy_url = config.global.http_proxy;
+    }
+    for (auto& c : receiver.robot_configs) {
+      if (c.api_url.empty()) c.api_url = config.global.wecom_api_url;
+      if (c.proxy_url.empty()) c.proxy_url = config.global.http_proxy;
+    }
+  }
+}
+
 }  // namespace
 
-absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source_name) {
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source_name,
+                                   const std::string& base_dir) {
+  Context ctx{std::string(source_name), base_dir};
   Config config;
   YAML::Node root;
   try {
@@ -60,17 +333,41 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view sou
         absl::StrCat(source_name, ":", e.mark.line + 1, ": invalid YAML: ", e.msg));
   }
   if (root.IsNull()) return config;  // an empty file means every default
-  if (!root.IsMap()) return ErrorAt(source_name, root, "(top level)", "expected a mapping");
-  for (const auto& entry : root) {
-    const std::string key = entry.first.Scalar();
-    if (key == "global") {
-      if (auto status = ParseGlobal(source_name, entry.second, &config.global); !status.ok()) {
-        return status;
-      }
-    } else {
-      return ErrorAt(source_name, entry.first, key, "unknown key");
+  YAML::Node route_node;
+  auto status = ParseMapping(
+      ctx, root, "",
+      {{"global", [&](const YAML::Node& v, const std::string&) {
+          return ParseGlobal(ctx, v, &config.global);
+        }},
+       {"route", [&](const YAML::Node& v, const std::string& p) {
+          route_node = v;
+          config.route.emplace();
+          return ParseRoute(ctx, v, p, &*config.route);
+        }},
+       {"receivers", ListOf(ctx, &config.receivers, ParseReceiver)}});
+  if (!status.ok()) return status;
+
+  absl::flat_hash_set<std::string> names;
+  for (const auto& r : config.receivers) {
+    if (!names.insert(r.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_name, ": receivers: duplicate name \"", r.name, "\""));
     }
   }
+  if (config.route) {
+    std::vector<std::string> used;
+    CollectReceivers(*config.route, &used);
+    for (const auto& name : used) {
+      if (!names.contains(name)) {
+        return ctx.Error(route_node, "route",
+                         absl::StrCat("receiver \"", name, "\" is not defined in receivers"));
+      }
+    }
+    // Validate the tree itself (inheritance, timers, group_by) at load, not at first alert.
+    auto tree = dispatch::Route::BuildTree(*config.route);
+    if (!tree.ok()) return ctx.Error(route_node, "route", tree.status().message());
+  }
+  ApplyGlobalDefaults(config);
   return config;
 }
 
@@ -78,12 +375,14 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
     const int err = errno;
-    std::string message = absl::StrCat("config.file: cannot read \"", path, "\": ", std::strerror(err));
+    std::string message =
+        absl::StrCat("config.file: cannot read \"", path, "\": ", std::strerror(err));
     return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
   }
   std::stringstream text;
   text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  const auto slash = path.rfind('/');
+  return ParseConfig(text.str(), path, slash == std::string::npos ? "." : path.substr(0, slash));
 }
 
 }  // namespace wecom_notify::config

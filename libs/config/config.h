@@ -1,36 +1,112 @@
 // File: libs/config/config.h
 //
-// notifyd's configuration file (YAML, Alertmanager's layout). This is its first slice: the
-// `global` section with resolve_timeout. Unknown keys are rejected with the file, line and key,
-// so a typo never silently falls back to a default.
+// notifyd's configuration file: YAML in Alertmanager's layout, so a route tree and a
+// `wechat_configs` receiver can be pasted from an existing alertmanager.yml.
 //
 //   global:
-//     resolve_timeout: 5m           # endsAt for alerts posted without one
-//     webhook_resolve_timeout: 24h  # the same for firing alerts from Alertmanager's webhook
+//     resolve_timeout: 5m              # endsAt for alerts posted without one
+//     webhook_resolve_timeout: 24h     # the same for firing alerts of an Alertmanager webhook
+//     wecom_api_url: https://qyapi.weixin.qq.com/cgi-bin/
+//     http_proxy: ""                   # egress proxy for WeCom (trusted-IP setups)
+//     time_zone: Asia/Shanghai         # times in messages
+//     language: zh-CN                  # zh-CN | en
+//   route:                             # Alertmanager's route tree
+//     receiver: ops
+//     group_by: [alertname, cluster]
+//     group_wait: 30s
+//     group_interval: 5m
+//     repeat_interval: 12h
+//     routes:
+//       - matchers: ['severity="critical"']   # also match: / match_re: maps
+//         receiver: oncall
+//         continue: true
+//   receivers:
+//     - name: ops
+//       wecom_configs:                 # WeCom app messages (Alertmanager's wechat_configs
+//         - corp_id: ww0123456789       # keys are accepted too)
+//           agent_id: 1000002
+//           api_secret_file: /etc/wecom-notify/secret
+//           to_user: [zhangsan, lisi]   # or "zhangsan|lisi"
+//           to_party: ["2"]
+//           to_tag: ["1"]
+//           message_type: markdown      # text | markdown
+//           send_resolved: true
+//           enabled: true
+//       wecom_robot_configs:
+//         - webhook_key_file: /etc/wecom-notify/robot-key
+//           mentioned_list: ["@all"]
+//           message_type: markdown
+//
+// Validation names the file, line and key; unknown keys are rejected so that a typo never falls
+// back to a default silently. Secrets given by file are read at load.
 
 #ifndef WECOM_NOTIFY_LIBS_CONFIG_CONFIG_H_
 #define WECOM_NOTIFY_LIBS_CONFIG_CONFIG_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/dispatch/route.h"
 
 namespace wecom_notify::config {
 
 struct GlobalConfig {
   absl::Duration resolve_timeout = absl::Minutes(5);
   absl::Duration webhook_resolve_timeout = absl::Hours(24);
+  std::string wecom_api_url = "https://qyapi.weixin.qq.com/cgi-bin/";
+  std::string http_proxy;
+  std::string time_zone = "Asia/Shanghai";
+  std::string language = "zh-CN";
+};
+
+enum class MessageType { kText, kMarkdown };
+
+// A WeCom app-message destination (Alertmanager's wechat_configs).
+struct WeComAppConfig {
+  std::string corp_id;
+  int64_t agent_id = 0;
+  std::string api_secret;  // the secret itself (read from api_secret_file when given)
+  std::vector<std::string> to_user, to_party, to_tag;
+  MessageType message_type = MessageType::kMarkdown;
+  bool send_resolved = true;
+  bool enabled = true;
+  std::string api_url;    // defaults to global.wecom_api_url
+  std::string proxy_url;  // defaults to global.http_proxy
+};
+
+// A WeCom group robot.
+struct WeComRobotConfig {
+  std::string webhook_key;  // read from webhook_key_file when given
+  std::vector<std::string> mentioned_list, mentioned_mobile_list;
+  MessageType message_type = MessageType::kMarkdown;
+  bool send_resolved = true;
+  bool enabled = true;
+  std::string api_url;
+  std::string proxy_url;
+};
+
+struct ReceiverConfig {
+  std::string name;
+  std::vector<WeComAppConfig> wecom_configs;
+  std::vector<WeComRobotConfig> robot_configs;
 };
 
 struct Config {
   GlobalConfig global;
+  // Unset: notifyd stores alerts but routes them nowhere.
+  std::optional<dispatch::RouteSpec> route;
+  std::vector<ReceiverConfig> receivers;
 };
 
-// Parses YAML text. `source_name` names the file in error messages. Errors: InvalidArgument as
-// "<source>:<line>: <key>: <problem>".
-absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source_name);
+// Parses YAML text. `source_name` names the file in errors; `base_dir` resolves relative
+// *_file paths. Errors: InvalidArgument as "<source>:<line>: <key>: <problem>".
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source_name,
+                                   const std::string& base_dir = ".");
 
 // Reads and parses `path`. Errors: NotFound / PermissionDenied when it cannot be read, else as
 // ParseConfig.

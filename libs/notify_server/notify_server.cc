@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/metrics_endpoint.h"
+#include "libs/storage/sqlite_state_store.h"
+#include "libs/wecom/curl_http_transport.h"
 
 namespace wecom_notify::notify_server {
 namespace {
@@ -20,16 +22,52 @@ constexpr int kMaxMessageBytes = 64 << 20;
 
 }  // namespace
 
-NotifyServer::NotifyServer(Clock& clock, const NotifyServerOptions& options)
-    : registry_(std::make_shared<prometheus::Registry>()),
+NotifyServer::NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport)
+    : clock_(clock),
+      registry_(std::make_shared<prometheus::Registry>()),
       ingest_metrics_(*registry_),
-      service_(store_, clock, ingest_metrics_, options.service) {}
+      delivery_(std::make_unique<delivery::Delivery>(clock, std::move(transport), registry_.get())),
+      pipeline_(nullptr) {}
 
 NotifyServer::~NotifyServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
-    const NotifyServerOptions& options, Clock& clock) {
-  std::unique_ptr<NotifyServer> server(new NotifyServer(clock, options));
+    const NotifyServerOptions& options, Clock& clock,
+    std::unique_ptr<wecom::HttpTransport> transport) {
+  if (transport == nullptr) {
+    auto curl = wecom::CurlHttpTransport::Create(wecom::CurlHttpTransport::Options());
+    if (!curl.ok()) return curl.status();
+    transport = *std::move(curl);
+  }
+  std::unique_ptr<NotifyServer> server(new NotifyServer(clock, std::move(transport)));
+  if (!options.storage_path.empty()) {
+    auto state = storage::SqliteStateStore::Open(options.storage_path);
+    if (!state.ok()) return state.status();
+    server->state_ = *std::move(state);
+    server->committer_ = std::make_unique<storage::GroupCommitter>(*server->state_);
+  }
+  server->pipeline_ = std::make_unique<dispatch::Pipeline>(clock, server->state_.get());
+  NotifyServiceOptions service_options;
+  service_options.resolve_timeout = options.config.global.resolve_timeout;
+  service_options.webhook_resolve_timeout = options.config.global.webhook_resolve_timeout;
+  if (options.config.route) {
+    auto tree = dispatch::Route::BuildTree(*options.config.route);
+    if (!tree.ok()) return tree.status();
+    auto receivers = server->delivery_->BuildReceivers(options.config);
+    if (!receivers.ok()) return receivers.status();
+    server->pipeline_->SetReceivers(*std::move(receivers));
+    server->loop_ = std::make_unique<dispatch::DispatchLoop>(clock, *std::move(tree),
+                                                             *server->pipeline_,
+                                                             options.dispatch_workers);
+  }
+  server->service_ = std::make_unique<NotifyService>(server->store_, clock,
+                                                     server->ingest_metrics_, service_options,
+                                                     server->committer_.get(),
+                                                     server->loop_.get());
+  if (auto restored = server->Restore(options); !restored.ok()) return restored;
+  server->maintenance_ = std::thread([raw = server.get(), options] {
+    raw->Maintain(options.maintenance_interval, options.resolved_retention);
+  });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -37,7 +75,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   builder.AddListeningPort(options.grpc_listen_address, grpc::InsecureServerCredentials(),
                            &server->grpc_port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.RegisterService(&server->service_);
+  builder.RegisterService(server->service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (!server->grpc_server_ || server->grpc_port_ == 0) {
     return absl::UnavailableError(
@@ -77,6 +115,65 @@ void NotifyServer::Shutdown(absl::Duration grace) {
     grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   }
   if (web_server_) web_server_->Stop();
+  if (loop_) loop_->Stop();
+  if (committer_) committer_->Shutdown();
+  {
+    absl::MutexLock lock(&maintenance_mu_);
+    stop_maintenance_ = true;
+  }
+  if (maintenance_.joinable()) maintenance_.join();
+}
+
+absl::Status NotifyServer::Restore(const NotifyServerOptions& options) {
+  if (state_ == nullptr) return absl::OkStatus();
+  const absl::Time now = clock_.Now();
+  auto log = state_->LoadNotificationLog(now);
+  if (!log.ok()) return log.status();
+  const std::size_t log_entries = log->size();
+  pipeline_->LoadNotificationLog(*std::move(log));
+  auto alerts = state_->LoadAlerts();
+  if (!alerts.ok()) return alerts.status();
+  const std::size_t alert_count = alerts->size();
+  std::vector<alert::Alert> stored = store_.Put(*std::move(alerts), now);
+  if (loop_) loop_->Insert(stored);
+  logging::Info("state restored", {{"path", options.storage_path},
+                                   {"alerts", alert_count},
+                                   {"notification_log_entries", log_entries}});
+  return absl::OkStatus();
+}
+
+void NotifyServer::Maintain(absl::Duration interval, absl::Duration resolved_retention) {
+  absl::MutexLock lock(&maintenance_mu_);
+  while (!stop_maintenance_) {
+    maintenance_mu_.AwaitWithTimeout(absl::Condition(&stop_maintenance_), interval);
+    if (stop_maintenance_) break;
+    const absl::Time now = clock_.Now();
+    store_.CollectResolved(now - resolved_retention);
+    pipeline_->CollectExpired(now);
+    if (state_ != nullptr) {
+      if (absl::Status pruned = state_->Prune(now, now - resolved_retention); !pruned.ok()) {
+        logging::Warn("pruning the durable state failed", {{"err", pruned.message()}});
+      }
+    }
+  }
+}
+
+absl::Status NotifyServer::ApplyConfig(const config::Config& config) {
+  if (!config.route) {
+    return absl::FailedPreconditionError(
+        "the new configuration has no route; removing routing needs a restart");
+  }
+  auto tree = dispatch::Route::BuildTree(*config.route);
+  if (!tree.ok()) return tree.status();
+  auto receivers = delivery_->BuildReceivers(config);
+  if (!receivers.ok()) return receivers.status();
+  if (loop_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "notifyd started without a route; adding routing needs a restart");
+  }
+  pipeline_->SetReceivers(*std::move(receivers));
+  loop_->Reload(*std::move(tree));
+  return absl::OkStatus();
 }
 
 }  // namespace wecom_notify::notify_server

@@ -1,11 +1,11 @@
 // File: libs/notify_server/notify_server.h
 //
 // NotifyServer is notifyd assembled: the gRPC server (Notify service, the standard health
-// service, server reflection) and the HTTP server (GET /metrics, /-/healthy, /-/ready) over one
-// AlertStore. services/notifyd/main.cc only parses flags and runs it; tests start it in-process
-// on port 0.
+// service, server reflection), the HTTP server (GET /metrics, /-/healthy, /-/ready), the alert
+// store, and — when the configuration has a route — the dispatch engine delivering to WeCom.
+// services/notifyd/main.cc only parses flags and runs it; tests start it in-process on port 0.
 //
-// Thread-safety: Start and Shutdown are called from one owner thread.
+// Thread-safety: Start, ApplyConfig and Shutdown are called from one owner thread.
 
 #ifndef WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVER_H_
 #define WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVER_H_
@@ -14,12 +14,19 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "libs/common/clock.h"
+#include "libs/config/config.h"
+#include "libs/delivery/receivers.h"
+#include "libs/dispatch/dispatch_loop.h"
+#include "libs/dispatch/pipeline.h"
 #include "libs/http/server.h"
 #include "libs/notify_server/ingest_metrics.h"
 #include "libs/notify_server/notify_service.h"
+#include "libs/storage/group_committer.h"
+#include "libs/storage/state_store.h"
 #include "libs/store/alert_store.h"
 
 namespace prometheus {
@@ -31,39 +38,70 @@ namespace wecom_notify::notify_server {
 struct NotifyServerOptions {
   std::string grpc_listen_address = "127.0.0.1:9097";
   std::string web_listen_address = "127.0.0.1:9098";
-  NotifyServiceOptions service;
+  config::Config config;
+  // Directory of the durable state (SQLite). Empty: memory only — alerts and the notification
+  // log are lost on restart (tests, or throw-away runs).
+  std::string storage_path;
+  // Threads delivering notifications (each flush of a group runs on one).
+  int dispatch_workers = 4;
+  // How long a resolved alert is kept (listed, stored) after it resolved.
+  absl::Duration resolved_retention = absl::Hours(1);
+  // How often resolved alerts and expired notification-log entries are pruned.
+  absl::Duration maintenance_interval = absl::Minutes(1);
 };
 
 class NotifyServer {
  public:
   // Start()
   //
-  // Binds both listeners and starts serving. Errors: Unavailable when an address cannot be
-  // bound, InvalidArgument when one is malformed. `clock` must outlive the server.
-  static absl::StatusOr<std::unique_ptr<NotifyServer>> Start(const NotifyServerOptions& options,
-                                                             Clock& clock);
+  // Opens the durable state and restores it (alerts go back into their groups — due ones
+  // flush at once — and the notification log suppresses what was already delivered), then binds
+  // both listeners and starts serving. `transport` carries WeCom requests (nullptr: the libcurl
+  // transport). Errors: Unavailable when an address cannot be bound or the state cannot be
+  // opened, InvalidArgument when an address is malformed or the configuration cannot be applied,
+  // DataLoss when the stored state is corrupt. `clock` must outlive the server.
+  static absl::StatusOr<std::unique_ptr<NotifyServer>> Start(
+      const NotifyServerOptions& options, Clock& clock,
+      std::unique_ptr<wecom::HttpTransport> transport = nullptr);
   ~NotifyServer();
 
-  // Stops taking requests: health turns NOT_SERVING, in-flight RPCs get `grace` to finish, then
-  // both servers stop. Idempotent.
+  // Applies a new configuration at once: receivers (credentials, recipients, enabled flags)
+  // for the next send, the route tree by regrouping held alerts. On error nothing changes.
+  absl::Status ApplyConfig(const config::Config& config);
+
+  // Stops taking requests: health turns NOT_SERVING, in-flight RPCs get `grace` to finish, the
+  // dispatch loop finishes running flushes, then both servers stop. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
   int grpc_port() const { return grpc_port_; }
   int web_port() const { return web_server_->port(); }
   store::AlertStore& store() { return store_; }
   prometheus::Registry& registry() { return *registry_; }
+  const dispatch::Pipeline& pipeline() const { return *pipeline_; }
 
  private:
-  NotifyServer(Clock& clock, const NotifyServerOptions& options);
+  NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport);
+  absl::Status Restore(const NotifyServerOptions& options);
+  void Maintain(absl::Duration interval, absl::Duration resolved_retention);
+
+  Clock& clock_;
 
   std::shared_ptr<prometheus::Registry> registry_;
   IngestMetrics ingest_metrics_;
   store::AlertStore store_;
-  NotifyService service_;
+  std::unique_ptr<storage::StateStore> state_;
+  std::unique_ptr<storage::GroupCommitter> committer_;
+  std::unique_ptr<delivery::Delivery> delivery_;
+  std::unique_ptr<dispatch::Pipeline> pipeline_;
+  std::unique_ptr<dispatch::DispatchLoop> loop_;
+  std::unique_ptr<NotifyService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<http::Server> web_server_;
   int grpc_port_ = 0;
   bool shut_down_ = false;
+  absl::Mutex maintenance_mu_;
+  bool stop_maintenance_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  std::thread maintenance_;
 };
 
 }  // namespace wecom_notify::notify_server

@@ -6,6 +6,7 @@
 
 #include "libs/alert/alert_proto.h"
 #include "libs/alert/validate.h"
+#include "absl/strings/str_cat.h"
 #include "libs/common/grpc_status.h"
 
 namespace wecom_notify::notify_server {
@@ -39,11 +40,18 @@ store::StateFilter StateFilterFromProto(wecom_notify::v1::AlertStatus status) {
 }  // namespace
 
 NotifyService::NotifyService(store::AlertStore& store, Clock& clock, IngestMetrics& metrics,
-                             NotifyServiceOptions options)
-    : store_(store), clock_(clock), metrics_(metrics), options_(options) {}
+                             NotifyServiceOptions options, storage::GroupCommitter* durable,
+                             dispatch::DispatchLoop* dispatch)
+    : store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      options_(options),
+      durable_(durable),
+      dispatch_(dispatch) {}
 
-absl::Status NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& request,
-                                         wecom_notify::v1::NotifyResponse* response) {
+void NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& request,
+                                 wecom_notify::v1::NotifyResponse* response,
+                                 absl::AnyInvocable<void(absl::Status)> done) {
   const absl::Time now = clock_.Now();
   const AlertSource source = request.source();
   const std::string& source_name = SourceName(source);
@@ -67,8 +75,22 @@ absl::Status NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& 
     valid.push_back(std::move(a));
   }
   response->set_accepted(static_cast<int32_t>(valid.size()));
-  store_.Put(std::move(valid), now);
-  return absl::OkStatus();
+  std::vector<alert::Alert> stored = store_.Put(std::move(valid), now);
+  if (durable_ == nullptr || stored.empty()) {
+    if (dispatch_ != nullptr) dispatch_->Insert(stored);
+    return done(absl::OkStatus());
+  }
+  // Dispatch only what is durable: a notification must never go out for an alert a restart
+  // would forget. The copy handed to the committer is the one written.
+  auto for_dispatch = std::make_shared<std::vector<alert::Alert>>(stored);
+  durable_->Submit(std::move(stored), [this, for_dispatch, done = std::move(done)](
+                                          absl::Status status) mutable {
+    if (status.ok() && dispatch_ != nullptr) dispatch_->Insert(*for_dispatch);
+    done(status.ok() ? status
+                     : absl::Status(status.code(),
+                                    absl::StrCat("alerts not stored durably, retry: ",
+                                                 status.message())));
+  });
 }
 
 absl::Status NotifyService::HandleListAlerts(const wecom_notify::v1::ListAlertsRequest& request,
@@ -92,7 +114,8 @@ grpc::ServerUnaryReactor* NotifyService::Notify(grpc::CallbackServerContext* con
                                                 const wecom_notify::v1::NotifyRequest* request,
                                                 wecom_notify::v1::NotifyResponse* response) {
   auto* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(HandleNotify(*request, response)));
+  HandleNotify(*request, response,
+               [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
   return reactor;
 }
 

@@ -13,7 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/common/clock.h"
+#include "libs/dispatch/dispatch_loop.h"
 #include "libs/notify_server/ingest_metrics.h"
+#include "libs/storage/group_committer.h"
 #include "libs/store/alert_store.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 
@@ -31,13 +33,22 @@ struct NotifyServiceOptions {
 
 class NotifyService final : public wecom_notify::v1::Notify::CallbackService {
  public:
-  // `store`, `clock` and `metrics` must outlive the service.
+  // `store`, `clock` and `metrics` must outlive the service. `durable` (nullable: memory only)
+  // makes accepted alerts durable before the answer; `dispatch` (nullable: no routing
+  // configured) receives every stored alert.
   NotifyService(store::AlertStore& store, Clock& clock, IngestMetrics& metrics,
-                NotifyServiceOptions options);
+                NotifyServiceOptions options, storage::GroupCommitter* durable = nullptr,
+                dispatch::DispatchLoop* dispatch = nullptr);
 
-  // The logic of the RPCs, callable without gRPC (tests, in-process callers).
-  absl::Status HandleNotify(const wecom_notify::v1::NotifyRequest& request,
-                            wecom_notify::v1::NotifyResponse* response);
+  // HandleNotify()
+  //
+  // The logic of Notify, callable without gRPC. Fills `response` and calls `done` once the
+  // accepted alerts are stored (durably, when a GroupCommitter is set) — possibly on another
+  // thread. An error from durable storage (Unavailable, ResourceExhausted) means nothing of the
+  // batch was acknowledged; the caller retries. `response` must stay valid until `done`.
+  void HandleNotify(const wecom_notify::v1::NotifyRequest& request,
+                    wecom_notify::v1::NotifyResponse* response,
+                    absl::AnyInvocable<void(absl::Status)> done);
   absl::Status HandleListAlerts(const wecom_notify::v1::ListAlertsRequest& request,
                                 wecom_notify::v1::ListAlertsResponse* response);
 
@@ -54,6 +65,8 @@ class NotifyService final : public wecom_notify::v1::Notify::CallbackService {
   Clock& clock_;
   IngestMetrics& metrics_;
   NotifyServiceOptions options_;
+  storage::GroupCommitter* durable_;
+  dispatch::DispatchLoop* dispatch_;
 };
 
 }  // namespace wecom_notify::notify_server

@@ -5,17 +5,19 @@
 
 namespace wecom_notify::store {
 
-void AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now) {
+std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now) {
   for (alert::Alert& incoming : alerts) {
     Shard& shard = ShardFor(incoming.fingerprint);
     absl::MutexLock lock(&shard.mu);
     auto [it, inserted] = shard.alerts.try_emplace(incoming.fingerprint);
     if (inserted) {
-      it->second = std::move(incoming);
+      it->second = incoming;
     } else {
       it->second = alert::Merge(it->second, std::move(incoming), now);
+      incoming = it->second;
     }
   }
+  return alerts;
 }
 
 std::optional<alert::Alert> AlertStore::Get(uint64_t fingerprint) const {

@@ -37,9 +37,10 @@ class AlertStore {
 
   // Put()
   //
-  // Stores each alert, merging with a held alert of the same fingerprint. REQUIRES: every alert
-  // was normalized (alert::Normalize) and validated.
-  void Put(std::vector<alert::Alert> alerts, absl::Time now);
+  // Stores each alert, merging with a held alert of the same fingerprint, and returns the alerts
+  // as stored (merged), in input order. REQUIRES: every alert was normalized (alert::Normalize)
+  // and validated.
+  std::vector<alert::Alert> Put(std::vector<alert::Alert> alerts, absl::Time now);
 
   // The alert with `fingerprint`, or nullopt.
   std::optional<alert::Alert> Get(uint64_t fingerprint) const;

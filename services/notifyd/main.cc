@@ -2,9 +2,7 @@
 // serves them back; exports Prometheus metrics. Wiring only; the logic lives in libs/.
 
 #include <csignal>
-#include <filesystem>
 #include <pthread.h>
-#include <unistd.h>
 
 #include <iostream>
 #include <string>
@@ -30,7 +28,8 @@ int Run(int argc, char** argv) {
   po::options_description flags("Flags");
   flags.add_options()
       ("config.file", po::value(&config_file),
-       "notifyd configuration file (YAML). Without it every setting has its default.")
+       "notifyd configuration file (YAML: global, route, receivers). Without it alerts are "
+       "stored but not delivered. SIGHUP reloads it.")
       ("grpc.listen-address", po::value(&options.grpc_listen_address)
            ->default_value(options.grpc_listen_address),
        "Address of the gRPC API (Notify, health, reflection). Port 0 picks a free port.")
@@ -38,7 +37,8 @@ int Run(int argc, char** argv) {
            ->default_value(options.web_listen_address),
        "Address of the HTTP endpoints: /metrics, /-/healthy, /-/ready.")
       ("storage.path", po::value(&storage_path)->default_value(storage_path),
-       "Directory for durable state; created if missing and checked writable at start.");
+       "Directory of the durable state (SQLite: accepted alerts and the notification log); "
+       "created if missing. A restart, even after kill -9, resumes from it.");
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv, "Usage: notifyd [flags]\n\nReceives alerts over gRPC and delivers them to WeCom.",
@@ -53,21 +53,16 @@ int Run(int argc, char** argv) {
       Error("cannot load configuration", {{"err", config.status().message()}});
       return 1;
     }
-    options.service.resolve_timeout = config->global.resolve_timeout;
-    options.service.webhook_resolve_timeout = config->global.webhook_resolve_timeout;
+    options.config = *std::move(config);
   }
-  std::error_code ec;
-  std::filesystem::create_directories(storage_path, ec);
-  if (ec || access(storage_path.c_str(), W_OK) != 0) {
-    Error("storage.path is not a writable directory", {{"path", storage_path}});
-    return 1;
-  }
+  options.storage_path = storage_path;
 
   // Block the stop signals before any thread starts, so only sigwait below receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto server = wecom_notify::notify_server::NotifyServer::Start(
@@ -76,8 +71,24 @@ int Run(int argc, char** argv) {
     Error("cannot start", {{"err", server.status().message()}});
     return 1;
   }
+  if (!options.config.route) {
+    Info("no route configured: alerts are stored but not delivered", {{"config", config_file}});
+  }
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
+    // SIGHUP: reload the configuration file; a bad one leaves the running one in place.
+    auto config = config_file.empty()
+                      ? absl::StatusOr<wecom_notify::config::Config>(
+                            absl::FailedPreconditionError("no --config.file to reload"))
+                      : wecom_notify::config::LoadConfigFile(config_file);
+    absl::Status applied = config.ok() ? (*server)->ApplyConfig(*config) : config.status();
+    if (applied.ok()) {
+      Info("configuration reloaded", {{"config", config_file}});
+    } else {
+      Error("configuration reload failed; keeping the running configuration",
+            {{"err", applied.message()}});
+    }
+  }
   Info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown(absl::Seconds(5));
   return 0;

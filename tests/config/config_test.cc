@@ -45,3 +45,126 @@ TEST(ConfigTest, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace wecom_notify::config
+
+namespace wecom_notify::config {
+namespace {
+
+constexpr char kFull[] = R"(
+global:
+  time_zone: Asia/Shanghai
+route:
+  receiver: ops
+  group_by: [alertname, cluster]
+  group_wait: 10s
+  routes:
+    - matchers: ['severity="critical"']
+      receiver: oncall
+      continue: true
+    - match_re: {team: "db|storage"}
+      receiver: ops
+receivers:
+  - name: ops
+    wecom_configs:
+      - corp_id: ww0123
+        agent_id: 1000002
+        api_secret: s3cret
+        to_user: [zhangsan, lisi]
+        to_party: ["2"]
+        message_type: text
+    wecom_robot_configs:
+      - webhook_key: robot-key
+        mentioned_list: ["@all"]
+  - name: oncall
+    # pasted from an alertmanager.yml
+    wechat_configs:
+      - api_secret: other
+        corp_id: ww0123
+        agent_id: '1000003'
+        to_user: 'wangwu|zhaoliu'
+        to_tag: '1'
+        message_type: markdown
+        api_url: http://127.0.0.1:9180/cgi-bin/
+)";
+
+TEST(ConfigFileTest, ReadsRouteAndReceivers) {
+  auto config = ParseConfig(kFull, "n.yml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->route.has_value());
+  EXPECT_EQ(*config->route->receiver, "ops");
+  EXPECT_EQ(config->route->routes.size(), 2u);
+  EXPECT_TRUE(config->route->routes[0].continue_matching);
+  ASSERT_EQ(config->receivers.size(), 2u);
+  const auto& ops = config->receivers[0].wecom_configs[0];
+  EXPECT_EQ(ops.agent_id, 1000002);
+  EXPECT_EQ(ops.to_user, (std::vector<std::string>{"zhangsan", "lisi"}));
+  EXPECT_EQ(ops.message_type, MessageType::kText);
+  EXPECT_EQ(ops.api_url, "https://qyapi.weixin.qq.com/cgi-bin/");  // from global
+  EXPECT_EQ(config->receivers[0].robot_configs[0].mentioned_list, std::vector<std::string>{"@all"});
+}
+
+TEST(ConfigFileTest, AcceptsAlertmanagerWechatConfigsPastedAsIs) {
+  auto config = ParseConfig(kFull, "n.yml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& oncall = config->receivers[1].wecom_configs[0];
+  EXPECT_EQ(oncall.agent_id, 1000003);
+  EXPECT_EQ(oncall.to_user, (std::vector<std::string>{"wangwu", "zhaoliu"}));
+  EXPECT_EQ(oncall.to_tag, std::vector<std::string>{"1"});
+  EXPECT_EQ(oncall.api_url, "http://127.0.0.1:9180/cgi-bin/");
+}
+
+TEST(ConfigFileTest, UndefinedReceiverIsAnError) {
+  auto config = ParseConfig("route:\n  receiver: ghost\nreceivers:\n  - name: ops\n", "n.yml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("receiver \"ghost\" is not defined"), std::string::npos);
+}
+
+TEST(ConfigFileTest, AgentIdMustBeNumeric) {
+  auto config = ParseConfig(R"(
+receivers:
+  - name: ops
+    wecom_configs:
+      - corp_id: ww
+        agent_id: my-app
+        api_secret: x
+        to_user: [a]
+)", "n.yml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("n.yml:6: receivers[0].wecom_configs[0].agent_id"),
+            std::string::npos)
+      << config.status();
+}
+
+TEST(ConfigFileTest, BadMatcherAndUnknownKeyNameTheLine) {
+  auto bad_regex = ParseConfig("route:\n  receiver: r\n  routes:\n    - matchers: ['a=~\"(\"']\n"
+                               "receivers:\n  - name: r\n", "n.yml");
+  ASSERT_FALSE(bad_regex.ok());
+  EXPECT_NE(bad_regex.status().message().find("n.yml:4:"), std::string::npos) << bad_regex.status();
+
+  auto typo = ParseConfig("route:\n  receiver: r\n  group_wiat: 1s\nreceivers:\n  - name: r\n", "n.yml");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().message(), "n.yml:3: route.group_wiat: unknown key");
+}
+
+TEST(ConfigFileTest, SecretFilesAreReadRelativeToTheConfig) {
+  auto config = ParseConfig(R"(
+receivers:
+  - name: ops
+    wecom_configs:
+      - corp_id: ww
+        agent_id: 1
+        api_secret_file: /nonexistent/secret
+        to_user: [a]
+)", "n.yml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("cannot read"), std::string::npos);
+}
+
+TEST(ConfigFileTest, InvalidRouteTreeIsRejectedAtLoad) {
+  auto config = ParseConfig("route:\n  receiver: r\n  group_by: ['...', alertname]\n"
+                            "receivers:\n  - name: r\n", "n.yml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("'...'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wecom_notify::config

@@ -16,6 +16,22 @@ std::string Stack::NotifydWebUrl(const std::string& path) const {
   return absl::StrCat("http://127.0.0.1:", notifyd_web_port_, path);
 }
 
+std::string Stack::SimUrl(const std::string& path) const {
+  return absl::StrCat("http://127.0.0.1:", sim_port_, path);
+}
+
+bool Stack::StartWeComSim(const std::vector<std::string>& extra_flags) {
+  sim_port_ = FreePort();
+  std::vector<std::string> argv = {BinPath("wecom-sim"),
+                                   absl::StrCat("--web.listen-address=127.0.0.1:", sim_port_)};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  auto process = Process::Start(argv, absl::StrCat(dir_, "/wecom-sim.log"));
+  if (!process.ok()) return false;
+  sim_ = *std::move(process);
+  return WaitFor([this] { return HttpRequest("GET", SimUrl("/sim/healthz")).status == 200; },
+                 absl::Seconds(10));
+}
+
 bool Stack::StartNotifyd(const std::vector<std::string>& extra_flags) {
   std::vector<std::string> argv = {BinPath("notifyd"),
                                    absl::StrCat("--grpc.listen-address=", grpc_address()),

@@ -25,6 +25,13 @@ class Stack {
     shim_port_ = FreePort();
   }
 
+  // Starts the WeCom simulator on a free port; true once it listens. Its base URL for
+  // config's api_url is SimApiUrl().
+  bool StartWeComSim(const std::vector<std::string>& extra_flags = {});
+  std::string SimUrl(const std::string& path) const;
+  std::string SimApiUrl() const { return SimUrl("/cgi-bin/"); }
+  Process* sim() { return sim_.get(); }
+
   // Starts notifyd; true once its gRPC health answers SERVING (bounded wait).
   bool StartNotifyd(const std::vector<std::string>& extra_flags = {});
   // Starts the shim; true once its /-/ready answers 200 (bounded wait). With `expect_ready`
@@ -48,8 +55,8 @@ class Stack {
 
  private:
   std::string dir_;
-  int grpc_port_, notifyd_web_port_, shim_port_;
-  std::unique_ptr<Process> notifyd_, shim_;
+  int grpc_port_, notifyd_web_port_, shim_port_, sim_port_ = 0;
+  std::unique_ptr<Process> notifyd_, shim_, sim_;
 };
 
 }  // namespace wecom_notify::testing

@@ -1,0 +1,69 @@
+// File: libs/dispatch/dispatch_loop.h
+//
+// DispatchLoop runs the dispatch engine in notifyd: one driver thread owns the Dispatcher and
+// sleeps until its next deadline (or until alerts arrive); due flushes go to a small pool of
+// worker threads running the Pipeline, whose outcomes come back to the Dispatcher. Everything
+// time-dependent lives in Dispatcher and Pipeline, tested in simulated time; this class only
+// waits and hands over, on the real clock.
+//
+// Thread-safety: Insert, Reload and the accessors may be called from any thread.
+
+#ifndef WECOM_NOTIFY_LIBS_DISPATCH_DISPATCH_LOOP_H_
+#define WECOM_NOTIFY_LIBS_DISPATCH_DISPATCH_LOOP_H_
+
+#include <deque>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/common/clock.h"
+#include "libs/dispatch/dispatcher.h"
+#include "libs/dispatch/pipeline.h"
+
+namespace wecom_notify::dispatch {
+
+class DispatchLoop {
+ public:
+  // `clock` and `pipeline` must outlive the loop. Starts the threads.
+  DispatchLoop(Clock& clock, std::shared_ptr<const Route> root, Pipeline& pipeline, int workers);
+  ~DispatchLoop();  // Stop()
+  DispatchLoop(const DispatchLoop&) = delete;
+  DispatchLoop& operator=(const DispatchLoop&) = delete;
+
+  // Hands alerts (as stored: merged, normalized) to the dispatcher.
+  void Insert(const std::vector<alert::Alert>& alerts);
+
+  // Applies a new routing tree (see Dispatcher::Reload).
+  void Reload(std::shared_ptr<const Route> root);
+
+  std::size_t group_count() const;
+  std::size_t alert_count() const;
+  // Flushes taken and not yet completed.
+  std::size_t flushes_in_flight() const;
+
+  // Stops taking new flushes, lets the workers finish the ones they run, joins. Idempotent.
+  void Stop();
+
+ private:
+  void Drive();
+  void Work();
+
+  Clock& clock_;
+  Pipeline& pipeline_;
+  mutable absl::Mutex mu_;
+  absl::CondVar driver_cv_;  // wakes the driver: alerts arrived, a flush completed, stop
+  absl::CondVar work_cv_;    // wakes workers: flushes queued, stop
+  Dispatcher dispatcher_ ABSL_GUARDED_BY(mu_);
+  std::deque<Flush> queue_ ABSL_GUARDED_BY(mu_);
+  std::size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread driver_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace wecom_notify::dispatch
+
+#endif  // WECOM_NOTIFY_LIBS_DISPATCH_DISPATCH_LOOP_H_
