@@ -216,3 +216,30 @@ TEST_F(EngineTest, UnknownReceiverDropsWithoutLoopingForever) {
 
 }  // namespace
 }  // namespace wecom_notify::dispatch
+
+namespace wecom_notify::dispatch {
+namespace {
+
+TEST_F(EngineTest, HundredThousandAlertsInTenThousandGroupsAreHeldAndReleased) {
+  RouteSpec root = ByAlertname(absl::Seconds(30), absl::Minutes(5), absl::Hours(12));
+  root.group_by = std::vector<std::string>{"alertname", "namespace"};
+  Configure(root);
+  for (int i = 0; i < 100'000; ++i) {
+    Post({{"alertname", absl::StrCat("Storm", i % 100)},
+          {"namespace", absl::StrCat("ns", (i / 100) % 100)},
+          {"pod", absl::StrCat("pod-", i)}},
+         absl::Minutes(10));
+  }
+  EXPECT_EQ(dispatcher_->group_count(), 10'000u);
+  EXPECT_EQ(dispatcher_->alert_count(), 100'000u);
+  AdvanceTo(absl::Seconds(30));
+  EXPECT_EQ(SentCount(), 10'000u);  // one message per group, not per alert
+  // All resolve (endsAt 10m); their resolved notices go out and nothing is kept afterwards.
+  AdvanceTo(absl::Seconds(30) + absl::Minutes(10));
+  EXPECT_EQ(SentCount(), 20'000u);
+  EXPECT_EQ(dispatcher_->group_count(), 0u);
+  EXPECT_EQ(dispatcher_->alert_count(), 0u);
+}
+
+}  // namespace
+}  // namespace wecom_notify::dispatch

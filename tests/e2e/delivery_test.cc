@@ -137,5 +137,57 @@ TEST_F(DeliveryTest, KillNineNeverLosesNorRepeatsANotification) {
   for (const auto& name : names) EXPECT_EQ(CountContaining(name), 1u) << name;
 }
 
+TEST_F(DeliveryTest, TwoClusteredAlertmanagersDeliverOnce) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  ASSERT_TRUE(stack_->StartShim()) << stack_->shim()->Output();
+  const std::string am_config = absl::StrCat(R"(
+route:
+  receiver: wecom
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: wecom
+    webhook_configs:
+      - url: )", stack_->ShimUrl("/webhook"), "\n");
+  WriteFile(stack_->dir() + "/alertmanager.yml", am_config);
+  const int cluster_port[2] = {FreePort(), FreePort()};
+  const int web_port[2] = {FreePort(), FreePort()};
+  std::vector<std::unique_ptr<Process>> ams;
+  for (int i = 0; i < 2; ++i) {
+    std::vector<std::string> argv = {
+        "/usr/bin/prometheus-alertmanager",
+        "--config.file=" + stack_->dir() + "/alertmanager.yml",
+        absl::StrCat("--storage.path=", stack_->dir(), "/am", i),
+        absl::StrCat("--web.listen-address=127.0.0.1:", web_port[i]),
+        absl::StrCat("--cluster.listen-address=127.0.0.1:", cluster_port[i]),
+        absl::StrCat("--cluster.peer=127.0.0.1:", cluster_port[1 - i]),
+        "--cluster.settle-timeout=1s", "--cluster.gossip-interval=100ms",
+        "--cluster.peer-timeout=500ms"};
+    auto am = Process::Start(argv, absl::StrCat(stack_->dir(), "/alertmanager", i, ".log"));
+    ASSERT_TRUE(am.ok());
+    ams.push_back(*std::move(am));
+  }
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(WaitFor([&] {
+      return HttpRequest("GET", absl::StrCat("http://127.0.0.1:", web_port[i], "/-/ready")).status == 200;
+    }, absl::Seconds(20))) << ams[i]->Output();
+  }
+  // Prometheus posts every alert to every Alertmanager of an HA pair.
+  for (int i = 0; i < 2; ++i) {
+    auto r = HttpRequest("POST", absl::StrCat("http://127.0.0.1:", web_port[i], "/api/v2/alerts"),
+                         R"([{"labels":{"alertname":"HaPair","severity":"warning"}}])");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  ASSERT_TRUE(WaitFor([&] { return CountContaining("HaPair") >= 1; }, absl::Seconds(30)))
+      << stack_->notifyd()->Output();
+  // Both replicas notify (the second after its peer_timeout stagger at the latest, or at once if
+  // gossip is slow); notifyd sees one alert and sends one message.
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(CountContaining("HaPair"), 1u);
+  for (auto& am : ams) am->Stop(SIGTERM);
+}
+
 }  // namespace
 }  // namespace wecom_notify::testing
