@@ -46,7 +46,7 @@ WRK = "/usr/bin/wrk"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 LUA = os.path.join(REPO, "bench", "wrk", "alerts.lua")
 
-NA_ENGINE = "n/a (needs dispatch engine)"
+NA_ENGINE = "n/a (not measured yet: measure_storm / measure_e2e are stubs)"
 
 # ----------------------------------------------------------------------------------------------
 # processes
@@ -566,9 +566,9 @@ def main():
         f"- load: wrk 4.1 (`-t2`, Lua script bench/wrk/alerts.lua, distinct alerts), "
         f"{args.warmup} s warm-up + {args.duration} s measured per load point, "
         "each system started fresh per load point, all on 127.0.0.1",
-        "- **durable acknowledgement: OFF — not yet possible.** notifyd has no durable store yet; "
-        "a 200 / OK means the alerts are in notifyd's memory. Alertmanager acknowledges from "
-        "memory too.",
+        "- **durable acknowledgement: ON.** notifyd writes accepted alerts to SQLite (WAL, "
+        "synchronous=NORMAL, group commit) under --storage.path before a 200 / OK. "
+        "Alertmanager acknowledges from memory (it does not persist alerts).",
         "- the machine is shared and noisy: the figures are what this run measured, not a "
         "controlled lab result.",
     ]
