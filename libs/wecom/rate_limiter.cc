@@ -17,7 +17,7 @@ RateLimiter::RateLimiter(std::vector<RateLimit> limits)
         for (const RateLimit& l : limits_) longest = std::max(longest, l.window);
         return longest;
       }()) {
-  for (const RateLimit& l : limits_) assert(l.max_sends > 0);
+  for ([[maybe_unused]] const RateLimit& l : limits_) assert(l.max_sends > 0);
 }
 
 absl::Time RateLimiter::NextAllowedLocked(absl::Span<const std::string> keys,
