@@ -228,7 +228,11 @@ absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const st
           return String(ctx, &agent_id_text)(v, p);
         }},
        {"api_secret", String(ctx, &c->api_secret)},
-       {"api_secret_file", SecretFile(ctx, &c->api_secret)},
+       {"api_secret_file",
+        [&](const YAML::Node& v, const std::string& p) {
+          if (v.IsScalar()) c->api_secret_file = v.Scalar();
+          return SecretFile(ctx, &c->api_secret)(v, p);
+        }},
        {"to_user", IdList(ctx, &c->to_user)},
        {"to_party", IdList(ctx, &c->to_party)},
        {"to_tag", IdList(ctx, &c->to_tag)},
@@ -259,7 +263,11 @@ absl::Status ParseRobotConfig(const Context& ctx, const YAML::Node& node, const 
                               WeComRobotConfig* c) {
   auto status = ParseMapping(ctx, node, path,
                              {{"webhook_key", String(ctx, &c->webhook_key)},
-                              {"webhook_key_file", SecretFile(ctx, &c->webhook_key)},
+                              {"webhook_key_file",
+                               [&](const YAML::Node& v, const std::string& p) {
+                                 if (v.IsScalar()) c->webhook_key_file = v.Scalar();
+                                 return SecretFile(ctx, &c->webhook_key)(v, p);
+                               }},
                               {"mentioned_list", IdList(ctx, &c->mentioned_list)},
                               {"mentioned_mobile_list", IdList(ctx, &c->mentioned_mobile_list)},
                               {"message_type", Type(ctx, &c->message_type)},

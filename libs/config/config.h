@@ -71,6 +71,7 @@ struct WeComAppConfig {
   std::string corp_id;
   int64_t agent_id = 0;
   std::string api_secret;  // the secret itself (read from api_secret_file when given)
+  std::string api_secret_file;  // as written in the file (empty: the secret was inline)
   std::vector<std::string> to_user, to_party, to_tag;
   MessageType message_type = MessageType::kMarkdown;
   bool send_resolved = true;
@@ -82,6 +83,7 @@ struct WeComAppConfig {
 // A WeCom group robot.
 struct WeComRobotConfig {
   std::string webhook_key;  // read from webhook_key_file when given
+  std::string webhook_key_file;  // as written in the file (empty: the key was inline)
   std::vector<std::string> mentioned_list, mentioned_mobile_list;
   MessageType message_type = MessageType::kMarkdown;
   bool send_resolved = true;

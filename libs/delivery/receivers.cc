@@ -32,23 +32,65 @@ Delivery::Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport
 
 Delivery::~Delivery() = default;
 
-absl::StatusOr<std::shared_ptr<const dispatch::Receivers>> Delivery::BuildReceivers(
-    const config::Config& config) {
-  auto language = render::ParseLanguage(config.global.language);
+std::unique_ptr<wecom::Sender> Delivery::MakeAppSender(const config::WeComAppConfig& c) {
+  wecom::AppConfig app;
+  app.credentials.api_url = c.api_url;
+  app.credentials.corp_id = c.corp_id;
+  app.credentials.secret = c.api_secret;
+  app.credentials.proxy_url = c.proxy_url;
+  app.agent_id = c.agent_id;
+  wecom::Recipients to{c.to_user, c.to_party, c.to_tag};
+  wecom::AppMessageSender::Deps deps;
+  deps.transport = transport_.get();
+  deps.tokens = &tokens_;
+  deps.clock = &clock_;
+  deps.limiter = &app_limiter_;
+  deps.metrics = metrics_.get();
+  return std::make_unique<wecom::AppMessageSender>(std::move(app), std::move(to), deps);
+}
+
+std::unique_ptr<wecom::Sender> Delivery::MakeRobotSender(const config::WeComRobotConfig& c) {
+  wecom::RobotConfig robot;
+  robot.webhook_url = absl::StrCat(c.api_url, "webhook/send");
+  robot.key = c.webhook_key;
+  robot.proxy_url = c.proxy_url;
+  robot.mentioned_users = c.mentioned_list;
+  robot.mentioned_mobiles = c.mentioned_mobile_list;
+  wecom::RobotSender::Deps deps;
+  deps.transport = transport_.get();
+  deps.clock = &clock_;
+  deps.limiter = &robot_limiter_;
+  deps.in_flight = &robot_in_flight_;
+  deps.metrics = metrics_.get();
+  return std::make_unique<wecom::RobotSender>(std::move(robot), deps);
+}
+
+absl::StatusOr<std::shared_ptr<const render::Renderer>> Delivery::MakeRenderer(
+    const config::GlobalConfig& global, config::MessageType type) {
+  auto language = render::ParseLanguage(global.language);
   if (!language.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("global.language: ", language.status().message()));
   }
-  auto zone = render::LoadTimeZone(config.global.time_zone);
+  auto zone = render::LoadTimeZone(global.time_zone);
   if (!zone.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("global.time_zone: ", zone.status().message()));
   }
+  render::RenderOptions options;
+  options.language = *language;
+  options.time_zone = *zone;
+  options.format = ToRenderFormat(type);
+  return std::make_shared<const render::DefaultRenderer>(options);
+}
+
+absl::StatusOr<std::shared_ptr<const dispatch::Receivers>> Delivery::BuildReceivers(
+    const config::Config& config) {
+  auto markdown = MakeRenderer(config.global, config::MessageType::kMarkdown);
+  if (!markdown.ok()) return markdown.status();
+  auto text = MakeRenderer(config.global, config::MessageType::kText);
+  if (!text.ok()) return text.status();
   auto renderer_for = [&](config::MessageType type) {
-    render::RenderOptions options;
-    options.language = *language;
-    options.time_zone = *zone;
-    options.format = ToRenderFormat(type);
-    return std::make_shared<const render::DefaultRenderer>(options);
+    return type == config::MessageType::kText ? *text : *markdown;
   };
 
   auto receivers = std::make_shared<dispatch::Receivers>();
@@ -57,43 +99,16 @@ absl::StatusOr<std::shared_ptr<const dispatch::Receivers>> Delivery::BuildReceiv
     for (std::size_t i = 0; i < receiver.wecom_configs.size(); ++i) {
       const config::WeComAppConfig& c = receiver.wecom_configs[i];
       if (!c.enabled) continue;
-      wecom::AppConfig app;
-      app.credentials.api_url = c.api_url;
-      app.credentials.corp_id = c.corp_id;
-      app.credentials.secret = c.api_secret;
-      app.credentials.proxy_url = c.proxy_url;
-      app.agent_id = c.agent_id;
-      wecom::Recipients to{c.to_user, c.to_party, c.to_tag};
-      wecom::AppMessageSender::Deps deps;
-      deps.transport = transport_.get();
-      deps.tokens = &tokens_;
-      deps.clock = &clock_;
-      deps.limiter = &app_limiter_;
-      deps.metrics = metrics_.get();
       integrations.push_back(std::make_shared<WeComIntegration>(
           absl::StrCat("wecom_app/", i), c.send_resolved, ToFormat(c.message_type),
-          renderer_for(c.message_type),
-          std::make_unique<wecom::AppMessageSender>(std::move(app), std::move(to), deps)));
+          renderer_for(c.message_type), MakeAppSender(c)));
     }
     for (std::size_t i = 0; i < receiver.robot_configs.size(); ++i) {
       const config::WeComRobotConfig& c = receiver.robot_configs[i];
       if (!c.enabled) continue;
-      wecom::RobotConfig robot;
-      robot.webhook_url = absl::StrCat(c.api_url, "webhook/send");
-      robot.key = c.webhook_key;
-      robot.proxy_url = c.proxy_url;
-      robot.mentioned_users = c.mentioned_list;
-      robot.mentioned_mobiles = c.mentioned_mobile_list;
-      wecom::RobotSender::Deps deps;
-      deps.transport = transport_.get();
-      deps.clock = &clock_;
-      deps.limiter = &robot_limiter_;
-      deps.in_flight = &robot_in_flight_;
-      deps.metrics = metrics_.get();
       integrations.push_back(std::make_shared<WeComIntegration>(
           absl::StrCat("wecom_robot/", i), c.send_resolved, ToFormat(c.message_type),
-          renderer_for(c.message_type),
-          std::make_unique<wecom::RobotSender>(std::move(robot), deps)));
+          renderer_for(c.message_type), MakeRobotSender(c)));
     }
   }
   return std::shared_ptr<const dispatch::Receivers>(std::move(receivers));

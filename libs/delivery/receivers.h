@@ -17,6 +17,8 @@
 #include "libs/common/clock.h"
 #include "libs/config/config.h"
 #include "libs/dispatch/pipeline.h"
+#include "libs/render/renderer.h"
+#include "libs/wecom/sender.h"
 #include "libs/wecom/http_transport.h"
 #include "libs/wecom/rate_limiter.h"
 #include "libs/wecom/robot_sender.h"
@@ -43,6 +45,14 @@ class Delivery {
   // is invalid.
   absl::StatusOr<std::shared_ptr<const dispatch::Receivers>> BuildReceivers(
       const config::Config& config);
+
+  // The sender and renderer BuildReceivers uses for one entry: the test-message and route-test
+  // actions of the admin API send through them, so a test takes the real path.
+  std::unique_ptr<wecom::Sender> MakeAppSender(const config::WeComAppConfig& c);
+  std::unique_ptr<wecom::Sender> MakeRobotSender(const config::WeComRobotConfig& c);
+  // Errors: InvalidArgument naming global.language / global.time_zone.
+  static absl::StatusOr<std::shared_ptr<const render::Renderer>> MakeRenderer(
+      const config::GlobalConfig& global, config::MessageType type);
 
  private:
   Clock& clock_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/alert/fingerprint.h"
@@ -51,7 +52,35 @@ bool IsRetryable(const absl::Status& status) {
          absl::IsResourceExhausted(status);
 }
 
+std::string FailureReason(const absl::Status& status) {
+  std::string name = absl::AsciiStrToLower(absl::StatusCodeToString(status.code()));
+  for (const char* reason : kFailureReasons) {
+    if (name == reason) return name;
+  }
+  return "other";
+}
+
+std::string IntegrationKind(const std::string& integration_name) {
+  return integration_name.substr(0, integration_name.find('/'));
+}
+
 Pipeline::Pipeline(Clock& clock, storage::StateStore* store) : clock_(clock), store_(store) {}
+
+IntegrationStats& Pipeline::StatsFor(const std::string& receiver,
+                                     const std::string& integration_name) {
+  auto [it, inserted] =
+      stats_.by_integration.try_emplace({receiver, IntegrationKind(integration_name)});
+  if (inserted) {
+    for (const char* reason : kFailureReasons) it->second.failed_by_reason[reason] = 0;
+  }
+  return it->second;
+}
+
+void Pipeline::SetLatencyObserver(LatencyObserver observer) {
+  absl::MutexLock lock(&mu_);
+  latency_observer_ =
+      observer ? std::make_shared<const LatencyObserver>(std::move(observer)) : nullptr;
+}
 
 void Pipeline::LoadNotificationLog(std::vector<nflog::Entry> entries) {
   absl::MutexLock lock(&mu_);
@@ -61,6 +90,10 @@ void Pipeline::LoadNotificationLog(std::vector<nflog::Entry> entries) {
 void Pipeline::SetReceivers(std::shared_ptr<const Receivers> receivers) {
   absl::MutexLock lock(&mu_);
   receivers_ = std::move(receivers);
+  if (receivers_ == nullptr) return;
+  for (const auto& [receiver, integrations] : *receivers_) {
+    for (const auto& integration : integrations) StatsFor(receiver, integration->name());
+  }
 }
 
 void Pipeline::CollectExpired(absl::Time now) {
@@ -137,8 +170,16 @@ bool Pipeline::RunIntegration(const Flush& flush, Integration& integration,
   // the (empty) firing set, as Alertmanager does, so the next new alert counts as new.
   absl::Status status = absl::OkStatus();
   if (!notification.alerts.empty()) {
+    std::shared_ptr<const LatencyObserver> observer;
+    {
+      absl::MutexLock lock(&mu_);
+      observer = latency_observer_;
+    }
+    const std::string kind = IntegrationKind(integration.name());
     for (int attempt = 0;; ++attempt) {
+      const absl::Time start = clock_.Now();
       status = integration.Notify(notification);
+      if (observer) (*observer)(kind, clock_.Now() - start);
       if (status.ok() || !IsRetryable(status)) break;
       const absl::Duration wait = Backoff(attempt);
       if (clock_.Now() + wait > deadline) break;
@@ -152,6 +193,9 @@ bool Pipeline::RunIntegration(const Flush& flush, Integration& integration,
   if (!status.ok()) {
     absl::MutexLock lock(&mu_);
     ++stats_.notifications_failed;
+    IntegrationStats& per = StatsFor(flush.options.receiver, integration.name());
+    ++per.failed;
+    ++per.failed_by_reason[FailureReason(status)];
     logging::Warn("notification failed",
                   {{"receiver", flush.options.receiver},
                    {"integration", integration.name()},
@@ -174,7 +218,10 @@ bool Pipeline::RunIntegration(const Flush& flush, Integration& integration,
     }
   }
   absl::MutexLock lock(&mu_);
-  if (!notification.alerts.empty()) ++stats_.notifications_sent;
+  if (!notification.alerts.empty()) {
+    ++stats_.notifications_sent;
+    ++StatsFor(flush.options.receiver, integration.name()).sent;
+  }
   log_.Record(std::move(entry));
   return true;
 }

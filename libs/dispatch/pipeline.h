@@ -13,8 +13,11 @@
 #ifndef WECOM_NOTIFY_LIBS_DISPATCH_PIPELINE_H_
 #define WECOM_NOTIFY_LIBS_DISPATCH_PIPELINE_H_
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -30,13 +33,41 @@ namespace wecom_notify::dispatch {
 
 using Receivers = absl::flat_hash_map<std::string, std::vector<std::shared_ptr<Integration>>>;
 
+// The closed set of failure reasons a Pipeline reports: the lower-case name of the final
+// status code for the codes integrations return, "other" for any other code.
+inline constexpr const char* kFailureReasons[] = {
+    "deadline_exceeded", "internal", "invalid_argument", "not_found", "other",
+    "permission_denied", "resource_exhausted", "unauthenticated", "unavailable"};
+// One of kFailureReasons for a non-OK `status`.
+std::string FailureReason(const absl::Status& status);
+
+// "wecom_app" for the integration named "wecom_app/0": the kind, without the index.
+std::string IntegrationKind(const std::string& integration_name);
+
+// Outcomes of the integrations of one kind of one receiver.
+struct IntegrationStats {
+  uint64_t sent = 0;    // notifications the channel accepted
+  uint64_t failed = 0;  // notifications given up on for this flush (after retries)
+  // failed, by FailureReason of the last attempt; every reason present, zero when unseen.
+  std::map<std::string, uint64_t> failed_by_reason;
+};
+
 // Counters the owner exports as metrics. Updated under the pipeline's lock.
 struct PipelineStats {
   uint64_t notifications_sent = 0;
   uint64_t notifications_failed = 0;
   uint64_t notifications_suppressed = 0;
   uint64_t retries = 0;
+  // Keyed by (receiver, IntegrationKind). An entry exists, all zero, for every receiver and
+  // integration kind configured since the pipeline started (SetReceivers), so counters can be
+  // exported from zero; entries are never removed.
+  std::map<std::pair<std::string, std::string>, IntegrationStats> by_integration;
 };
+
+// Called after each send attempt with the integration kind and how long Notify took. Must be
+// thread-safe and quick.
+using LatencyObserver =
+    std::function<void(const std::string& integration_kind, absl::Duration duration)>;
 
 class Pipeline {
  public:
@@ -61,7 +92,13 @@ class Pipeline {
 
   PipelineStats stats() const;
 
+  // Sets the observer of send durations (none by default).
+  void SetLatencyObserver(LatencyObserver observer);
+
  private:
+  IntegrationStats& StatsFor(const std::string& receiver, const std::string& integration_name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   bool RunIntegration(const Flush& flush, Integration& integration, absl::Time deadline);
 
   Clock& clock_;
@@ -70,6 +107,7 @@ class Pipeline {
   nflog::NotificationLog log_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const Receivers> receivers_ ABSL_GUARDED_BY(mu_);
   PipelineStats stats_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const LatencyObserver> latency_observer_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace wecom_notify::dispatch

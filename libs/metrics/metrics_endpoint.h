@@ -9,10 +9,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "libs/http/server.h"
 
 namespace prometheus {
+class Collectable;
 class Registry;
 }
 
@@ -20,11 +22,18 @@ namespace wecom_notify::metrics {
 
 // Adds `GET /metrics` serving `registry` to `router`, and a build-info gauge (value 1, labels
 // version and component) to `registry`. The registry must outlive the router's server.
-void AddMetricsEndpoint(http::Router& router, std::shared_ptr<prometheus::Registry> registry,
-                        const std::string& component);
+// `collectables` are collected on each scrape too, before the registry (so they may add series
+// to it, e.g. zero-valued ones, in time for the same scrape).
+void AddMetricsEndpoint(
+    http::Router& router, std::shared_ptr<prometheus::Registry> registry,
+    const std::string& component,
+    std::vector<std::shared_ptr<const prometheus::Collectable>> collectables = {});
 
-// Renders `registry` in the Prometheus text exposition format (used by tests too).
-std::string Serialize(const prometheus::Registry& registry);
+// Renders `collectables`, then `registry`, in the Prometheus text exposition format (used by
+// tests too).
+std::string Serialize(
+    const prometheus::Registry& registry,
+    const std::vector<std::shared_ptr<const prometheus::Collectable>>& collectables = {});
 
 }  // namespace wecom_notify::metrics
 

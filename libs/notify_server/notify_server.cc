@@ -26,6 +26,8 @@ NotifyServer::NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> t
     : clock_(clock),
       registry_(std::make_shared<prometheus::Registry>()),
       ingest_metrics_(*registry_),
+      dispatch_metrics_(std::make_shared<DispatchMetrics>(
+          *registry_, [this] { return DispatchMetricsSnapshot(); })),
       delivery_(std::make_unique<delivery::Delivery>(clock, std::move(transport), registry_.get())),
       pipeline_(nullptr) {}
 
@@ -47,6 +49,10 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
     server->committer_ = std::make_unique<storage::GroupCommitter>(*server->state_);
   }
   server->pipeline_ = std::make_unique<dispatch::Pipeline>(clock, server->state_.get());
+  server->pipeline_->SetLatencyObserver(
+      [metrics = server->dispatch_metrics_](const std::string& kind, absl::Duration took) {
+        metrics->ObserveLatency(kind, took);
+      });
   NotifyServiceOptions service_options;
   service_options.resolve_timeout = options.config.global.resolve_timeout;
   service_options.webhook_resolve_timeout = options.config.global.webhook_resolve_timeout;
@@ -65,6 +71,16 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
                                                      server->committer_.get(),
                                                      server->loop_.get());
   if (auto restored = server->Restore(options); !restored.ok()) return restored;
+  server->config_store_ = std::make_unique<admin::ConfigStore>(
+      options.config, options.config_file,
+      [raw = server.get()](const config::Config& c) { return raw->ApplyAndRecord(c); });
+  admin::AdminOptions admin_options;
+  admin_options.token = options.admin_token;
+  admin_options.require_token = !admin::IsLoopbackAddress(options.grpc_listen_address);
+  admin_options.alert_count = [raw = server.get()] { return static_cast<int64_t>(raw->store_.size()); };
+  server->admin_service_ = std::make_unique<admin::AdminService>(
+      *server->config_store_, *server->delivery_, clock, std::move(admin_options));
+  server->dispatch_metrics_->ConfigReloaded(true, clock.Now());
   server->maintenance_ = std::thread([raw = server.get(), options] {
     raw->Maintain(options.maintenance_interval, options.resolved_retention);
   });
@@ -76,6 +92,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
                            &server->grpc_port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->admin_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (!server->grpc_server_ || server->grpc_port_ == 0) {
     return absl::UnavailableError(
@@ -84,7 +101,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
 
   http::Router router;
-  metrics::AddMetricsEndpoint(router, server->registry_, "notifyd");
+  metrics::AddMetricsEndpoint(router, server->registry_, "notifyd", {server->dispatch_metrics_});
   router.Add("GET", "/-/healthy", [](const http::Request&, http::Responder respond) {
     std::move(respond)(http::Response::Text(200, "OK"));
   });
@@ -158,7 +175,38 @@ void NotifyServer::Maintain(absl::Duration interval, absl::Duration resolved_ret
   }
 }
 
+DispatchSnapshot NotifyServer::DispatchMetricsSnapshot() const {
+  DispatchSnapshot snapshot;
+  if (pipeline_) snapshot.pipeline = pipeline_->stats();
+  const store::AlertStore::StateCounts counts = store_.CountByState(clock_.Now());
+  snapshot.alerts_firing = counts.firing;
+  snapshot.alerts_resolved = counts.resolved;
+  if (loop_) {
+    snapshot.aggregation_groups = loop_->group_count();
+    snapshot.flushes_in_flight = loop_->flushes_in_flight();
+  }
+  if (committer_) snapshot.storage = committer_->GetStats();
+  return snapshot;
+}
+
+void NotifyServer::RecordConfigReload(const absl::Status& status) {
+  dispatch_metrics_->ConfigReloaded(status.ok(), clock_.Now());
+}
+
 absl::Status NotifyServer::ApplyConfig(const config::Config& config) {
+  // Through the admin API's store (once started), which serializes with its changes and keeps
+  // its view current.
+  if (config_store_) return config_store_->Replace(config);
+  return ApplyAndRecord(config);
+}
+
+absl::Status NotifyServer::ApplyAndRecord(const config::Config& config) {
+  absl::Status status = ApplyConfigNow(config);
+  RecordConfigReload(status);
+  return status;
+}
+
+absl::Status NotifyServer::ApplyConfigNow(const config::Config& config) {
   if (!config.route) {
     return absl::FailedPreconditionError(
         "the new configuration has no route; removing routing needs a restart");

@@ -17,12 +17,15 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "libs/admin/admin_service.h"
+#include "libs/admin/config_store.h"
 #include "libs/common/clock.h"
 #include "libs/config/config.h"
 #include "libs/delivery/receivers.h"
 #include "libs/dispatch/dispatch_loop.h"
 #include "libs/dispatch/pipeline.h"
 #include "libs/http/server.h"
+#include "libs/notify_server/dispatch_metrics.h"
 #include "libs/notify_server/ingest_metrics.h"
 #include "libs/notify_server/notify_service.h"
 #include "libs/storage/group_committer.h"
@@ -39,6 +42,12 @@ struct NotifyServerOptions {
   std::string grpc_listen_address = "127.0.0.1:9097";
   std::string web_listen_address = "127.0.0.1:9098";
   config::Config config;
+  // The file `config` was read from: the admin API writes its changes back to it. Empty: the
+  // admin API can read but not change the configuration.
+  std::string config_file;
+  // Bearer token of the admin API (wecom_notify.v1.Admin). Empty: the admin API is open on a
+  // loopback grpc_listen_address and refused on any other.
+  std::string admin_token;
   // Directory of the durable state (SQLite). Empty: memory only — alerts and the notification
   // log are lost on restart (tests, or throw-away runs).
   std::string storage_path;
@@ -67,7 +76,13 @@ class NotifyServer {
 
   // Applies a new configuration at once: receivers (credentials, recipients, enabled flags)
   // for the next send, the route tree by regrouping held alerts. On error nothing changes.
+  // Every call sets the reload metrics (wecom_notify_config_last_reload_*). The admin API's view
+  // of the configuration follows. Thread-safe (serialized with admin API changes).
   absl::Status ApplyConfig(const config::Config& config);
+
+  // Records a configuration reload that failed before ApplyConfig (e.g. the file did not
+  // parse), or any other reload outcome, in the reload metrics.
+  void RecordConfigReload(const absl::Status& status);
 
   // Stops taking requests: health turns NOT_SERVING, in-flight RPCs get `grace` to finish, the
   // dispatch loop finishes running flushes, then both servers stop. Idempotent.
@@ -82,12 +97,16 @@ class NotifyServer {
  private:
   NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport);
   absl::Status Restore(const NotifyServerOptions& options);
+  absl::Status ApplyConfigNow(const config::Config& config);
+  absl::Status ApplyAndRecord(const config::Config& config);
+  DispatchSnapshot DispatchMetricsSnapshot() const;
   void Maintain(absl::Duration interval, absl::Duration resolved_retention);
 
   Clock& clock_;
 
   std::shared_ptr<prometheus::Registry> registry_;
   IngestMetrics ingest_metrics_;
+  std::shared_ptr<DispatchMetrics> dispatch_metrics_;
   store::AlertStore store_;
   std::unique_ptr<storage::StateStore> state_;
   std::unique_ptr<storage::GroupCommitter> committer_;
@@ -95,6 +114,8 @@ class NotifyServer {
   std::unique_ptr<dispatch::Pipeline> pipeline_;
   std::unique_ptr<dispatch::DispatchLoop> loop_;
   std::unique_ptr<NotifyService> service_;
+  std::unique_ptr<admin::ConfigStore> config_store_;
+  std::unique_ptr<admin::AdminService> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<http::Server> web_server_;
   int grpc_port_ = 0;

@@ -67,4 +67,15 @@ std::size_t AlertStore::size() const {
   return total;
 }
 
+AlertStore::StateCounts AlertStore::CountByState(absl::Time now) const {
+  StateCounts counts;
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [fingerprint, alert] : shard.alerts) {
+      ++(alert.ResolvedAt(now) ? counts.resolved : counts.firing);
+    }
+  }
+  return counts;
+}
+
 }  // namespace wecom_notify::store

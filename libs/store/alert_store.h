@@ -58,6 +58,13 @@ class AlertStore {
   // Number of alerts held, firing or resolved.
   std::size_t size() const;
 
+  // Numbers of alerts held that are firing and resolved at `now` (for metrics; O(n), no copy).
+  struct StateCounts {
+    std::size_t firing = 0;
+    std::size_t resolved = 0;
+  };
+  StateCounts CountByState(absl::Time now) const;
+
  private:
   static constexpr std::size_t kShards = 16;
 

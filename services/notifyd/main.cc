@@ -4,9 +4,12 @@
 #include <csignal>
 #include <pthread.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "libs/cli/cli.h"
 #include "libs/common/clock.h"
 #include "libs/config/config.h"
@@ -23,6 +26,7 @@ int Run(int argc, char** argv) {
   wecom_notify::cli::LogFlags log_flags;
   std::string config_file;
   std::string storage_path = "data/";
+  std::string admin_token_file;
   wecom_notify::notify_server::NotifyServerOptions options;
 
   po::options_description flags("Flags");
@@ -38,7 +42,11 @@ int Run(int argc, char** argv) {
        "Address of the HTTP endpoints: /metrics, /-/healthy, /-/ready.")
       ("storage.path", po::value(&storage_path)->default_value(storage_path),
        "Directory of the durable state (SQLite: accepted alerts and the notification log); "
-       "created if missing. A restart, even after kill -9, resumes from it.");
+       "created if missing. A restart, even after kill -9, resumes from it.")
+      ("admin.token-file", po::value(&admin_token_file),
+       "File holding the bearer token of the admin gRPC API (wecom_notify.v1.Admin, notifyctl). "
+       "Without it the admin API is open when --grpc.listen-address is loopback and refused "
+       "otherwise.");
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv, "Usage: notifyd [flags]\n\nReceives alerts over gRPC and delivers them to WeCom.",
@@ -54,6 +62,17 @@ int Run(int argc, char** argv) {
       return 1;
     }
     options.config = *std::move(config);
+    options.config_file = config_file;
+  }
+  if (!admin_token_file.empty()) {
+    std::ifstream in(admin_token_file);
+    std::stringstream text;
+    if (in) text << in.rdbuf();
+    options.admin_token = std::string(absl::StripAsciiWhitespace(text.str()));
+    if (!in || options.admin_token.empty()) {
+      Error("admin.token-file: cannot read a token", {{"file", admin_token_file}});
+      return 1;
+    }
   }
   options.storage_path = storage_path;
 
@@ -82,6 +101,7 @@ int Run(int argc, char** argv) {
                             absl::FailedPreconditionError("no --config.file to reload"))
                       : wecom_notify::config::LoadConfigFile(config_file);
     absl::Status applied = config.ok() ? (*server)->ApplyConfig(*config) : config.status();
+    if (!config.ok()) (*server)->RecordConfigReload(applied);
     if (applied.ok()) {
       Info("configuration reloaded", {{"config", config_file}});
     } else {

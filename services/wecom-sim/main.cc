@@ -5,11 +5,13 @@
 // On start it prints one machine-readable line on stdout:
 //   wecom-sim listening on 127.0.0.1:PORT
 
+#include <prometheus/registry.h>
 #include <pthread.h>
 
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -18,6 +20,7 @@
 #include "libs/common/clock.h"
 #include "libs/http/server.h"
 #include "libs/logging/logging.h"
+#include "libs/metrics/metrics_endpoint.h"
 #include "libs/wecom_sim/config.h"
 #include "libs/wecom_sim/http_frontend.h"
 #include "libs/wecom_sim/simulator.h"
@@ -102,6 +105,9 @@ int Run(int argc, char** argv) {
   wecom_notify::wecom_sim::HttpFrontend frontend(simulator);
   wecom_notify::http::Router router;
   frontend.Register(router);
+  // GET /metrics: wecom_notify_build_info, as every binary of the project serves.
+  wecom_notify::metrics::AddMetricsEndpoint(router, std::make_shared<prometheus::Registry>(),
+                                            "wecom-sim");
   wecom_notify::http::ServerOptions options;
   options.listen_address = listen_address;
   options.threads = threads;

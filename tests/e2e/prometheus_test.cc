@@ -1,7 +1,7 @@
 // notifyd and the shim with Debian's real Prometheus (2.42), promtool and Alertmanager, all on
 // 127.0.0.1 with free ports and bounded waits:
 //   - `promtool check metrics` accepts the real /metrics of notifyd (with delivery metrics
-//     present) and of the shim, without lint warnings;
+//     present), of the shim and of the WeCom simulator, without lint warnings;
 //   - a Prometheus alerting rule that fires, sent straight to the shim as Prometheus'
 //     Alertmanager, becomes one WeCom message per group, then one resolved notice when the rule
 //     stops firing; Prometheus scrapes notifyd and the shim and PromQL sees the notifications;
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -33,6 +34,19 @@ constexpr char kAlertmanager[] = "/usr/bin/prometheus-alertmanager";
 // "127.0.0.1:P" of an http://127.0.0.1:P URL.
 std::string HostPort(const std::string& url) {
   return std::string(absl::StripPrefix(url, "http://"));
+}
+
+// Percent-encodes a query-string value.
+std::string UrlEncode(const std::string& value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      absl::StrAppend(&out, "%", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  return out;
 }
 
 // Runs `command` through /bin/sh, bounded by timeout(1); its exit status and combined output.
@@ -98,10 +112,11 @@ receivers:
     return out;
   }
 
-  // Writes a rule file with alert `name`: two series (instance pe2e-a, pe2e-b) firing from the
-  // start until `stop_after` from now, then resolved.
-  std::string WriteRules(const std::string& name, absl::Duration stop_after) {
-    const int64_t stop = absl::ToUnixSeconds(absl::Now() + stop_after);
+  // Writes a rule file with alert `name`: two series (instance pe2e-a, pe2e-b) firing until
+  // `stop`, then resolved. Rewriting it with an earlier `stop` and reloading Prometheus keeps
+  // the alerts' state (same rule name and labels), so they resolve.
+  std::string WriteRules(const std::string& name, absl::Time stop) {
+    const int64_t stop_seconds = absl::ToUnixSeconds(stop);
     const std::string path = stack_->dir() + "/rules-" + name + ".yml";
     WriteFile(path, absl::StrCat(R"(
 groups:
@@ -112,7 +127,7 @@ groups:
         expr: |
           (label_replace(vector(1), "instance", "pe2e-a", "", "")
             or label_replace(vector(1), "instance", "pe2e-b", "", ""))
-          and on() (vector(time()) < )", stop, R"()
+          and on() (vector(time()) < )", stop_seconds, R"()
         for: 0s
         labels:
           severity: warning
@@ -163,15 +178,17 @@ scrape_configs:
 
   // The value of a one-element instant-vector PromQL query, or -1.
   double QueryScalar(const std::string& promql) {
-    auto r = HttpRequest("GET", PrometheusUrl("/api/v1/query?query=" + promql));
+    auto r = HttpRequest("GET", PrometheusUrl("/api/v1/query?query=" + UrlEncode(promql)));
     if (r.status != 200) return -1;
     auto json = nlohmann::json::parse(r.body, nullptr, false);
     if (json.is_discarded() || json["data"]["result"].size() != 1) return -1;
     return std::stod(json["data"]["result"][0]["value"][1].get<std::string>());
   }
 
-  // Expects one firing message for the group of alert `name` with both instances, then (after
-  // the rule stops) exactly one resolved notice.
+  // Expects one firing message for the group of alert `name` with both instances, then stops
+  // the rule and expects exactly one resolved notice. Prometheus discovers its Alertmanager
+  // only after its first service-discovery update (up to ~5 s), so the rule fires until the
+  // message was seen rather than for a fixed time.
   void ExpectOneMessageThenResolved(const std::string& name) {
     ASSERT_TRUE(WaitFor([&] { return !DeliveredContaining(name).empty(); }, absl::Seconds(20)))
         << stack_->notifyd()->Output() << prometheus_->Output();
@@ -181,6 +198,11 @@ scrape_configs:
     EXPECT_THAT(firing[0], HasSubstr("pe2e-b"));
     EXPECT_THAT(firing[0], HasSubstr("raised by a Prometheus rule"));
     EXPECT_THAT(firing[0], Not(HasSubstr("[RESOLVED]")));
+    // Prometheus re-sends the firing alerts every second: still one message.
+    absl::SleepFor(absl::Seconds(2));
+    ASSERT_EQ(DeliveredContaining(name).size(), 1u);
+    WriteRules(name, absl::Now());
+    ASSERT_EQ(kill(prometheus_->pid(), SIGHUP), 0);
     ASSERT_TRUE(WaitFor([&] { return DeliveredContaining(name).size() >= 2; }, absl::Seconds(20)))
         << stack_->notifyd()->Output();
     absl::SleepFor(absl::Seconds(2));  // a repeat would show up within two group_intervals
@@ -204,7 +226,8 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheRealMetrics) {
       << stack_->notifyd()->Output();
   for (const auto& [name, url] : {std::pair<std::string, std::string>{
                                       "notifyd", stack_->NotifydWebUrl("/metrics")},
-                                  {"webhook-shim", stack_->ShimUrl("/metrics")}}) {
+                                  {"webhook-shim", stack_->ShimUrl("/metrics")},
+                                  {"wecom-sim", stack_->SimUrl("/metrics")}}) {
     SCOPED_TRACE(name);
     auto r = HttpRequest("GET", url);
     ASSERT_EQ(r.status, 200);
@@ -224,8 +247,33 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheRealMetrics) {
   }
 }
 
+TEST_F(PrometheusTest, ConfigReloadMetricsFollowSighup) {
+  auto metric = [&](const std::string& name) -> double {
+    auto r = HttpRequest("GET", stack_->NotifydWebUrl("/metrics"));
+    const std::size_t at = r.body.find("\n" + name + " ");
+    if (r.status != 200 || at == std::string::npos) return -1;
+    return std::stod(r.body.substr(at + name.size() + 2));
+  };
+  const double started = metric("wecom_notify_config_last_reload_success_timestamp_seconds");
+  EXPECT_GT(started, 0);
+  EXPECT_EQ(metric("wecom_notify_config_last_reload_successful"), 1);
+  const std::string path = stack_->dir() + "/notifyd.yml";
+  const std::string good = ReadFile(path);
+  WriteFile(path, good + "\nunknown_key: 1\n");
+  ASSERT_EQ(kill(stack_->notifyd()->pid(), SIGHUP), 0);
+  EXPECT_TRUE(WaitFor([&] { return metric("wecom_notify_config_last_reload_successful") == 0; },
+                      absl::Seconds(10)));
+  EXPECT_EQ(metric("wecom_notify_config_last_reload_success_timestamp_seconds"), started);
+  absl::SleepFor(absl::Milliseconds(20));
+  WriteFile(path, good);
+  ASSERT_EQ(kill(stack_->notifyd()->pid(), SIGHUP), 0);
+  EXPECT_TRUE(WaitFor([&] { return metric("wecom_notify_config_last_reload_successful") == 1; },
+                      absl::Seconds(10)));
+  EXPECT_GT(metric("wecom_notify_config_last_reload_success_timestamp_seconds"), started);
+}
+
 TEST_F(PrometheusTest, RuleToShimToWeComThenResolvedAndScraped) {
-  ASSERT_TRUE(StartPrometheus(WriteRules("PromStraightToShim", absl::Seconds(7)),
+  ASSERT_TRUE(StartPrometheus(WriteRules("PromStraightToShim", absl::Now() + absl::Hours(1)),
                               HostPort(stack_->ShimUrl(""))))
       << prometheus_->Output();
   ExpectOneMessageThenResolved("PromStraightToShim");
@@ -262,7 +310,7 @@ receivers:
     return HttpRequest("GET", absl::StrCat("http://127.0.0.1:", am_port, "/-/ready")).status ==
            200;
   }, absl::Seconds(20))) << (*am)->Output();
-  ASSERT_TRUE(StartPrometheus(WriteRules("PromViaAlertmanager", absl::Seconds(7)),
+  ASSERT_TRUE(StartPrometheus(WriteRules("PromViaAlertmanager", absl::Now() + absl::Hours(1)),
                               absl::StrCat("127.0.0.1:", am_port)))
       << prometheus_->Output();
   ExpectOneMessageThenResolved("PromViaAlertmanager");

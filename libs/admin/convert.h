@@ -1,0 +1,38 @@
+// File: libs/admin/convert.h
+//
+// The configuration <-> wecom_notify.v1 admin messages (one schema: each field means what the
+// YAML key of the same name means), with secrets masked on the way out, and the send reports of
+// libs/delivery as DestinationResult.
+
+#ifndef WECOM_NOTIFY_LIBS_ADMIN_CONVERT_H_
+#define WECOM_NOTIFY_LIBS_ADMIN_CONVERT_H_
+
+#include "absl/status/statusor.h"
+#include "libs/config/config.h"
+#include "libs/delivery/test_message.h"
+#include "wecom_notify/v1/admin.pb.h"
+
+namespace wecom_notify::admin {
+
+// What reads answer in place of a secret.
+inline constexpr char kSecretMask[] = "<secret>";
+
+v1::Receiver ToProto(const config::ReceiverConfig& receiver);
+v1::Config ToProto(const config::Config& config);
+
+// FromProto()
+//
+// The receiver `in` describes. Empty or masked secrets (and empty *_file) are taken from the
+// entry at the same index of `current` (nullable); a new secret given inline drops the entry's
+// file reference. Empty api_url / proxy_url take the global defaults. Errors: InvalidArgument
+// naming the field (unknown message_type, missing secret); the remaining validation is the
+// configuration parser's.
+absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
+                                                 const config::ReceiverConfig* current,
+                                                 const config::GlobalConfig& global);
+
+v1::DestinationResult ToProto(const std::string& receiver, const delivery::DestinationResult& r);
+
+}  // namespace wecom_notify::admin
+
+#endif  // WECOM_NOTIFY_LIBS_ADMIN_CONVERT_H_

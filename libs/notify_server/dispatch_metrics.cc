@@ -1,0 +1,148 @@
+#include "libs/notify_server/dispatch_metrics.h"
+
+#include <utility>
+
+namespace wecom_notify::notify_server {
+namespace {
+
+// Send latency: WeCom answers in tens of milliseconds; a retry-worthy timeout takes seconds.
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20};
+  return *buckets;
+}
+
+prometheus::MetricFamily Family(std::string name, std::string help, prometheus::MetricType type) {
+  prometheus::MetricFamily family;
+  family.name = std::move(name);
+  family.help = std::move(help);
+  family.type = type;
+  return family;
+}
+
+void AddCounter(prometheus::MetricFamily& family,
+                std::vector<prometheus::ClientMetric::Label> labels, double value) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.counter.value = value;
+  family.metric.push_back(std::move(metric));
+}
+
+void AddGauge(prometheus::MetricFamily& family, std::vector<prometheus::ClientMetric::Label> labels,
+              double value) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.gauge.value = value;
+  family.metric.push_back(std::move(metric));
+}
+
+}  // namespace
+
+DispatchMetrics::DispatchMetrics(prometheus::Registry& registry,
+                                 std::function<DispatchSnapshot()> snapshot)
+    : snapshot_(std::move(snapshot)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("wecom_notify_notification_latency_seconds")
+                   .Help("Duration of one send attempt of a notification, by integration kind.")
+                   .Register(registry)),
+      reload_successful_(prometheus::BuildGauge()
+                             .Name("wecom_notify_config_last_reload_successful")
+                             .Help("Whether the last configuration reload attempt was successful.")
+                             .Register(registry)
+                             .Add({})),
+      reload_success_timestamp_(
+          prometheus::BuildGauge()
+              .Name("wecom_notify_config_last_reload_success_timestamp_seconds")
+              .Help("Timestamp of the last successful configuration reload.")
+              .Register(registry)
+              .Add({})) {}
+
+prometheus::Histogram& DispatchMetrics::Latency(const std::string& integration) const {
+  return latency_.Add({{"integration", integration}}, LatencyBuckets());
+}
+
+void DispatchMetrics::ObserveLatency(const std::string& integration, absl::Duration duration) {
+  Latency(integration).Observe(absl::ToDoubleSeconds(duration));
+}
+
+void DispatchMetrics::ConfigReloaded(bool success, absl::Time at) {
+  reload_successful_.Set(success ? 1 : 0);
+  if (success) reload_success_timestamp_.Set(absl::ToDoubleSeconds(at - absl::UnixEpoch()));
+}
+
+std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
+  using prometheus::MetricType;
+  const DispatchSnapshot s = snapshot_ ? snapshot_() : DispatchSnapshot();
+  std::vector<prometheus::MetricFamily> out;
+
+  auto sent = Family("wecom_notify_notifications_total",
+                     "Notifications the channel accepted, by receiver and integration kind.",
+                     MetricType::Counter);
+  auto failed = Family("wecom_notify_notifications_failed_total",
+                       "Notifications given up on for a flush after retries, by receiver, "
+                       "integration kind and reason (the status code of the last attempt).",
+                       MetricType::Counter);
+  for (const auto& [key, stats] : s.pipeline.by_integration) {
+    const auto& [receiver, integration] = key;
+    AddCounter(sent, {{"integration", integration}, {"receiver", receiver}},
+               static_cast<double>(stats.sent));
+    for (const auto& [reason, count] : stats.failed_by_reason) {
+      AddCounter(failed, {{"integration", integration}, {"reason", reason}, {"receiver", receiver}},
+                 static_cast<double>(count));
+    }
+    // Latency series from zero for every configured kind (Add is idempotent).
+    Latency(integration);
+  }
+  out.push_back(std::move(sent));
+  out.push_back(std::move(failed));
+
+  auto suppressed = Family("wecom_notify_notifications_suppressed_total",
+                           "Notifications not sent, by reason (dedup: the notification log shows "
+                           "the same content was already sent within repeat_interval).",
+                           MetricType::Counter);
+  AddCounter(suppressed, {{"reason", "dedup"}},
+             static_cast<double>(s.pipeline.notifications_suppressed));
+  out.push_back(std::move(suppressed));
+
+  auto retries = Family("wecom_notify_notification_retries_total",
+                        "Send attempts repeated after a retryable failure.", MetricType::Counter);
+  AddCounter(retries, {}, static_cast<double>(s.pipeline.retries));
+  out.push_back(std::move(retries));
+
+  auto alerts = Family("wecom_notify_alerts", "Alerts held, by state.", MetricType::Gauge);
+  AddGauge(alerts, {{"state", "firing"}}, static_cast<double>(s.alerts_firing));
+  AddGauge(alerts, {{"state", "resolved"}}, static_cast<double>(s.alerts_resolved));
+  out.push_back(std::move(alerts));
+
+  auto groups =
+      Family("wecom_notify_aggregation_groups", "Aggregation groups held.", MetricType::Gauge);
+  AddGauge(groups, {}, static_cast<double>(s.aggregation_groups));
+  out.push_back(std::move(groups));
+
+  auto in_flight =
+      Family("wecom_notify_dispatch_flushes_in_flight",
+             "Group flushes taken for delivery and not yet completed.", MetricType::Gauge);
+  AddGauge(in_flight, {}, static_cast<double>(s.flushes_in_flight));
+  out.push_back(std::move(in_flight));
+
+  if (s.storage) {
+    auto batches =
+        Family("wecom_notify_storage_batches_total",
+               "Group-commit batches written to the durable store.", MetricType::Counter);
+    AddCounter(batches, {}, static_cast<double>(s.storage->batches));
+    out.push_back(std::move(batches));
+    auto failed_batches =
+        Family("wecom_notify_storage_failed_batches_total",
+               "Group-commit batches the durable store failed to write.", MetricType::Counter);
+    AddCounter(failed_batches, {}, static_cast<double>(s.storage->failed_batches));
+    out.push_back(std::move(failed_batches));
+    auto written =
+        Family("wecom_notify_storage_alerts_written_total",
+               "Alerts written to the durable store in group-commit batches.", MetricType::Counter);
+    AddCounter(written, {}, static_cast<double>(s.storage->alerts));
+    out.push_back(std::move(written));
+  }
+  return out;
+}
+
+}  // namespace wecom_notify::notify_server

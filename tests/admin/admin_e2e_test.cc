@@ -1,0 +1,374 @@
+// The admin API against real processes: notifyd with a configuration file, the WeCom simulator,
+// and the notifyctl binary. Test messages report WeCom's real answers (success, wrong secret
+// 40001, IP not allowed 60020, invalid and unlicensed users); a route test goes through the real
+// routing and delivery and says when the labels match no enabled receiver; an update survives a
+// restart; the token is enforced; notifyctl's exit codes and output.
+
+#include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "tests/e2e/stack.h"
+#include "wecom_notify/v1/admin.grpc.pb.h"
+
+namespace wecom_notify::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+namespace v1 = wecom_notify::v1;
+
+constexpr char kConfig[] = R"(global:
+  wecom_api_url: API_URL
+  language: en
+route:
+  receiver: ops
+  group_by: [alertname]
+  group_wait: 1h
+  routes:
+    - matchers: ['team="db"']
+      receiver: db
+receivers:
+  - name: ops
+    wecom_configs:
+      - corp_id: ww-sim-corp
+        agent_id: 1000002
+        api_secret_file: secret.txt
+        to_user: [zhangsan]
+        message_type: text
+  - name: db
+    wecom_configs:
+      - corp_id: ww-sim-corp
+        agent_id: 1000002
+        api_secret: sim-secret-1000002
+        to_user: [lisi]
+        enabled: false
+)";
+
+struct CtlRun {
+  int code = -1;
+  std::string output;
+};
+
+class AdminE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = std::make_unique<Stack>(MakeTempDir("admin-e2e"));
+    ASSERT_TRUE(stack_->StartWeComSim()) << stack_->sim()->Output();
+    config_path_ = stack_->dir() + "/notifyd.yml";
+    WriteFile(stack_->dir() + "/secret.txt", "sim-secret-1000002\n");
+    WriteFile(config_path_, absl::StrReplaceAll(kConfig, {{"API_URL", stack_->SimApiUrl()}}));
+  }
+
+  bool StartNotifyd(std::vector<std::string> extra = {}) {
+    extra.push_back("--config.file=" + config_path_);
+    return stack_->StartNotifyd(extra);
+  }
+
+  std::unique_ptr<v1::Admin::Stub> Admin() {
+    return v1::Admin::NewStub(
+        grpc::CreateChannel(stack_->grpc_address(), grpc::InsecureChannelCredentials()));
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "") {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+    return ctx;
+  }
+
+  // Contents of the messages the simulator delivered to `user`.
+  std::vector<std::string> Delivered(const std::string& user) {
+    auto r = HttpRequest("GET", stack_->SimUrl("/sim/messages?touser=" + user));
+    std::vector<std::string> out;
+    auto json = nlohmann::json::parse(r.body, nullptr, false);
+    if (json.is_discarded()) return out;
+    for (const auto& m : json["messages"]) {
+      out.push_back(m["content"].value("content", m["content"].dump()));
+    }
+    return out;
+  }
+
+  v1::SendTestMessageResponse SendTest(const v1::SendTestMessageRequest& request) {
+    v1::SendTestMessageResponse response;
+    auto ctx = Ctx();
+    grpc::Status s = Admin()->SendTestMessage(ctx.get(), request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response;
+  }
+
+  v1::Receiver GetReceiver(const std::string& name) {
+    v1::GetReceiverRequest request;
+    request.set_name(name);
+    v1::Receiver r;
+    auto ctx = Ctx();
+    grpc::Status s = Admin()->GetReceiver(ctx.get(), request, &r);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return r;
+  }
+
+  CtlRun Ctl(const std::vector<std::string>& args) {
+    std::string cmd = BinPath("notifyctl") + " --address " + stack_->grpc_address();
+    for (const auto& a : args) absl::StrAppend(&cmd, " '", a, "'");
+    cmd += " 2>&1";
+    CtlRun run;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) return run;
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.output.append(buf, n);
+    const int status = pclose(pipe);
+    run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run;
+  }
+
+  std::unique_ptr<Stack> stack_;
+  std::string config_path_;
+};
+
+TEST_F(AdminE2eTest, TestMessageSucceeds) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  v1::SendTestMessageRequest request;
+  request.set_receiver("ops");
+  request.set_text("probe-success");
+  auto r = SendTest(request);
+  EXPECT_TRUE(r.ok());
+  ASSERT_EQ(r.results_size(), 1);
+  EXPECT_TRUE(r.results(0).ok());
+  EXPECT_EQ(r.results(0).code(), "OK");
+  ASSERT_GE(r.results(0).calls_size(), 1);
+  EXPECT_EQ(r.results(0).calls(0).errcode(), 0);
+  EXPECT_THAT(Delivered("zhangsan"), Contains("probe-success"));
+}
+
+TEST_F(AdminE2eTest, WrongSecretReports40001) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  v1::SendTestMessageRequest request;
+  request.set_receiver("ops");
+  *request.mutable_settings() = GetReceiver("ops");
+  request.mutable_settings()->mutable_wecom_configs(0)->set_api_secret("wrong-secret");
+  request.mutable_settings()->mutable_wecom_configs(0)->set_api_secret_file("");
+  request.set_text("probe-wrong-secret");
+  auto r = SendTest(request);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.results_size(), 1);
+  EXPECT_FALSE(r.results(0).ok());
+  EXPECT_EQ(r.results(0).code(), "UNAUTHENTICATED");
+  ASSERT_GE(r.results(0).calls_size(), 1);
+  EXPECT_EQ(r.results(0).calls(0).errcode(), 40001);
+  EXPECT_FALSE(r.results(0).calls(0).errmsg().empty());
+  EXPECT_FALSE(r.results(0).calls(0).hint().empty());
+  EXPECT_THAT(r.results(0).error(), HasSubstr("40001"));
+  EXPECT_THAT(r.DebugString(), Not(HasSubstr("wrong-secret")));
+  EXPECT_THAT(Delivered("zhangsan"), Not(Contains("probe-wrong-secret")));
+}
+
+TEST_F(AdminE2eTest, IpNotAllowedReports60020) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  ASSERT_EQ(HttpRequest("POST", stack_->SimUrl("/sim/faults"),
+                        R"({"endpoint":"message/send","count":1,"errcode":60020})").status, 200);
+  v1::SendTestMessageRequest request;
+  request.set_receiver("ops");
+  auto r = SendTest(request);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.results_size(), 1);
+  EXPECT_EQ(r.results(0).code(), "PERMISSION_DENIED");
+  ASSERT_GE(r.results(0).calls_size(), 1);
+  EXPECT_EQ(r.results(0).calls(0).errcode(), 60020);
+  EXPECT_THAT(r.results(0).calls(0).hint(), HasSubstr("IP"));
+  EXPECT_TRUE(Delivered("zhangsan").empty());
+}
+
+TEST_F(AdminE2eTest, InvalidAndUnlicensedUsersAreReported) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  v1::SendTestMessageRequest request;
+  request.set_receiver("ops");
+  *request.mutable_settings() = GetReceiver("ops");
+  auto* users = request.mutable_settings()->mutable_wecom_configs(0)->mutable_to_user();
+  users->Add("nobody");
+  users->Add("zhaoliu");
+  request.set_text("probe-invalid-users");
+  auto r = SendTest(request);
+  EXPECT_FALSE(r.ok());  // never "success" when WeCom named invalid recipients
+  ASSERT_EQ(r.results_size(), 1);
+  EXPECT_EQ(r.results(0).code(), "OK");
+  EXPECT_THAT(r.results(0).invalid().users(), Contains("nobody"));
+  EXPECT_THAT(r.results(0).invalid().unlicensed_users(), Contains("zhaoliu"));
+  EXPECT_THAT(Delivered("zhangsan"), Contains("probe-invalid-users"));
+}
+
+TEST_F(AdminE2eTest, RouteTestSaysWhenLabelsMatchNoEnabledReceiver) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  v1::TestRouteRequest request;
+  (*request.mutable_labels())["alertname"] = "DbDown";
+  (*request.mutable_labels())["team"] = "db";
+  v1::TestRouteResponse r;
+  auto ctx = Ctx();
+  ASSERT_TRUE(Admin()->TestRoute(ctx.get(), request, &r).ok());
+  EXPECT_FALSE(r.delivered());
+  EXPECT_THAT(r.summary(), HasSubstr("match no enabled receiver"));
+  EXPECT_THAT(r.summary(), HasSubstr("db"));
+  ASSERT_EQ(r.routes_size(), 1);
+  EXPECT_EQ(r.routes(0).receiver(), "db");
+  EXPECT_EQ(r.routes(0).enabled_destinations(), 0);
+  EXPECT_TRUE(Delivered("lisi").empty());
+}
+
+TEST_F(AdminE2eTest, RouteTestDeliversThroughTheRealRouting) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  v1::TestRouteRequest request;
+  (*request.mutable_labels())["alertname"] = "RouteProbe";
+  (*request.mutable_labels())["severity"] = "critical";
+  v1::TestRouteResponse r;
+  auto ctx = Ctx();
+  ASSERT_TRUE(Admin()->TestRoute(ctx.get(), request, &r).ok());
+  EXPECT_TRUE(r.delivered()) << r.DebugString();
+  ASSERT_EQ(r.routes_size(), 1);
+  EXPECT_EQ(r.routes(0).receiver(), "ops");
+  EXPECT_EQ(r.routes(0).group_key(), "{}:{alertname=\"RouteProbe\"}");
+  ASSERT_EQ(r.routes(0).results_size(), 1);
+  EXPECT_TRUE(r.routes(0).results(0).ok());
+  auto delivered = Delivered("zhangsan");
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_THAT(delivered[0], HasSubstr("RouteProbe"));
+  // Nothing was stored: a route test is not an alert.
+  EXPECT_TRUE(stack_->ListAlerts().empty());
+}
+
+TEST_F(AdminE2eTest, UpdateIsAppliedAtOnceAndSurvivesARestart) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  v1::UpdateReceiverRequest update;
+  *update.mutable_receiver() = GetReceiver("db");
+  update.mutable_receiver()->mutable_wecom_configs(0)->set_enabled(true);
+  update.mutable_receiver()->mutable_wecom_configs(0)->add_to_user("wangwu");
+  v1::UpdateReceiverResponse updated;
+  {
+    auto ctx = Ctx();
+    grpc::Status s = Admin()->UpdateReceiver(ctx.get(), update, &updated);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_TRUE(updated.receiver().wecom_configs(0).enabled());
+  EXPECT_EQ(updated.receiver().wecom_configs(0).api_secret(), "<secret>");
+  // Applied at once: the db route now delivers.
+  v1::TestRouteRequest route;
+  (*route.mutable_labels())["alertname"] = "DbDown";
+  (*route.mutable_labels())["team"] = "db";
+  v1::TestRouteResponse routed;
+  {
+    auto ctx = Ctx();
+    ASSERT_TRUE(Admin()->TestRoute(ctx.get(), route, &routed).ok());
+  }
+  EXPECT_TRUE(routed.delivered()) << routed.DebugString();
+  EXPECT_EQ(Delivered("wangwu").size(), 1u);
+
+  const std::string file = ReadFile(config_path_);
+  EXPECT_THAT(file, HasSubstr("api_secret_file: secret.txt"));
+  EXPECT_THAT(file, HasSubstr("wangwu"));
+
+  stack_->StopNotifyd(SIGTERM);
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  v1::Receiver db = GetReceiver("db");
+  ASSERT_EQ(db.wecom_configs_size(), 1);
+  EXPECT_TRUE(db.wecom_configs(0).enabled());
+  EXPECT_THAT(db.wecom_configs(0).to_user(), Contains("wangwu"));
+  EXPECT_EQ(GetReceiver("ops").wecom_configs(0).api_secret_file(), "secret.txt");
+}
+
+TEST_F(AdminE2eTest, TokenIsEnforced) {
+  WriteFile(stack_->dir() + "/admin-token", "t0ken\n");
+  ASSERT_TRUE(StartNotifyd({"--admin.token-file=" + stack_->dir() + "/admin-token"}))
+      << stack_->notifyd()->Output();
+  v1::GetStatusResponse r;
+  {
+    auto ctx = Ctx();
+    EXPECT_EQ(Admin()->GetStatus(ctx.get(), {}, &r).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    auto ctx = Ctx("t0ken");
+    EXPECT_TRUE(Admin()->GetStatus(ctx.get(), {}, &r).ok());
+  }
+  EXPECT_EQ(Ctl({"status"}).code, 1);
+  auto with_token = Ctl({"--token-file", stack_->dir() + "/admin-token", "status"});
+  EXPECT_EQ(with_token.code, 0) << with_token.output;
+}
+
+TEST_F(AdminE2eTest, NotifyctlEndToEnd) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+
+  auto help = Ctl({"--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_THAT(help.output, HasSubstr("receiver add NAME user|department|tag"));
+  EXPECT_EQ(Ctl({}).code, 2);
+  EXPECT_EQ(Ctl({"bogus"}).code, 2);
+  EXPECT_EQ(Ctl({"receiver", "add", "ops", "group", "x"}).code, 2);
+  EXPECT_EQ(Ctl({"-o", "yaml", "status"}).code, 2);
+
+  auto status = Ctl({"status"});
+  EXPECT_EQ(status.code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("routing: yes"));
+
+  auto missing = Ctl({"receiver", "get", "nope"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_THAT(missing.output, HasSubstr("NOT_FOUND"));
+
+  auto added = Ctl({"receiver", "add", "ops", "user", "lisi"});
+  EXPECT_EQ(added.code, 0) << added.output;
+  EXPECT_THAT(ReadFile(config_path_), HasSubstr("lisi"));
+
+  auto test = Ctl({"test", "ops", "--text", "ctl-probe"});
+  EXPECT_EQ(test.code, 0) << test.output;
+  EXPECT_THAT(test.output, HasSubstr("delivered"));
+  EXPECT_THAT(Delivered("lisi"), Contains("ctl-probe"));
+
+  auto json = Ctl({"-o", "json", "test", "ops"});
+  EXPECT_EQ(json.code, 0) << json.output;
+  auto parsed = nlohmann::json::parse(json.output, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << json.output;
+  EXPECT_EQ(parsed["ok"], true);
+
+  auto nowhere = Ctl({"test", "--labels", "alertname=X,team=db"});
+  EXPECT_EQ(nowhere.code, 1) << nowhere.output;
+  EXPECT_THAT(nowhere.output, HasSubstr("match no enabled receiver"));
+
+  EXPECT_EQ(Ctl({"receiver", "enable", "db"}).code, 0);
+  auto routed = Ctl({"test", "--labels", "alertname=X,team=db"});
+  EXPECT_EQ(routed.code, 0) << routed.output;
+  EXPECT_THAT(routed.output, HasSubstr("delivered to db"));
+
+  auto removed = Ctl({"receiver", "remove", "ops", "user", "zhangsan"});
+  EXPECT_EQ(removed.code, 0) << removed.output;
+  auto not_there = Ctl({"receiver", "remove", "ops", "user", "zhangsan"});
+  EXPECT_EQ(not_there.code, 1) << not_there.output;
+
+  auto bad_user = Ctl({"receiver", "add", "ops", "user", "nobody"});
+  ASSERT_EQ(bad_user.code, 0);
+  auto partial = Ctl({"test", "ops"});
+  EXPECT_EQ(partial.code, 1) << partial.output;
+  EXPECT_THAT(partial.output, HasSubstr("invalid users: nobody"));
+
+  auto config = Ctl({"config", "get"});
+  EXPECT_EQ(config.code, 0);
+  EXPECT_THAT(config.output, HasSubstr("secret=file:secret.txt"));
+  EXPECT_THAT(config.output, Not(HasSubstr("sim-secret-1000002")));
+
+  WriteFile(stack_->dir() + "/bad.yml", "route:\n  receiver: nobody\n");
+  auto bad_apply = Ctl({"config", "apply", stack_->dir() + "/bad.yml"});
+  EXPECT_EQ(bad_apply.code, 1);
+  EXPECT_THAT(bad_apply.output, HasSubstr("INVALID_ARGUMENT"));
+
+  auto alerts = Ctl({"alerts", "list", "alertname=X"});
+  EXPECT_EQ(alerts.code, 0) << alerts.output;
+  EXPECT_THAT(alerts.output, HasSubstr("0 alert(s)"));
+}
+
+}  // namespace
+}  // namespace wecom_notify::testing

@@ -1,0 +1,286 @@
+// The admin API's building blocks in-process: ConfigStore (validation, atomic persistence that a
+// reload reads back, secrets kept as file references, versions), the proto conversion (secrets
+// masked, kept on update), the notifyctl recipient edit, loopback detection, and the token check
+// over a real in-process gRPC server.
+
+#include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
+
+#include "libs/admin/admin_service.h"
+#include "libs/admin/config_store.h"
+#include "libs/admin/convert.h"
+#include "libs/admin/ctl.h"
+#include "libs/config/config.h"
+#include "libs/wecom/curl_http_transport.h"
+#include "tests/testing/testing.h"
+
+namespace wecom_notify::admin {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using wecom_notify::testing::MakeTempDir;
+using wecom_notify::testing::ReadFile;
+using wecom_notify::testing::WriteFile;
+
+constexpr char kConfig[] = R"(# a comment
+global:
+  wecom_api_url: http://127.0.0.1:1/cgi-bin/
+route:
+  receiver: ops
+  group_by: [alertname]
+  routes:
+    - matchers: ['team="db"']
+      receiver: db
+receivers:
+  - name: ops
+    wecom_configs:
+      - corp_id: ww-corp
+        agent_id: 1000002
+        api_secret_file: secret.txt
+        to_user: [zhangsan]
+  - name: db
+    wechat_configs:
+      - corp_id: ww-corp
+        agent_id: 1000003
+        api_secret: inline-secret-xy
+        to_party: "2|3"
+    wecom_robot_configs:
+      - webhook_key_file: robot.key
+)";
+
+class ConfigStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("admin");
+    path_ = dir_ + "/notifyd.yml";
+    WriteFile(dir_ + "/secret.txt", "file-secret-ab\n");
+    WriteFile(dir_ + "/robot.key", "robot-key-cd\n");
+    WriteFile(path_, kConfig);
+    auto config = config::LoadConfigFile(path_);
+    ASSERT_TRUE(config.ok()) << config.status();
+    store_ = std::make_unique<ConfigStore>(*config, path_, [this](const config::Config& c) {
+      ++applied_;
+      last_applied_ = c;
+      return apply_result_;
+    });
+  }
+
+  config::ReceiverConfig Receiver(const std::string& name) {
+    for (const auto& r : store_->Get().config.receivers) {
+      if (r.name == name) return r;
+    }
+    ADD_FAILURE() << "no receiver " << name;
+    return {};
+  }
+
+  std::string dir_, path_;
+  std::unique_ptr<ConfigStore> store_;
+  int applied_ = 0;
+  config::Config last_applied_;
+  absl::Status apply_result_;
+};
+
+TEST_F(ConfigStoreTest, UpdateIsPersistedAppliedAndReadBackWithSecretFilesKept) {
+  const std::string before = store_->Get().version;
+  config::ReceiverConfig ops = Receiver("ops");
+  ops.wecom_configs[0].to_user = {"zhangsan", "lisi"};
+  ops.wecom_configs[0].to_tag = {"7"};
+  ops.wecom_configs[0].enabled = false;
+  auto snap = store_->UpdateReceiver(ops, before);
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_NE(snap->version, before);
+  EXPECT_EQ(applied_, 1);
+  ASSERT_EQ(last_applied_.receivers.size(), 2u);
+  EXPECT_THAT(last_applied_.receivers[0].wecom_configs[0].to_user, ElementsAre("zhangsan", "lisi"));
+
+  // What a restart reads.
+  const std::string text = ReadFile(path_);
+  EXPECT_THAT(text, HasSubstr("api_secret_file: secret.txt"));
+  EXPECT_THAT(text, Not(HasSubstr("file-secret-ab")));
+  EXPECT_THAT(text, HasSubstr("webhook_key_file: robot.key"));
+  EXPECT_THAT(text, Not(HasSubstr("robot-key-cd")));
+  auto reread = config::LoadConfigFile(path_);
+  ASSERT_TRUE(reread.ok()) << reread.status() << "\n" << text;
+  const auto& c = reread->receivers[0].wecom_configs[0];
+  EXPECT_THAT(c.to_user, ElementsAre("zhangsan", "lisi"));
+  EXPECT_THAT(c.to_tag, ElementsAre("7"));
+  EXPECT_FALSE(c.enabled);
+  EXPECT_EQ(c.api_secret, "file-secret-ab");
+  EXPECT_EQ(c.api_secret_file, "secret.txt");
+  EXPECT_EQ(reread->receivers[1].wecom_configs[0].api_secret, "inline-secret-xy");
+  EXPECT_THAT(reread->receivers[1].wecom_configs[0].to_party, ElementsAre("2", "3"));
+  EXPECT_EQ(reread->receivers[1].robot_configs[0].webhook_key, "robot-key-cd");
+  ASSERT_TRUE(reread->route.has_value());
+  EXPECT_EQ(reread->route->routes.size(), 1u);
+  // No temporary file left behind.
+  EXPECT_EQ(system(("test -z \"$(ls " + dir_ + " | grep tmp)\"").c_str()), 0);
+}
+
+TEST_F(ConfigStoreTest, InvalidUpdateChangesNothing) {
+  const std::string text = ReadFile(path_);
+  config::ReceiverConfig ops = Receiver("ops");
+  ops.wecom_configs[0].to_user.clear();  // no recipient at all: the parser refuses
+  auto snap = store_->UpdateReceiver(ops, "");
+  ASSERT_FALSE(snap.ok());
+  EXPECT_EQ(snap.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(snap.status().message(), HasSubstr("needs at least one of to_user"));
+  EXPECT_EQ(ReadFile(path_), text);
+  EXPECT_EQ(applied_, 0);
+}
+
+TEST_F(ConfigStoreTest, ApplyFailureRestoresTheFile) {
+  const std::string text = ReadFile(path_);
+  apply_result_ = absl::InvalidArgumentError("global.time_zone: nope");
+  config::ReceiverConfig ops = Receiver("ops");
+  ops.wecom_configs[0].to_user = {"lisi"};
+  auto snap = store_->UpdateReceiver(ops, "");
+  ASSERT_FALSE(snap.ok());
+  EXPECT_EQ(ReadFile(path_), text);
+  EXPECT_THAT(Receiver("ops").wecom_configs[0].to_user, ElementsAre("zhangsan"));
+}
+
+TEST_F(ConfigStoreTest, StaleVersionUnknownReceiverAndNoFileAreRefused) {
+  config::ReceiverConfig ops = Receiver("ops");
+  EXPECT_EQ(store_->UpdateReceiver(ops, "0000000000000000").status().code(),
+            absl::StatusCode::kAborted);
+  ops.name = "nobody";
+  EXPECT_EQ(store_->UpdateReceiver(ops, "").status().code(), absl::StatusCode::kNotFound);
+  ConfigStore memory(config::Config(), "", [](const config::Config&) { return absl::OkStatus(); });
+  EXPECT_EQ(memory.UpdateReceiver(ops, "").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(memory.ApplyYaml("route: {receiver: x}", "").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(applied_, 0);
+}
+
+TEST_F(ConfigStoreTest, ApplyYamlValidatesWithLineNumbers) {
+  auto bad = store_->ApplyYaml("route:\n  receiver: ops\n  bogus: 1\n", "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr(":3: route.bogus: unknown key"));
+  auto good = store_->ApplyYaml(
+      "route:\n  receiver: ops\nreceivers:\n  - name: ops\n    wecom_configs:\n"
+      "      - {corp_id: c, agent_id: 5, api_secret_file: secret.txt, to_tag: ['9']}\n",
+      "");
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->config.receivers[0].wecom_configs[0].api_secret, "file-secret-ab");
+  EXPECT_EQ(applied_, 1);
+}
+
+TEST(ConvertTest, SecretsAreMaskedAndKeptOnUpdate) {
+  config::ReceiverConfig r;
+  r.name = "ops";
+  config::WeComAppConfig app;
+  app.corp_id = "ww";
+  app.agent_id = 7;
+  app.api_secret = "very-secret";
+  app.to_user = {"a"};
+  r.wecom_configs.push_back(app);
+  v1::Receiver p = ToProto(r);
+  EXPECT_EQ(p.wecom_configs(0).api_secret(), kSecretMask);
+  EXPECT_THAT(p.DebugString(), Not(HasSubstr("very-secret")));
+
+  config::GlobalConfig global;
+  auto back = FromProto(p, &r, global);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->wecom_configs[0].api_secret, "very-secret");
+  p.mutable_wecom_configs(0)->set_api_secret("new-secret");
+  back = FromProto(p, &r, global);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->wecom_configs[0].api_secret, "new-secret");
+  // A new entry without a secret cannot borrow one.
+  *p.add_wecom_configs() = p.wecom_configs(0);
+  p.mutable_wecom_configs(1)->set_api_secret("");
+  EXPECT_EQ(FromProto(p, &r, global).status().code(), absl::StatusCode::kInvalidArgument);
+  p.mutable_wecom_configs(1)->set_api_secret("x");
+  p.mutable_wecom_configs(1)->set_message_type("html");
+  EXPECT_THAT(FromProto(p, &r, global).status().message(), HasSubstr("message_type"));
+}
+
+TEST(CtlTest, EditRecipients) {
+  v1::Receiver r;
+  r.set_name("ops");
+  r.add_wecom_configs()->add_to_user("zhangsan");
+  ASSERT_TRUE(EditRecipients(r, "user", {"lisi", "zhangsan"}, true, 0).ok());
+  EXPECT_THAT(r.wecom_configs(0).to_user(), ElementsAre("zhangsan", "lisi"));
+  ASSERT_TRUE(EditRecipients(r, "department", {"2"}, true, 0).ok());
+  ASSERT_TRUE(EditRecipients(r, "tag", {"5"}, true, 0).ok());
+  EXPECT_THAT(r.wecom_configs(0).to_party(), ElementsAre("2"));
+  EXPECT_THAT(r.wecom_configs(0).to_tag(), ElementsAre("5"));
+  ASSERT_TRUE(EditRecipients(r, "user", {"zhangsan"}, false, 0).ok());
+  EXPECT_THAT(r.wecom_configs(0).to_user(), ElementsAre("lisi"));
+  EXPECT_EQ(EditRecipients(r, "user", {"nobody"}, false, 0).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(EditRecipients(r, "group", {"x"}, true, 0).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(EditRecipients(r, "user", {"x"}, true, 1).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(AuthTest, LoopbackDetection) {
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:9097"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:9097"));
+  EXPECT_TRUE(IsLoopbackAddress("[::1]:9097"));
+  EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:9097"));
+  EXPECT_FALSE(IsLoopbackAddress(":9097"));
+  EXPECT_FALSE(IsLoopbackAddress("[::]:9097"));
+  EXPECT_FALSE(IsLoopbackAddress("10.1.2.3:9097"));
+}
+
+class AuthServer {
+ public:
+  explicit AuthServer(AdminOptions options)
+      : store_(config::Config(), "", [](const config::Config&) { return absl::OkStatus(); }),
+        delivery_(Clock::Real(),
+                  *wecom::CurlHttpTransport::Create(wecom::CurlHttpTransport::Options()),
+                  nullptr),
+        service_(store_, delivery_, Clock::Real(), std::move(options)) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    stub_ = v1::Admin::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                                                   grpc::InsecureChannelCredentials()));
+  }
+  ~AuthServer() { server_->Shutdown(); }
+
+  grpc::StatusCode Call(const std::string& authorization) {
+    grpc::ClientContext ctx;
+    if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
+    v1::GetStatusResponse r;
+    return stub_->GetStatus(&ctx, {}, &r).error_code();
+  }
+
+ private:
+  ConfigStore store_;
+  delivery::Delivery delivery_;
+  AdminService service_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::Admin::Stub> stub_;
+};
+
+TEST(AuthTest, TokenIsRequiredWhenSetOrNotLoopback) {
+  {
+    AuthServer open(AdminOptions{});
+    EXPECT_EQ(open.Call(""), grpc::StatusCode::OK);
+  }
+  {
+    AdminOptions o;
+    o.token = "s3cret";
+    AuthServer with_token(o);
+    EXPECT_EQ(with_token.Call(""), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(with_token.Call("Bearer wrong!"), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(with_token.Call("Bearer s3cret"), grpc::StatusCode::OK);
+  }
+  {
+    AdminOptions o;
+    o.require_token = true;  // non-loopback address, no token configured: refused
+    AuthServer refused(o);
+    EXPECT_EQ(refused.Call(""), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(refused.Call("Bearer "), grpc::StatusCode::UNAUTHENTICATED);
+  }
+}
+
+}  // namespace
+}  // namespace wecom_notify::admin
