@@ -42,7 +42,12 @@ ANY_HOSTS = {"", "0.0.0.0", "::", "[::]"}
 # a Release image never loads them.
 SANITIZER_PACKAGE = re.compile(r"^lib(asan|ubsan|lsan|tsan|hwasan)\d+$")
 # Runtime packages the Dockerfile may install without a library of the binaries needing them.
-RUNTIME_EXTRAS = {"ca-certificates": "HTTPS to the WeCom API needs the CA bundle"}
+RUNTIME_EXTRAS = {
+    "ca-certificates": "HTTPS to the WeCom API needs the CA bundle",
+    # Boost.System is header-only in use; an optimized build inlines it away, an unoptimized
+    # (e.g. sanitizer) build still links libboost_system.so. Installed so either build runs.
+    "libboost-system1.74.0": "linked by unoptimized builds of Boost.Asio users",
+}
 # The files deploy/ must contain (relative to deploy/).
 REQUIRED_FILES = [
     "README.md",
