@@ -95,6 +95,7 @@ void GroupCommitter::Run() {
       stats_.last_batch_alerts = alerts->size();
       stats_.last_batch_duration = duration;
     }
+    if (options_.on_batch_written) options_.on_batch_written(status);
     for (Request& request : taken_) request.done(status);
     taken_.clear();
     batch_.clear();

@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -46,6 +47,10 @@ class GroupCommitter {
   struct Options {
     // The most alerts waiting to be written; see "Back-pressure" above.
     std::size_t max_pending_alerts = 100'000;
+    // Called on the writer thread with each batch's PutAlerts result, before the batch's `done`
+    // callbacks: how the owner learns that the store stopped (or resumed) taking writes. Same
+    // rules as `done`.
+    std::function<void(const absl::Status&)> on_batch_written;
   };
 
   // Counters for metrics (a prometheus collector can poll GetStats()). All cumulative except

@@ -449,6 +449,16 @@ absl::StatusOr<std::vector<nflog::Entry>> SqliteStateStore::LoadNotificationLog(
   return entries;
 }
 
+absl::Status SqliteStateStore::CheckWritable() {
+  absl::MutexLock lock(&mu_);
+  // Rewriting the schema version with its own value dirties the header page, so the commit
+  // really appends to the WAL and syncs it: a full disk or an I/O error shows here.
+  const std::string rewrite = absl::StrCat("PRAGMA user_version=", kSchemaVersion);
+  return InTransaction("check writable", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return Exec(rewrite.c_str(), "rewrite schema version");
+  });
+}
+
 absl::Status SqliteStateStore::Prune(absl::Time now, absl::Time resolved_before) {
   absl::MutexLock lock(&mu_);
   return InTransaction("prune", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {

@@ -110,6 +110,7 @@ class SqliteStateStore : public StateStore {
   // Removes entries with expires_at <= now and alerts with a set ends_at <= resolved_before
   // (alert::Alert::ResolvedAt(resolved_before)), in one transaction.
   absl::Status Prune(absl::Time now, absl::Time resolved_before) override;
+  absl::Status CheckWritable() override;
 
   // The database file's path.
   const std::string& path() const { return path_; }

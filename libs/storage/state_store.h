@@ -60,6 +60,11 @@ class StateStore {
   // at or before `resolved_before` (Alert::ResolvedAt(resolved_before); an alert with unset
   // ends_at is never pruned), in one transaction. Returns OK or the database error.
   virtual absl::Status Prune(absl::Time now, absl::Time resolved_before) = 0;
+
+  // Writes and commits a change that leaves the stored state as it was, so a caller can learn
+  // whether the store takes writes again after a failure without waiting for real traffic
+  // (readiness probes stop that traffic). Returns OK or the database error.
+  virtual absl::Status CheckWritable() = 0;
 };
 
 }  // namespace wecom_notify::storage

@@ -57,6 +57,7 @@ class FakeStore : public StateStore {
     return absl::UnimplementedError("fake");
   }
   absl::Status Prune(absl::Time, absl::Time) override { return absl::UnimplementedError("fake"); }
+  absl::Status CheckWritable() override { return absl::UnimplementedError("fake"); }
 
   void Close() {
     absl::MutexLock lock(&mu_);
@@ -193,6 +194,39 @@ TEST(GroupCommitterTest, StoreErrorReachesEveryRequestOfTheBatch) {
   Outcome later;
   Submit(committer, Alerts("d", 1), later);
   EXPECT_TRUE(later.Wait().ok());
+}
+
+TEST(GroupCommitterTest, BatchObserverSeesEachBatchResultBeforeItsRequests) {
+  FakeStore store;
+  absl::Mutex mu;
+  std::vector<absl::StatusCode> observed;
+  GroupCommitter::Options options;
+  options.on_batch_written = [&](const absl::Status& status) {
+    absl::MutexLock lock(&mu);
+    observed.push_back(status.code());
+  };
+  GroupCommitter committer(store, options);
+  store.SetResult(absl::UnavailableError("disk on fire"));
+  Outcome failed;
+  committer.Submit(Alerts("a", 1), [&](absl::Status status) {
+    {
+      absl::MutexLock lock(&mu);
+      EXPECT_EQ(observed.size(), 1u);  // the observer ran first
+    }
+    failed.Callback()(std::move(status));
+  });
+  EXPECT_EQ(failed.Wait().code(), absl::StatusCode::kUnavailable);
+  store.SetResult(absl::OkStatus());
+  Outcome ok;
+  Submit(committer, Alerts("b", 1), ok);
+  EXPECT_TRUE(ok.Wait().ok());
+  // Rejections are not batches: a refused Submit reaches no observer.
+  committer.Shutdown();
+  Outcome refused;
+  Submit(committer, Alerts("c", 1), refused);
+  EXPECT_EQ(refused.Wait().code(), absl::StatusCode::kUnavailable);
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(observed, ::testing::ElementsAre(absl::StatusCode::kUnavailable, absl::StatusCode::kOk));
 }
 
 TEST(GroupCommitterTest, FullQueueRejectsAtOnceWithResourceExhausted) {

@@ -247,6 +247,37 @@ TEST_F(SqliteStateStoreTest, KeysDifferingOnlyInReceiverOrIntegrationAreDistinct
   EXPECT_THAT(*entries, SizeIs(3));
 }
 
+TEST_F(SqliteStateStoreTest, CheckWritableCommitsARealWriteAndKeepsTheState) {
+  ASSERT_TRUE(store_->PutAlerts({MakeAlert("a")}).ok());
+  const std::string wal = absl::StrCat(DbPath(), "-wal");
+  const std::size_t wal_before = wecom_notify::testing::ReadFile(wal).size();
+
+  ASSERT_TRUE(store_->CheckWritable().ok());
+
+  // A frame was appended to the WAL: the probe reached the disk, not just the page cache.
+  EXPECT_GT(wecom_notify::testing::ReadFile(wal).size(), wal_before);
+  EXPECT_THAT(Load(), SizeIs(1));
+  Reopen();  // the schema version it rewrote is still this build's
+  EXPECT_THAT(Load(), SizeIs(1));
+}
+
+TEST_F(SqliteStateStoreTest, CheckWritableFailsWhileAnotherWriterHoldsTheLock) {
+  SqliteStateStore::Options options;
+  options.busy_timeout = absl::Milliseconds(20);
+  Reopen(options);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(DbPath().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  const absl::Status locked = store_->CheckWritable();
+  EXPECT_EQ(locked.code(), absl::StatusCode::kUnavailable) << locked;
+  EXPECT_THAT(std::string(locked.message()), HasSubstr("check writable"));
+
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_TRUE(store_->CheckWritable().ok());
+}
+
 TEST_F(SqliteStateStoreTest, PruneRemovesExpiredEntriesAndResolvedAlerts) {
   const absl::Time resolved_before = kNow - absl::Hours(1);
   alert::Alert firing = MakeAlert("firing");  // ends_at unset: never pruned
