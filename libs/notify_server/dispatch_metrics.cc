@@ -125,6 +125,13 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
   AddGauge(in_flight, {}, static_cast<double>(s.flushes_in_flight));
   out.push_back(std::move(in_flight));
 
+  auto ready = Family("wecom_notify_ready",
+                      "1 while notifyd takes alerts (the durable store accepts writes); 0 while "
+                      "/-/ready and the gRPC health service answer not ready.",
+                      MetricType::Gauge);
+  AddGauge(ready, {}, s.ready ? 1 : 0);
+  out.push_back(std::move(ready));
+
   if (s.storage) {
     auto batches =
         Family("wecom_notify_storage_batches_total",
@@ -141,6 +148,19 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
                "Alerts written to the durable store in group-commit batches.", MetricType::Counter);
     AddCounter(written, {}, static_cast<double>(s.storage->alerts));
     out.push_back(std::move(written));
+    auto rejected = Family("wecom_notify_storage_rejected_requests_total",
+                           "Ingest requests refused before writing, by reason (queue_full: the "
+                           "group-commit queue was at its bound; shutdown: notifyd was stopping).",
+                           MetricType::Counter);
+    AddCounter(rejected, {{"reason", "queue_full"}}, static_cast<double>(s.storage->rejected_full));
+    AddCounter(rejected, {{"reason", "shutdown"}},
+               static_cast<double>(s.storage->rejected_shutdown));
+    out.push_back(std::move(rejected));
+    auto queued = Family("wecom_notify_storage_queued_alerts",
+                         "Accepted alerts waiting for the next group-commit batch (queue depth).",
+                         MetricType::Gauge);
+    AddGauge(queued, {}, static_cast<double>(s.storage->pending_alerts));
+    out.push_back(std::move(queued));
   }
   return out;
 }

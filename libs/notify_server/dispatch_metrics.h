@@ -2,7 +2,8 @@
 //
 // The metrics of dispatch and delivery, declared in one place: notifications sent, failed and
 // suppressed per receiver and integration kind, retries, send latency, alerts held, aggregation
-// groups, flushes in flight, the durable store's group commits and configuration reloads.
+// groups, flushes in flight, readiness, the durable store's group commits (with their queue and
+// rejections) and configuration reloads.
 //
 // Most values live where the work happens (dispatch::Pipeline, DispatchLoop, AlertStore,
 // storage::GroupCommitter) and are read at scrape time: DispatchMetrics is a
@@ -44,6 +45,8 @@ struct DispatchSnapshot {
   std::size_t alerts_resolved = 0;
   std::size_t aggregation_groups = 0;
   std::size_t flushes_in_flight = 0;
+  // Readiness::Check() is OK (what /-/ready and the gRPC health service answer).
+  bool ready = true;
   // Absent when notifyd keeps no durable state: the storage families are then not exported.
   std::optional<storage::GroupCommitter::Stats> storage;
 };
@@ -56,7 +59,7 @@ class DispatchMetrics : public prometheus::Collectable {
 
   // wecom_notify_notifications_total, _failed_total, _suppressed_total,
   // wecom_notify_notification_retries_total, wecom_notify_alerts, _aggregation_groups,
-  // _dispatch_flushes_in_flight and wecom_notify_storage_*.
+  // _dispatch_flushes_in_flight, wecom_notify_ready and wecom_notify_storage_*.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
   // One send attempt of an integration of kind `integration` took `duration` (a

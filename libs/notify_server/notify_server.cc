@@ -6,6 +6,7 @@
 #include <grpcpp/server_builder.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +21,9 @@ namespace {
 // A webhook body may be up to the shim's 16 MiB limit; its protobuf is smaller, never larger.
 constexpr int kMaxMessageBytes = 64 << 20;
 
+// The readiness condition fed by the durable store's writes and probes.
+constexpr char kStorageCondition[] = "storage";
+
 }  // namespace
 
 NotifyServer::NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport)
@@ -28,6 +32,7 @@ NotifyServer::NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> t
       ingest_metrics_(*registry_),
       dispatch_metrics_(std::make_shared<DispatchMetrics>(
           *registry_, [this] { return DispatchMetricsSnapshot(); })),
+      readiness_([this](bool ready) { PublishHealth(ready); }),
       delivery_(std::make_unique<delivery::Delivery>(clock, std::move(transport), registry_.get())),
       pipeline_(nullptr) {}
 
@@ -35,18 +40,26 @@ NotifyServer::~NotifyServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
     const NotifyServerOptions& options, Clock& clock,
-    std::unique_ptr<wecom::HttpTransport> transport) {
+    std::unique_ptr<wecom::HttpTransport> transport, std::unique_ptr<storage::StateStore> state) {
   if (transport == nullptr) {
     auto curl = wecom::CurlHttpTransport::Create(wecom::CurlHttpTransport::Options());
     if (!curl.ok()) return curl.status();
     transport = *std::move(curl);
   }
   std::unique_ptr<NotifyServer> server(new NotifyServer(clock, std::move(transport)));
-  if (!options.storage_path.empty()) {
-    auto state = storage::SqliteStateStore::Open(options.storage_path);
-    if (!state.ok()) return state.status();
-    server->state_ = *std::move(state);
-    server->committer_ = std::make_unique<storage::GroupCommitter>(*server->state_);
+  if (state == nullptr && !options.storage_path.empty()) {
+    auto sqlite = storage::SqliteStateStore::Open(options.storage_path);
+    if (!sqlite.ok()) return sqlite.status();
+    state = *std::move(sqlite);
+  }
+  if (state != nullptr) {
+    server->state_ = std::move(state);
+    storage::GroupCommitter::Options committer_options;
+    committer_options.on_batch_written = [raw = server.get()](const absl::Status& status) {
+      raw->readiness_.Set(kStorageCondition, status);
+    };
+    server->committer_ =
+        std::make_unique<storage::GroupCommitter>(*server->state_, committer_options);
   }
   server->pipeline_ = std::make_unique<dispatch::Pipeline>(clock, server->state_.get());
   server->pipeline_->SetLatencyObserver(
@@ -81,9 +94,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   server->admin_service_ = std::make_unique<admin::AdminService>(
       *server->config_store_, *server->delivery_, clock, std::move(admin_options));
   server->dispatch_metrics_->ConfigReloaded(true, clock.Now());
-  server->maintenance_ = std::thread([raw = server.get(), options] {
-    raw->Maintain(options.maintenance_interval, options.resolved_retention);
-  });
+  server->maintenance_ = std::thread([raw = server.get(), options] { raw->Maintain(options); });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -93,20 +104,26 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->admin_service_.get());
-  server->grpc_server_ = builder.BuildAndStart();
+  {
+    // Under health_mu_: the committer and maintenance threads may publish health already.
+    absl::MutexLock lock(&server->health_mu_);
+    server->grpc_server_ = builder.BuildAndStart();
+  }
   if (!server->grpc_server_ || server->grpc_port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("grpc.listen-address: cannot listen on ", options.grpc_listen_address));
   }
-  server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  server->PublishHealth(server->readiness_.Check().ok());
 
   http::Router router;
   metrics::AddMetricsEndpoint(router, server->registry_, "notifyd", {server->dispatch_metrics_});
   router.Add("GET", "/-/healthy", [](const http::Request&, http::Responder respond) {
     std::move(respond)(http::Response::Text(200, "OK"));
   });
-  router.Add("GET", "/-/ready", [](const http::Request&, http::Responder respond) {
-    std::move(respond)(http::Response::Text(200, "OK"));
+  router.Add("GET", "/-/ready", [raw = server.get()](const http::Request&, http::Responder respond) {
+    const absl::Status ready = raw->readiness_.Check();
+    std::move(respond)(ready.ok() ? http::Response::Text(200, "OK")
+                                  : http::Response::Text(503, std::string(ready.message())));
   });
   http::ServerOptions web;
   web.listen_address = options.web_listen_address;
@@ -128,7 +145,11 @@ void NotifyServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   if (grpc_server_) {
-    grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    {
+      absl::MutexLock lock(&health_mu_);
+      serving_stopped_ = true;
+      grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    }
     grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   }
   if (web_server_) web_server_->Stop();
@@ -159,18 +180,38 @@ absl::Status NotifyServer::Restore(const NotifyServerOptions& options) {
   return absl::OkStatus();
 }
 
-void NotifyServer::Maintain(absl::Duration interval, absl::Duration resolved_retention) {
+void NotifyServer::PublishHealth(bool ready) {
+  absl::MutexLock lock(&health_mu_);
+  // Before the gRPC server exists there is nothing to tell; Start publishes the state then.
+  if (grpc_server_ == nullptr || serving_stopped_) return;
+  grpc_server_->GetHealthCheckService()->SetServingStatus(ready);
+}
+
+void NotifyServer::Maintain(const NotifyServerOptions& options) {
+  const absl::Duration resolved_retention = options.resolved_retention;
+  absl::Time next_maintenance = absl::Now() + options.maintenance_interval;
   absl::MutexLock lock(&maintenance_mu_);
   while (!stop_maintenance_) {
-    maintenance_mu_.AwaitWithTimeout(absl::Condition(&stop_maintenance_), interval);
+    // Wake at least every probe interval: a failing store is probed often, so readiness comes
+    // back soon after the store does — nothing else would write while probes keep traffic away.
+    const absl::Time wake =
+        state_ == nullptr
+            ? next_maintenance
+            : std::min(next_maintenance, absl::Now() + options.storage_probe_interval);
+    maintenance_mu_.AwaitWithDeadline(absl::Condition(&stop_maintenance_), wake);
     if (stop_maintenance_) break;
+    if (state_ != nullptr && !readiness_.IsMet(kStorageCondition)) {
+      readiness_.Set(kStorageCondition, state_->CheckWritable());
+    }
+    if (absl::Now() < next_maintenance) continue;
+    next_maintenance = absl::Now() + options.maintenance_interval;
     const absl::Time now = clock_.Now();
     store_.CollectResolved(now - resolved_retention);
     pipeline_->CollectExpired(now);
     if (state_ != nullptr) {
-      if (absl::Status pruned = state_->Prune(now, now - resolved_retention); !pruned.ok()) {
-        logging::Warn("pruning the durable state failed", {{"err", pruned.message()}});
-      }
+      const absl::Status pruned = state_->Prune(now, now - resolved_retention);
+      if (!pruned.ok()) logging::Warn("pruning the durable state failed", {{"err", pruned.message()}});
+      readiness_.Set(kStorageCondition, pruned);
     }
   }
 }
@@ -186,6 +227,7 @@ DispatchSnapshot NotifyServer::DispatchMetricsSnapshot() const {
     snapshot.flushes_in_flight = loop_->flushes_in_flight();
   }
   if (committer_) snapshot.storage = committer_->GetStats();
+  snapshot.ready = readiness_.Check().ok();
   return snapshot;
 }
 

@@ -28,6 +28,7 @@
 #include "libs/notify_server/dispatch_metrics.h"
 #include "libs/notify_server/ingest_metrics.h"
 #include "libs/notify_server/notify_service.h"
+#include "libs/notify_server/readiness.h"
 #include "libs/storage/group_committer.h"
 #include "libs/storage/state_store.h"
 #include "libs/store/alert_store.h"
@@ -57,6 +58,9 @@ struct NotifyServerOptions {
   absl::Duration resolved_retention = absl::Hours(1);
   // How often resolved alerts and expired notification-log entries are pruned.
   absl::Duration maintenance_interval = absl::Minutes(1);
+  // While the durable store is failing writes (notifyd NOT ready), how often a probe write
+  // checks whether it recovered.
+  absl::Duration storage_probe_interval = absl::Seconds(5);
 };
 
 class NotifyServer {
@@ -66,12 +70,14 @@ class NotifyServer {
   // Opens the durable state and restores it (alerts go back into their groups — due ones
   // flush at once — and the notification log suppresses what was already delivered), then binds
   // both listeners and starts serving. `transport` carries WeCom requests (nullptr: the libcurl
-  // transport). Errors: Unavailable when an address cannot be bound or the state cannot be
+  // transport); `state` is the durable store (nullptr: the SQLite store in
+  // options.storage_path, if set). Errors: Unavailable when an address cannot be bound or the state cannot be
   // opened, InvalidArgument when an address is malformed or the configuration cannot be applied,
   // DataLoss when the stored state is corrupt. `clock` must outlive the server.
   static absl::StatusOr<std::unique_ptr<NotifyServer>> Start(
       const NotifyServerOptions& options, Clock& clock,
-      std::unique_ptr<wecom::HttpTransport> transport = nullptr);
+      std::unique_ptr<wecom::HttpTransport> transport = nullptr,
+      std::unique_ptr<storage::StateStore> state = nullptr);
   ~NotifyServer();
 
   // Applies a new configuration at once: receivers (credentials, recipients, enabled flags)
@@ -83,6 +89,10 @@ class NotifyServer {
   // Records a configuration reload that failed before ApplyConfig (e.g. the file did not
   // parse), or any other reload outcome, in the reload metrics.
   void RecordConfigReload(const absl::Status& status);
+
+  // OK, or Unavailable naming what keeps notifyd from taking alerts (a failing durable store).
+  // The gRPC health status and GET /-/ready report the same.
+  absl::Status CheckReady() const { return readiness_.Check(); }
 
   // Stops taking requests: health turns NOT_SERVING, in-flight RPCs get `grace` to finish, the
   // dispatch loop finishes running flushes, then both servers stop. Idempotent.
@@ -100,13 +110,19 @@ class NotifyServer {
   absl::Status ApplyConfigNow(const config::Config& config);
   absl::Status ApplyAndRecord(const config::Config& config);
   DispatchSnapshot DispatchMetricsSnapshot() const;
-  void Maintain(absl::Duration interval, absl::Duration resolved_retention);
+  void Maintain(const NotifyServerOptions& options);
+  void PublishHealth(bool ready);
 
   Clock& clock_;
 
   std::shared_ptr<prometheus::Registry> registry_;
   IngestMetrics ingest_metrics_;
   std::shared_ptr<DispatchMetrics> dispatch_metrics_;
+  Readiness readiness_;
+  // Serializes gRPC health updates from the committer's thread, the maintenance thread and
+  // Shutdown, so a late "ready again" never overrides shutting down.
+  absl::Mutex health_mu_;
+  bool serving_stopped_ ABSL_GUARDED_BY(health_mu_) = false;
   store::AlertStore store_;
   std::unique_ptr<storage::StateStore> state_;
   std::unique_ptr<storage::GroupCommitter> committer_;

@@ -135,7 +135,10 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
   storage.batches = 9;
   storage.failed_batches = 1;
   storage.alerts = 12;
+  storage.rejected_full = 3;
+  storage.pending_alerts = 40;
   snapshot.storage = storage;
+  snapshot.ready = false;
   auto metrics = std::make_shared<DispatchMetrics>(registry, [&] { return snapshot; });
   metrics->ConfigReloaded(true, absl::FromUnixSeconds(1700000000));
   metrics->ObserveLatency("wecom_app", absl::Milliseconds(30));
@@ -156,6 +159,10 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
            "wecom_notify_storage_batches_total 9\n",
            "wecom_notify_storage_failed_batches_total 1\n",
            "wecom_notify_storage_alerts_written_total 12\n",
+           "wecom_notify_storage_rejected_requests_total{reason=\"queue_full\"} 3\n",
+           "wecom_notify_storage_rejected_requests_total{reason=\"shutdown\"} 0\n",
+           "wecom_notify_storage_queued_alerts 40\n",
+           "wecom_notify_ready 0\n",
            "wecom_notify_config_last_reload_successful 1\n",
            "wecom_notify_config_last_reload_success_timestamp_seconds 1700000000\n",
            "wecom_notify_notification_latency_seconds_count{integration=\"wecom_app\"} 1\n",
@@ -193,6 +200,7 @@ TEST(DispatchMetricsTest, NoStorageFamiliesWithoutDurableState) {
   EXPECT_THAT(text, Not(HasSubstr("wecom_notify_storage_")));
   EXPECT_THAT(text, HasSubstr("wecom_notify_aggregation_groups 0\n"));
   EXPECT_THAT(text, HasSubstr("wecom_notify_notification_retries_total 0\n"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_ready 1\n"));
 }
 
 }  // namespace
