@@ -21,6 +21,11 @@ bool IsValidLabelName(absl::string_view name);
 // True iff `text` is well-formed UTF-8.
 bool IsValidUtf8(absl::string_view text);
 
+// Every ValidationError::code, so metrics can export each series from zero.
+inline constexpr const char* kValidationErrorCodes[] = {
+    "missing_start",     "end_before_start",   "no_labels",
+    "invalid_label",     "invalid_annotation", "invalid_generator_url"};
+
 struct ValidationError {
   // A short stable code for metrics: missing_start, end_before_start, no_labels,
   // invalid_label, invalid_annotation, invalid_generator_url.

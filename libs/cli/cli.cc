@@ -2,10 +2,15 @@
 
 #include <iostream>
 
+#include "absl/synchronization/mutex.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/version.h"
 
 namespace wecom_notify::cli {
+
+void DisableMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
 
 namespace po = boost::program_options;
 

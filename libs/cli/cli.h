@@ -30,6 +30,12 @@ int ParseCommandLine(int argc, char** argv, const std::string& usage,
                      boost::program_options::options_description& options,
                      const LogFlags& log_flags);
 
+// Turns off Abseil's mutex deadlock detection for the process. Debian builds libabsl without
+// NDEBUG, which leaves the detection on, and gRPC locks absl::Mutex on every call: the cycle
+// graph cost 2-8 % of notifyd's and the shim's CPU under load (docs/performance.md). Tests keep
+// it on. Call first thing in main, before any thread starts.
+void DisableMutexDeadlockDetection();
+
 }  // namespace wecom_notify::cli
 
 #endif  // WECOM_NOTIFY_LIBS_CLI_CLI_H_

@@ -14,15 +14,14 @@ namespace {
 
 using wecom_notify::v1::AlertSource;
 
-const std::string& SourceName(AlertSource source) {
-  static const std::string kApi = "api", kWebhook = "webhook", kGrpc = "grpc";
+IngestSource SourceFromProto(AlertSource source) {
   switch (source) {
     case wecom_notify::v1::ALERT_SOURCE_API:
-      return kApi;
+      return IngestSource::kApi;
     case wecom_notify::v1::ALERT_SOURCE_WEBHOOK:
-      return kWebhook;
+      return IngestSource::kWebhook;
     default:
-      return kGrpc;
+      return IngestSource::kGrpc;
   }
 }
 
@@ -54,7 +53,7 @@ void NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& request,
                                  absl::AnyInvocable<void(absl::Status)> done) {
   const absl::Time now = clock_.Now();
   const AlertSource source = request.source();
-  const std::string& source_name = SourceName(source);
+  const IngestSource ingest_source = SourceFromProto(source);
   const absl::Duration resolve_timeout = source == wecom_notify::v1::ALERT_SOURCE_WEBHOOK
                                              ? options_.webhook_resolve_timeout
                                              : options_.resolve_timeout;
@@ -63,9 +62,9 @@ void NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& request,
   for (int i = 0; i < request.alerts_size(); ++i) {
     alert::Alert a = alert::FromProto(request.alerts(i));
     alert::Normalize(a, now, resolve_timeout);
-    metrics_.Received(source_name, a.ResolvedAt(now)).Increment();
+    metrics_.Received(ingest_source, a.ResolvedAt(now)).Increment();
     if (auto error = alert::ValidateAlert(a)) {
-      metrics_.Invalid(source_name, error->code).Increment();
+      metrics_.Invalid(ingest_source, error->code).Increment();
       auto* rejected = response->add_rejected();
       rejected->set_index(i);
       rejected->set_field(std::move(error->field));
@@ -82,10 +81,12 @@ void NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& request,
   }
   // Dispatch only what is durable: a notification must never go out for an alert a restart
   // would forget. The copy handed to the committer is the one written.
-  auto for_dispatch = std::make_shared<std::vector<alert::Alert>>(stored);
+  // Without a route nothing is dispatched, and the copy is skipped.
+  std::shared_ptr<std::vector<alert::Alert>> for_dispatch;
+  if (dispatch_ != nullptr) for_dispatch = std::make_shared<std::vector<alert::Alert>>(stored);
   durable_->Submit(std::move(stored), [this, for_dispatch, done = std::move(done)](
                                           absl::Status status) mutable {
-    if (status.ok() && dispatch_ != nullptr) dispatch_->Insert(*for_dispatch);
+    if (status.ok() && for_dispatch != nullptr) dispatch_->Insert(*for_dispatch);
     done(status.ok() ? status
                      : absl::Status(status.code(),
                                     absl::StrCat("alerts not stored durably, retry: ",

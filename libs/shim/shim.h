@@ -38,6 +38,9 @@ struct ShimOptions {
   std::string notify_address = "127.0.0.1:9097";
   // Deadline of one forwarded call; beyond it the client gets 503 and retries.
   absl::Duration notify_timeout = absl::Seconds(10);
+  // Calls to notifyd outstanding at once; requests arriving meanwhile are coalesced into the
+  // next call (see notify_batcher.h). 0: one call per request, no coalescing.
+  int notify_max_in_flight = 2;
   // Non-empty: require `Authorization: Bearer <bearer_token>` on the alert endpoints.
   std::string bearer_token;
   // Non-empty username: require HTTP basic auth with these credentials on the alert endpoints.

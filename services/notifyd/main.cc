@@ -23,6 +23,7 @@ using wecom_notify::logging::Error;
 using wecom_notify::logging::Info;
 
 int Run(int argc, char** argv) {
+  wecom_notify::cli::DisableMutexDeadlockDetection();
   wecom_notify::cli::LogFlags log_flags;
   std::string config_file;
   std::string storage_path = "data/";

@@ -48,6 +48,7 @@ bool ParseDurationFlag(const std::string& flag, const std::string& text, absl::D
 }
 
 int Run(int argc, char** argv) {
+  wecom_notify::cli::DisableMutexDeadlockDetection();
   wecom_notify::cli::LogFlags log_flags;
   wecom_notify::shim::ShimOptions options;
   options.web.listen_address = ":9099";
@@ -63,6 +64,10 @@ int Run(int argc, char** argv) {
        "notifyd's gRPC address.")
       ("notify.timeout", po::value(&notify_timeout)->default_value(notify_timeout),
        "Deadline of one call to notifyd; beyond it the client gets 503 and retries.")
+      ("notify.max-in-flight", po::value(&options.notify_max_in_flight)
+           ->default_value(options.notify_max_in_flight),
+       "Calls to notifyd outstanding at once; posts arriving meanwhile are coalesced into the "
+       "next call. 0: one call per post.")
       ("web.max-body-bytes", po::value(&options.web.max_body_bytes)
            ->default_value(options.web.max_body_bytes),
        "Largest request body accepted; larger bodies get 413.")

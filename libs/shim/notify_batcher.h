@@ -1,0 +1,87 @@
+// File: libs/shim/notify_batcher.h
+//
+// NotifyBatcher coalesces concurrent HTTP posts into few Notify calls. One gRPC unary call costs
+// notifyd and the shim far more CPU than parsing or storing one alert (docs/performance.md), so
+// under load the shim must not make one call per HTTP request: while `max_in_flight` calls are
+// outstanding, new requests queue; when a call completes, everything queued (up to
+// `max_batch_alerts`) leaves in one call. An idle batcher adds no delay — a request finding a
+// free slot is sent at once, alone.
+//
+// Each caller still gets its own answer, exactly as if its request had been sent alone: the
+// call's status (a failed call fails every request in it — all were refused together, none is
+// half-stored, since notifyd acknowledges a call only once all of it is durable), and of the
+// call's rejected alerts only its own, with indexes relative to its own request.
+//
+// Only requests of the same source without webhook metadata are merged; a webhook notification
+// (which carries its group's metadata) is always sent alone.
+//
+// Thread-safety: Submit may be called from any thread; `done` runs on the thread that completes
+// the call (a gRPC thread), never inline in Submit unless `send` calls back inline.
+
+#ifndef WECOM_NOTIFY_LIBS_SHIM_NOTIFY_BATCHER_H_
+#define WECOM_NOTIFY_LIBS_SHIM_NOTIFY_BATCHER_H_
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/shim/notify_client.h"
+#include "wecom_notify/v1/notify.pb.h"
+
+namespace wecom_notify::shim {
+
+class NotifyBatcher {
+ public:
+  // Sends one (possibly merged) request and calls `done` once with its outcome.
+  using Send =
+      std::function<void(wecom_notify::v1::NotifyRequest request, NotifyClient::NotifyDone done)>;
+
+  struct Options {
+    // Calls outstanding at once; 0 disables coalescing (every request is sent at once, alone).
+    int max_in_flight = 2;
+    // A merged call carries at most this many alerts (a single larger request still goes, alone).
+    std::size_t max_batch_alerts = 10'000;
+  };
+
+  NotifyBatcher(Send send, Options options) : send_(std::move(send)), options_(options) {}
+
+  NotifyBatcher(const NotifyBatcher&) = delete;
+  NotifyBatcher& operator=(const NotifyBatcher&) = delete;
+
+  void Submit(wecom_notify::v1::NotifyRequest request, NotifyClient::NotifyDone done);
+
+  struct Stats {
+    std::size_t calls = 0;     // Send invocations
+    std::size_t requests = 0;  // Submit calls
+  };
+  Stats GetStats() const;
+
+ private:
+  struct Pending {
+    wecom_notify::v1::NotifyRequest request;
+    NotifyClient::NotifyDone done;
+  };
+
+  // Takes the next batch off queue_ (non-empty): its front request and the requests of the same
+  // source right behind it, within max_batch_alerts.
+  std::vector<Pending> TakeBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends `batch` (merged when it holds several requests); on completion answers each and sends
+  // the next batch if one waits.
+  void SendBatch(std::vector<Pending> batch);
+  void Completed();
+
+  const Send send_;
+  const Options options_;
+
+  mutable absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace wecom_notify::shim
+
+#endif  // WECOM_NOTIFY_LIBS_SHIM_NOTIFY_BATCHER_H_
