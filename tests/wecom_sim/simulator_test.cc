@@ -237,6 +237,20 @@ TEST_F(SimulatorTest, DeliveredMessageIsInspectableWithAllFields) {
   EXPECT_THAT(Raw("GET", "/sim/messages", "").body, HasSubstr("磁盘告警"));
 }
 
+TEST_F(SimulatorTest, MessagesCarryTheirReceiptTimeInMicroseconds) {
+  const std::string token = Token();
+  clock_.Set(absl::FromUnixMicros(1'700'000'100'123'456));
+  ASSERT_EQ(SendText("zhangsan", "first", token)["errcode"], 0);
+  clock_.Advance(absl::Microseconds(250));
+  ASSERT_EQ(RobotMarkdown("second")["errcode"], 0);
+
+  json messages = Messages();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0]["time_unix_us"], 1'700'000'100'123'456);
+  EXPECT_EQ(messages[0]["time_unix_ms"], 1'700'000'100'123);
+  EXPECT_EQ(messages[1]["time_unix_us"], 1'700'000'100'123'706);
+}
+
 TEST_F(SimulatorTest, AgentidMayBeANumericString) {
   json j = Send({{"touser", "zhangsan"},
                  {"msgtype", "text"},
