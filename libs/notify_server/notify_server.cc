@@ -37,8 +37,13 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
     const NotifyServerOptions& options, Clock& clock,
     std::unique_ptr<wecom::HttpTransport> transport) {
   if (transport == nullptr) {
-    auto curl = wecom::CurlHttpTransport::Create(wecom::CurlHttpTransport::Options());
-    if (!curl.ok()) return curl.status();
+    wecom::CurlHttpTransport::Options curl_options;
+    curl_options.ca_bundle_path = options.wecom_ca_file;
+    auto curl = wecom::CurlHttpTransport::Create(curl_options);
+    if (!curl.ok()) {
+      return absl::Status(curl.status().code(),
+                          absl::StrCat("wecom.ca-file: ", curl.status().message()));
+    }
     transport = *std::move(curl);
   }
   std::unique_ptr<NotifyServer> server(new NotifyServer(clock, std::move(transport)));

@@ -57,6 +57,9 @@ struct NotifyServerOptions {
   absl::Duration resolved_retention = absl::Hours(1);
   // How often resolved alerts and expired notification-log entries are pruned.
   absl::Duration maintenance_interval = absl::Minutes(1);
+  // PEM file of CAs trusted for WeCom's HTTPS (and a TLS-inspecting proxy); empty = the system
+  // bundle. Used only when Start() builds the transport itself.
+  std::string wecom_ca_file;
 };
 
 class NotifyServer {

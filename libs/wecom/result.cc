@@ -30,6 +30,10 @@ const ClassificationRule kRules[] = {
     {Kind::kTransport, Code(StatusCode::kInvalidArgument), Code(StatusCode::kInvalidArgument),
      kPermanent, kNone, 0, StatusCode::kInvalidArgument,
      "the API URL or proxy URL is malformed: check api_url and proxy_url"},
+    {Kind::kTransport, Code(StatusCode::kFailedPrecondition),
+     Code(StatusCode::kFailedPrecondition), kPermanent, kNone, 0, StatusCode::kFailedPrecondition,
+     "the server's TLS certificate is not trusted: if a TLS-inspecting egress proxy or a private "
+     "CA is in the way, add its CA certificate to the CA bundle option"},
     {Kind::kTransport, 0, Code(StatusCode::kUnauthenticated), kRetry, kNone, 0,
      StatusCode::kUnavailable,
      "cannot reach WeCom: check DNS, the egress firewall and the proxy (https_proxy / proxy_url)"},

@@ -46,6 +46,8 @@ using SC = absl::StatusCode;
 const Case kCases[] = {
     {"timeout", Transport(absl::DeadlineExceededError("t")), RC::kRetry, SC::kDeadlineExceeded},
     {"bad url", Transport(absl::InvalidArgumentError("u")), RC::kPermanent, SC::kInvalidArgument},
+    {"untrusted cert", Transport(absl::FailedPreconditionError("cert")), RC::kPermanent,
+     SC::kFailedPrecondition},
     {"connect", Transport(absl::UnavailableError("c")), RC::kRetry, SC::kUnavailable},
     {"http 502", Http(502), RC::kRetry, SC::kUnavailable},
     {"http 429", Http(429), RC::kRetry, SC::kUnavailable},
