@@ -28,7 +28,8 @@ Delivery::Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport
       tokens_(*transport_, clock_),
       app_limiter_(wecom::AppMessageLimits()),
       robot_limiter_(wecom::RobotLimits()),
-      robot_in_flight_(2) {}
+      robot_in_flight_(2),
+      send_queue_(clock_, metrics_.get()) {}
 
 Delivery::~Delivery() = default;
 
@@ -46,6 +47,7 @@ std::unique_ptr<wecom::Sender> Delivery::MakeAppSender(const config::WeComAppCon
   deps.clock = &clock_;
   deps.limiter = &app_limiter_;
   deps.metrics = metrics_.get();
+  deps.queue = &send_queue_;
   return std::make_unique<wecom::AppMessageSender>(std::move(app), std::move(to), deps);
 }
 
@@ -62,6 +64,7 @@ std::unique_ptr<wecom::Sender> Delivery::MakeRobotSender(const config::WeComRobo
   deps.limiter = &robot_limiter_;
   deps.in_flight = &robot_in_flight_;
   deps.metrics = metrics_.get();
+  deps.queue = &send_queue_;
   return std::make_unique<wecom::RobotSender>(std::move(robot), deps);
 }
 

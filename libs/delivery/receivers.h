@@ -22,6 +22,7 @@
 #include "libs/wecom/http_transport.h"
 #include "libs/wecom/rate_limiter.h"
 #include "libs/wecom/robot_sender.h"
+#include "libs/wecom/send_queue.h"
 #include "libs/wecom/token_cache.h"
 
 namespace prometheus {
@@ -62,6 +63,8 @@ class Delivery {
   wecom::RateLimiter app_limiter_;
   wecom::RateLimiter robot_limiter_;
   wecom::InFlightLimiter robot_in_flight_;
+  // Merges messages waiting for the same app recipients or robot (wecom/send_queue.h).
+  wecom::SendQueue send_queue_;
 };
 
 }  // namespace wecom_notify::delivery

@@ -70,10 +70,19 @@ std::vector<RecipientBatch> BatchRecipients(const Recipients& to, const std::str
 
 AppMessageSender::AppMessageSender(AppConfig config, Recipients to, Deps deps, RetryPolicy retry)
     : config_(std::move(config)),
-      to_(std::move(to)),
       deps_(deps),
       retry_(retry),
-      app_key_(absl::StrCat("app/", config_.credentials.corp_id, "/", config_.agent_id)) {}
+      app_key_(absl::StrCat("app/", config_.credentials.corp_id, "/", config_.agent_id)),
+      batches_(BatchRecipients(to, app_key_)) {
+  for (const RecipientBatch& b : batches_) {
+    all_limiter_keys_.insert(all_limiter_keys_.end(), b.limiter_keys.begin(),
+                             b.limiter_keys.end());
+  }
+  std::vector<std::string> sorted = all_limiter_keys_;
+  std::sort(sorted.begin(), sorted.end());
+  destination_key_ = absl::StrCat(config_.credentials.api_url, "|", app_key_, "|",
+                                  absl::StrJoin(sorted, ","));
+}
 
 size_t AppMessageSender::MaxContentBytes(MessageFormat format) const {
   return format == MessageFormat::kMarkdown ? kAppMarkdownMaxBytes : kAppTextMaxBytes;
@@ -114,6 +123,7 @@ CallOutcome AppMessageSender::SendOnce(const std::string& body, SendReport* repo
 }
 
 absl::Status AppMessageSender::Send(MessageFormat format, absl::string_view content,
+                                    const SendOptions& /*options: no mentions in app messages*/,
                                     SendReport* report_out) {
   SendReport local;
   SendReport* report = report_out != nullptr ? report_out : &local;
@@ -128,8 +138,23 @@ absl::Status AppMessageSender::Send(MessageFormat format, absl::string_view cont
   if (config_.agent_id <= 0) {
     return absl::InvalidArgumentError("app message: agent_id must be a positive integer");
   }
-  const std::vector<RecipientBatch> batches = BatchRecipients(to_, app_key_);
-  if (batches.empty()) return absl::InvalidArgumentError("app message: no recipient");
+  if (batches_.empty()) return absl::InvalidArgumentError("app message: no recipient");
+  if (deps_.queue == nullptr) return Deliver(format, content, report);
+  // Named: FunctionRef does not own what it refers to.
+  const auto max_bytes = [this](MessageFormat f) { return MaxContentBytes(f); };
+  const auto ready_at = [this](absl::Time now) {
+    return deps_.limiter != nullptr ? deps_.limiter->NextAllowed(all_limiter_keys_, now) : now;
+  };
+  const auto deliver = [this](const SendQueue::Message& m, SendReport* r) {
+    return Deliver(m.format, m.content, r);
+  };
+  const SendQueue::Destination d{destination_key_, kEndpoint, max_bytes, ready_at, deliver};
+  return deps_.queue->Send(d, {format, std::string(content), true}, report);
+}
+
+absl::Status AppMessageSender::Deliver(MessageFormat format, absl::string_view content,
+                                       SendReport* report) {
+  const std::vector<RecipientBatch>& batches = batches_;
 
   internal::AppMessageBody body;
   body.msgtype = format == MessageFormat::kMarkdown ? "markdown" : "text";

@@ -15,6 +15,9 @@
 //   * Each request first books every recipient in the RateLimiter (AppMessageLimits(): per member
 //     30 / min and 1000 / h) and waits on the Clock until its slot: above those limits WeCom drops
 //     messages silently with errcode 0, so we queue instead.
+//   * With a SendQueue in Deps, messages waiting for the same recipient set of the same app are
+//     merged into one message when their turn comes (send_queue.h): an alert storm arrives
+//     complete in fewer messages instead of falling behind the per-member limits.
 //   * kRetry outcomes back off per RetryPolicy; kPermanent stops with an actionable status.
 //   * A partial failure (invaliduser / invalidparty / invalidtag / unlicenseduser) is OK, logged
 //     by name and counted per recipient in metrics.
@@ -35,6 +38,7 @@
 #include "libs/wecom/metrics.h"
 #include "libs/wecom/rate_limiter.h"
 #include "libs/wecom/retry.h"
+#include "libs/wecom/send_queue.h"
 #include "libs/wecom/sender.h"
 #include "libs/wecom/token_cache.h"
 
@@ -71,23 +75,33 @@ class AppMessageSender : public Sender {
     Clock* clock = nullptr;              // required
     RateLimiter* limiter = nullptr;      // optional; built with AppMessageLimits() in production
     WeComMetrics* metrics = nullptr;     // optional
+    SendQueue* queue = nullptr;          // optional; merges queued messages (send_queue.h)
   };
 
   // REQUIRES: the required deps are non-null and outlive the sender.
   AppMessageSender(AppConfig config, Recipients to, Deps deps, RetryPolicy retry = {});
 
   // See Sender::Send(). Also kInvalidArgument when there is no recipient or agent_id <= 0.
-  absl::Status Send(MessageFormat format, absl::string_view content, SendReport* report) override;
+  using Sender::Send;
+  absl::Status Send(MessageFormat format, absl::string_view content, const SendOptions& options,
+                    SendReport* report) override;
   size_t MaxContentBytes(MessageFormat format) const override;
+
+  // The SendQueue key of this sender's destination: the app and its (normalized) recipients.
+  const std::string& destination_key() const { return destination_key_; }
 
  private:
   CallOutcome SendOnce(const std::string& body_without_token, SendReport* report);
+  // Sends now (after the limiter's wait): every batch, with retries.
+  absl::Status Deliver(MessageFormat format, absl::string_view content, SendReport* report);
 
   const AppConfig config_;
-  const Recipients to_;
   const Deps deps_;
   const RetryPolicy retry_;
   const std::string app_key_;  // "app/<corp_id>/<agent_id>", for limiter keys and logs
+  const std::vector<RecipientBatch> batches_;
+  std::vector<std::string> all_limiter_keys_;
+  std::string destination_key_;
 };
 
 }  // namespace wecom_notify::wecom

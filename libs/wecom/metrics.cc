@@ -2,6 +2,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <string>
@@ -26,7 +27,16 @@ WeComMetrics::WeComMetrics(prometheus::Registry& registry)
       json_format_warnings_(prometheus::BuildCounter()
                                 .Name("wecom_notify_wecom_json_format_warnings_total")
                                 .Help("Answers with 'Warning: wrong json format' (our bug)")
-                                .Register(registry)) {}
+                                .Register(registry)),
+      queue_depth_(prometheus::BuildGauge()
+                       .Name("wecom_notify_wecom_send_queue_depth")
+                       .Help("Messages queued for a WeCom destination, waiting for a rate-limit "
+                             "slot or the send ahead of them")
+                       .Register(registry)) {
+  for (const char* endpoint : {"message_send", "webhook_send"}) {
+    queue_depth_.Add({{"endpoint", endpoint}});
+  }
+}
 
 void WeComMetrics::RecordRequest(absl::string_view endpoint, const CallOutcome& outcome) {
   const bool answered = outcome.transport_status.ok() && outcome.http_status == 200;
@@ -46,6 +56,15 @@ void WeComMetrics::RecordRequest(absl::string_view endpoint, const CallOutcome& 
   count("unlicensed_user", outcome.invalid.unlicensed_users);
   if (outcome.json_format_warning) {
     json_format_warnings_.Add({{"endpoint", std::string(endpoint)}}).Increment();
+  }
+}
+
+void WeComMetrics::AddQueued(absl::string_view endpoint, double delta) {
+  prometheus::Gauge& g = queue_depth_.Add({{"endpoint", std::string(endpoint)}});
+  if (delta >= 0) {
+    g.Increment(delta);
+  } else {
+    g.Decrement(-delta);
   }
 }
 

@@ -11,6 +11,9 @@
 //       kind: user | party | tag | unlicensed_user
 //   wecom_notify_wecom_rate_limit_wait_seconds_total{endpoint}        counter
 //   wecom_notify_wecom_json_format_warnings_total{endpoint}           counter
+//   wecom_notify_wecom_send_queue_depth{endpoint}                      gauge
+//       messages queued for a destination and not yet taken into a send (send_queue.h): they
+//       wait for a rate-limit slot or for the send ahead of them; from 0 for both endpoints
 //
 // Thread-safety: safe for concurrent use (prometheus-cpp families are).
 
@@ -26,6 +29,7 @@ class Registry;
 template <typename T>
 class Family;
 class Counter;
+class Gauge;
 }  // namespace prometheus
 
 namespace wecom_notify::wecom {
@@ -37,12 +41,15 @@ class WeComMetrics {
 
   void RecordRequest(absl::string_view endpoint, const CallOutcome& outcome);
   void RecordRateLimitWait(absl::string_view endpoint, absl::Duration wait);
+  // Adds `delta` (negative: taken into a send) to the queue depth of `endpoint`.
+  void AddQueued(absl::string_view endpoint, double delta);
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& invalid_recipients_;
   prometheus::Family<prometheus::Counter>& rate_limit_wait_;
   prometheus::Family<prometheus::Counter>& json_format_warnings_;
+  prometheus::Family<prometheus::Gauge>& queue_depth_;
 };
 
 }  // namespace wecom_notify::wecom
