@@ -40,6 +40,7 @@ std::unique_ptr<wecom::Sender> Delivery::MakeAppSender(const config::WeComAppCon
   app.credentials.secret = c.api_secret;
   app.credentials.proxy_url = c.proxy_url;
   app.agent_id = c.agent_id;
+  app.account_limit = c.account_limit;
   wecom::Recipients to{c.to_user, c.to_party, c.to_tag};
   wecom::AppMessageSender::Deps deps;
   deps.transport = transport_.get();
@@ -48,6 +49,7 @@ std::unique_ptr<wecom::Sender> Delivery::MakeAppSender(const config::WeComAppCon
   deps.limiter = &app_limiter_;
   deps.metrics = metrics_.get();
   deps.queue = &send_queue_;
+  deps.quota = &daily_quota_;
   return std::make_unique<wecom::AppMessageSender>(std::move(app), std::move(to), deps);
 }
 

@@ -65,6 +65,7 @@ class Delivery {
   wecom::InFlightLimiter robot_in_flight_;
   // Merges messages waiting for the same app recipients or robot (wecom/send_queue.h).
   wecom::SendQueue send_queue_;
+  wecom::DailyQuota daily_quota_;
 };
 
 }  // namespace wecom_notify::delivery

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -41,6 +42,7 @@ std::vector<RecipientBatch> BatchRecipients(const Recipients& to, const std::str
     RecipientBatch batch;
     batch.touser = "@all";
     batch.limiter_keys = {absl::StrCat(app_key, "/@all")};
+    batch.persons = 1;
     return {batch};
   }
   std::vector<RecipientBatch> batches;
@@ -63,6 +65,7 @@ std::vector<RecipientBatch> BatchRecipients(const Recipients& to, const std::str
     take(users, u, kMaxUsersPerRequest, "user", &batch.touser);
     take(parties, p, kMaxPartiesPerRequest, "party", &batch.toparty);
     take(tags, t, kMaxTagsPerRequest, "tag", &batch.totag);
+    batch.persons = static_cast<int64_t>(batch.limiter_keys.size());
     batches.push_back(std::move(batch));
   }
   return batches;
@@ -122,6 +125,25 @@ CallOutcome AppMessageSender::SendOnce(const std::string& body, SendReport* repo
   return outcome;
 }
 
+absl::Status AppMessageSender::TakeQuota(const RecipientBatch& batch) {
+  if (deps_.quota == nullptr) return absl::OkStatus();
+  const absl::Time now = deps_.clock->Now();
+  const int64_t per_day = config_.account_limit > 0
+                              ? DailyQuota::PerAppPerDay(config_.account_limit)
+                              : std::numeric_limits<int64_t>::max();
+  if (deps_.quota->Take(app_key_, per_day, batch.persons, now)) return absl::OkStatus();
+  if (deps_.metrics != nullptr) deps_.metrics->RecordDailyQuotaExhausted(config_.agent_id);
+  const absl::Status status = absl::ResourceExhaustedError(absl::StrCat(
+      "app message: ", app_key_, " used ", deps_.quota->Used(app_key_, now), " of its ", per_day,
+      " person-times for today (account_limit ", config_.account_limit,
+      " x 200; this request needs ", batch.persons,
+      "); WeCom would drop or refuse it, so it was not sent; the quota resets at ",
+      absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", DailyQuota::NextDay(now), absl::UTCTimeZone()),
+      " (00:00 China time); raise account_limit if the corp's account limit grew"));
+  spdlog::error("wecom: {}", std::string(status.message()));
+  return status;
+}
+
 absl::Status AppMessageSender::Send(MessageFormat format, absl::string_view content,
                                     const SendOptions& /*options: no mentions in app messages*/,
                                     SendReport* report_out) {
@@ -167,6 +189,10 @@ absl::Status AppMessageSender::Deliver(MessageFormat format, absl::string_view c
   absl::Status first_error;
   for (size_t i = 0; i < batches.size(); ++i) {
     const RecipientBatch& batch = batches[i];
+    if (absl::Status quota = TakeQuota(batch); !quota.ok()) {
+      if (first_error.ok()) first_error = quota;
+      break;
+    }
     if (deps_.limiter != nullptr) {
       const absl::Time now = deps_.clock->Now();
       const absl::Time at = deps_.limiter->Reserve(batch.limiter_keys, now);

@@ -32,7 +32,13 @@ WeComMetrics::WeComMetrics(prometheus::Registry& registry)
                        .Name("wecom_notify_wecom_send_queue_depth")
                        .Help("Messages queued for a WeCom destination, waiting for a rate-limit "
                              "slot or the send ahead of them")
-                       .Register(registry)) {
+                       .Register(registry)),
+      daily_quota_exhausted_(
+          prometheus::BuildCounter()
+              .Name("wecom_notify_wecom_daily_quota_exhausted_total")
+              .Help("App-message requests not sent: the app's daily quota (account_limit x 200 "
+                    "person-times) was used up")
+              .Register(registry)) {
   for (const char* endpoint : {"message_send", "webhook_send"}) {
     queue_depth_.Add({{"endpoint", endpoint}});
   }
@@ -57,6 +63,10 @@ void WeComMetrics::RecordRequest(absl::string_view endpoint, const CallOutcome& 
   if (outcome.json_format_warning) {
     json_format_warnings_.Add({{"endpoint", std::string(endpoint)}}).Increment();
   }
+}
+
+void WeComMetrics::RecordDailyQuotaExhausted(int64_t agent_id) {
+  daily_quota_exhausted_.Add({{"agent_id", absl::StrCat(agent_id)}}).Increment();
 }
 
 void WeComMetrics::AddQueued(absl::string_view endpoint, double delta) {

@@ -11,6 +11,9 @@
 //       kind: user | party | tag | unlicensed_user
 //   wecom_notify_wecom_rate_limit_wait_seconds_total{endpoint}        counter
 //   wecom_notify_wecom_json_format_warnings_total{endpoint}           counter
+//   wecom_notify_wecom_daily_quota_exhausted_total{agent_id}          counter
+//       app-message requests not sent because the app's daily quota (account_limit x 200
+//       person-times) was used up
 //   wecom_notify_wecom_send_queue_depth{endpoint}                      gauge
 //       messages queued for a destination and not yet taken into a send (send_queue.h): they
 //       wait for a rate-limit slot or for the send ahead of them; from 0 for both endpoints
@@ -19,6 +22,8 @@
 
 #ifndef WECOM_NOTIFY_LIBS_WECOM_METRICS_H_
 #define WECOM_NOTIFY_LIBS_WECOM_METRICS_H_
+
+#include <cstdint>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -41,6 +46,7 @@ class WeComMetrics {
 
   void RecordRequest(absl::string_view endpoint, const CallOutcome& outcome);
   void RecordRateLimitWait(absl::string_view endpoint, absl::Duration wait);
+  void RecordDailyQuotaExhausted(int64_t agent_id);
   // Adds `delta` (negative: taken into a send) to the queue depth of `endpoint`.
   void AddQueued(absl::string_view endpoint, double delta);
 
@@ -50,6 +56,7 @@ class WeComMetrics {
   prometheus::Family<prometheus::Counter>& rate_limit_wait_;
   prometheus::Family<prometheus::Counter>& json_format_warnings_;
   prometheus::Family<prometheus::Gauge>& queue_depth_;
+  prometheus::Family<prometheus::Counter>& daily_quota_exhausted_;
 };
 
 }  // namespace wecom_notify::wecom
