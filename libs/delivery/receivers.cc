@@ -18,6 +18,12 @@ render::Format ToRenderFormat(config::MessageType type) {
   return type == config::MessageType::kText ? render::Format::kText : render::Format::kMarkdown;
 }
 
+wecom::TokenCache::Options TokenOptions(wecom::WeComMetrics* metrics) {
+  wecom::TokenCache::Options options;
+  options.metrics = metrics;
+  return options;
+}
+
 }  // namespace
 
 Delivery::Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport,
@@ -25,11 +31,12 @@ Delivery::Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport
     : clock_(clock),
       transport_(std::move(transport)),
       metrics_(registry ? std::make_unique<wecom::WeComMetrics>(*registry) : nullptr),
-      tokens_(*transport_, clock_),
+      tokens_(*transport_, clock_, TokenOptions(metrics_.get())),
       app_limiter_(wecom::AppMessageLimits()),
       robot_limiter_(wecom::RobotLimits()),
       robot_in_flight_(2),
-      send_queue_(clock_, metrics_.get()) {}
+      send_queue_(clock_, metrics_.get()),
+      token_ages_(registry ? std::make_shared<wecom::TokenAgeCollector>(tokens_) : nullptr) {}
 
 Delivery::~Delivery() = default;
 

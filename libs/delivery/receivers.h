@@ -26,6 +26,7 @@
 #include "libs/wecom/token_cache.h"
 
 namespace prometheus {
+class Collectable;
 class Registry;
 }
 
@@ -41,6 +42,12 @@ class Delivery {
   Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport,
            prometheus::Registry* registry);
   ~Delivery();
+
+  // wecom_notify_wecom_token_age_seconds, computed at scrape time; null without a registry.
+  // Pass it to metrics::AddMetricsEndpoint next to the registry.
+  std::shared_ptr<const prometheus::Collectable> token_age_collector() const {
+    return token_ages_;
+  }
 
   // Errors: InvalidArgument naming the receiver when a renderer option (time zone, language)
   // is invalid.
@@ -66,6 +73,7 @@ class Delivery {
   // Merges messages waiting for the same app recipients or robot (wecom/send_queue.h).
   wecom::SendQueue send_queue_;
   wecom::DailyQuota daily_quota_;
+  std::shared_ptr<const prometheus::Collectable> token_ages_;
 };
 
 }  // namespace wecom_notify::delivery

@@ -106,7 +106,10 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
 
   http::Router router;
-  metrics::AddMetricsEndpoint(router, server->registry_, "notifyd", {server->dispatch_metrics_});
+  std::vector<std::shared_ptr<const prometheus::Collectable>> collectables = {
+      server->dispatch_metrics_};
+  if (auto ages = server->delivery_->token_age_collector()) collectables.push_back(ages);
+  metrics::AddMetricsEndpoint(router, server->registry_, "notifyd", std::move(collectables));
   router.Add("GET", "/-/healthy", [](const http::Request&, http::Responder respond) {
     std::move(respond)(http::Response::Text(200, "OK"));
   });

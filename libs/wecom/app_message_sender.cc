@@ -71,8 +71,15 @@ std::vector<RecipientBatch> BatchRecipients(const Recipients& to, const std::str
   return batches;
 }
 
+namespace {
+AppConfig WithAgentLabel(AppConfig config) {
+  config.credentials.agent_id = config.agent_id;
+  return config;
+}
+}  // namespace
+
 AppMessageSender::AppMessageSender(AppConfig config, Recipients to, Deps deps, RetryPolicy retry)
-    : config_(std::move(config)),
+    : config_(WithAgentLabel(std::move(config))),
       deps_(deps),
       retry_(retry),
       app_key_(absl::StrCat("app/", config_.credentials.corp_id, "/", config_.agent_id)),

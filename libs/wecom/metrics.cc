@@ -5,9 +5,12 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "libs/wecom/token_cache.h"
 
 namespace wecom_notify::wecom {
 
@@ -38,7 +41,14 @@ WeComMetrics::WeComMetrics(prometheus::Registry& registry)
               .Name("wecom_notify_wecom_daily_quota_exhausted_total")
               .Help("App-message requests not sent: the app's daily quota (account_limit x 200 "
                     "person-times) was used up")
-              .Register(registry)) {
+              .Register(registry)),
+      token_refreshes_(prometheus::BuildCounter()
+                           .Name("wecom_notify_wecom_token_refreshes_total")
+                           .Help("WeCom access-token fetches (gettoken) by result")
+                           .Register(registry)) {
+  for (ResultClass r : {ResultClass::kOk, ResultClass::kRetry, ResultClass::kPermanent}) {
+    token_refreshes_.Add({{"result", std::string(ResultClassName(r))}});
+  }
   for (const char* endpoint : {"message_send", "webhook_send"}) {
     queue_depth_.Add({{"endpoint", endpoint}});
   }
@@ -67,6 +77,30 @@ void WeComMetrics::RecordRequest(absl::string_view endpoint, const CallOutcome& 
 
 void WeComMetrics::RecordDailyQuotaExhausted(int64_t agent_id) {
   daily_quota_exhausted_.Add({{"agent_id", absl::StrCat(agent_id)}}).Increment();
+}
+
+void WeComMetrics::RecordTokenRefresh(ResultClass result) {
+  token_refreshes_.Add({{"result", std::string(ResultClassName(result))}}).Increment();
+}
+
+std::vector<prometheus::MetricFamily> TokenAgeCollector::Collect() const {
+  prometheus::MetricFamily family;
+  family.name = "wecom_notify_wecom_token_age_seconds";
+  family.help = "Seconds since the cached WeCom access token of the app was fetched";
+  family.type = prometheus::MetricType::Gauge;
+  // One series per agent_id: if two corps use the same agent_id, the older token is shown.
+  std::map<int64_t, double> ages;
+  for (const TokenAge& t : tokens_.TokenAges()) {
+    double& age = ages[t.agent_id];
+    age = std::max(age, absl::ToDoubleSeconds(t.age));
+  }
+  for (const auto& [agent_id, age] : ages) {
+    prometheus::ClientMetric m;
+    m.label.push_back({"agent_id", absl::StrCat(agent_id)});
+    m.gauge.value = age;
+    family.metric.push_back(std::move(m));
+  }
+  return {std::move(family)};
 }
 
 void WeComMetrics::AddQueued(absl::string_view endpoint, double delta) {
