@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev
   # real peers and clients for end-to-end tests
   prometheus-alertmanager prometheus python3-grpcio python3-protobuf curl openssl
+  # a real HTTP proxy for the WeCom transport's proxy tests
+  tinyproxy
   # benchmarks
   wrk
 )

@@ -67,6 +67,7 @@ v1::Receiver ToProto(const config::ReceiverConfig& r) {
     e->set_enabled(c.enabled);
     e->set_api_url(c.api_url);
     e->set_proxy_url(c.proxy_url);
+    e->set_account_limit(c.account_limit);
   }
   for (const auto& c : r.robot_configs) {
     auto* e = out.add_wecom_robot_configs();
@@ -134,6 +135,10 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     c.enabled = e.enabled();
     c.api_url = e.api_url().empty() ? global.wecom_api_url : e.api_url();
     c.proxy_url = e.proxy_url().empty() ? global.http_proxy : e.proxy_url();
+    if (e.account_limit() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".account_limit: must be >= 0"));
+    }
+    c.account_limit = e.account_limit();
     out.wecom_configs.push_back(std::move(c));
   }
   for (int i = 0; i < in.wecom_robot_configs_size(); ++i) {

@@ -64,6 +64,15 @@ FieldParser Bool(const Context& ctx, bool* out) {
   };
 }
 
+FieldParser NonNegativeInt(const Context& ctx, int64_t* out) {
+  return [&ctx, out](const YAML::Node& v, const std::string& path) {
+    if (!v.IsScalar() || !absl::SimpleAtoi(v.Scalar(), out) || *out < 0) {
+      return ctx.Error(v, path, "expected a whole number >= 0");
+    }
+    return absl::OkStatus();
+  };
+}
+
 FieldParser Duration(const Context& ctx, absl::Duration* out, bool allow_zero) {
   return [&ctx, out, allow_zero](const YAML::Node& v, const std::string& path) {
     if (!v.IsScalar()) return ctx.Error(v, path, "expected a duration such as 5m");
@@ -241,6 +250,7 @@ absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const st
        {"enabled", Bool(ctx, &c->enabled)},
        {"api_url", String(ctx, &c->api_url)},
        {"proxy_url", String(ctx, &c->proxy_url)},
+       {"account_limit", NonNegativeInt(ctx, &c->account_limit)},
        // Alertmanager's wechat_configs fields that mean nothing here.
        {"message", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }},
        {"http_config", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }}});

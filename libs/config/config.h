@@ -78,6 +78,9 @@ struct WeComAppConfig {
   bool enabled = true;
   std::string api_url;    // defaults to global.wecom_api_url
   std::string proxy_url;  // defaults to global.http_proxy
+  // The corp's account limit (账号上限); the app may send account_limit x 200 person-times a
+  // day. 0 = unknown: not enforced.
+  int64_t account_limit = 0;
 };
 
 // A WeCom group robot.

@@ -18,6 +18,12 @@ render::Format ToRenderFormat(config::MessageType type) {
   return type == config::MessageType::kText ? render::Format::kText : render::Format::kMarkdown;
 }
 
+wecom::TokenCache::Options TokenOptions(wecom::WeComMetrics* metrics) {
+  wecom::TokenCache::Options options;
+  options.metrics = metrics;
+  return options;
+}
+
 }  // namespace
 
 Delivery::Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport,
@@ -25,10 +31,12 @@ Delivery::Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport
     : clock_(clock),
       transport_(std::move(transport)),
       metrics_(registry ? std::make_unique<wecom::WeComMetrics>(*registry) : nullptr),
-      tokens_(*transport_, clock_),
+      tokens_(*transport_, clock_, TokenOptions(metrics_.get())),
       app_limiter_(wecom::AppMessageLimits()),
       robot_limiter_(wecom::RobotLimits()),
-      robot_in_flight_(2) {}
+      robot_in_flight_(2),
+      send_queue_(clock_, metrics_.get()),
+      token_ages_(registry ? std::make_shared<wecom::TokenAgeCollector>(tokens_) : nullptr) {}
 
 Delivery::~Delivery() = default;
 
@@ -39,6 +47,7 @@ std::unique_ptr<wecom::Sender> Delivery::MakeAppSender(const config::WeComAppCon
   app.credentials.secret = c.api_secret;
   app.credentials.proxy_url = c.proxy_url;
   app.agent_id = c.agent_id;
+  app.account_limit = c.account_limit;
   wecom::Recipients to{c.to_user, c.to_party, c.to_tag};
   wecom::AppMessageSender::Deps deps;
   deps.transport = transport_.get();
@@ -46,6 +55,8 @@ std::unique_ptr<wecom::Sender> Delivery::MakeAppSender(const config::WeComAppCon
   deps.clock = &clock_;
   deps.limiter = &app_limiter_;
   deps.metrics = metrics_.get();
+  deps.queue = &send_queue_;
+  deps.quota = &daily_quota_;
   return std::make_unique<wecom::AppMessageSender>(std::move(app), std::move(to), deps);
 }
 
@@ -62,6 +73,7 @@ std::unique_ptr<wecom::Sender> Delivery::MakeRobotSender(const config::WeComRobo
   deps.limiter = &robot_limiter_;
   deps.in_flight = &robot_in_flight_;
   deps.metrics = metrics_.get();
+  deps.queue = &send_queue_;
   return std::make_unique<wecom::RobotSender>(std::move(robot), deps);
 }
 

@@ -22,9 +22,11 @@
 #include "libs/wecom/http_transport.h"
 #include "libs/wecom/rate_limiter.h"
 #include "libs/wecom/robot_sender.h"
+#include "libs/wecom/send_queue.h"
 #include "libs/wecom/token_cache.h"
 
 namespace prometheus {
+class Collectable;
 class Registry;
 }
 
@@ -40,6 +42,12 @@ class Delivery {
   Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport,
            prometheus::Registry* registry);
   ~Delivery();
+
+  // wecom_notify_wecom_token_age_seconds, computed at scrape time; null without a registry.
+  // Pass it to metrics::AddMetricsEndpoint next to the registry.
+  std::shared_ptr<const prometheus::Collectable> token_age_collector() const {
+    return token_ages_;
+  }
 
   // Errors: InvalidArgument naming the receiver when a renderer option (time zone, language)
   // is invalid.
@@ -62,6 +70,10 @@ class Delivery {
   wecom::RateLimiter app_limiter_;
   wecom::RateLimiter robot_limiter_;
   wecom::InFlightLimiter robot_in_flight_;
+  // Merges messages waiting for the same app recipients or robot (wecom/send_queue.h).
+  wecom::SendQueue send_queue_;
+  wecom::DailyQuota daily_quota_;
+  std::shared_ptr<const prometheus::Collectable> token_ages_;
 };
 
 }  // namespace wecom_notify::delivery

@@ -14,20 +14,6 @@ wecom::MessageFormat ToFormat(config::MessageType type) {
                                             : wecom::MessageFormat::kMarkdown;
 }
 
-// Appends `part` (one Send's report) to `total`.
-void Merge(wecom::SendReport part, wecom::SendReport* total) {
-  for (auto& r : part.requests) total->requests.push_back(std::move(r));
-  auto append = [](std::vector<std::string>& to, std::vector<std::string>& from) {
-    to.insert(to.end(), from.begin(), from.end());
-  };
-  append(total->invalid.users, part.invalid.users);
-  append(total->invalid.parties, part.invalid.parties);
-  append(total->invalid.tags, part.invalid.tags);
-  append(total->invalid.unlicensed_users, part.invalid.unlicensed_users);
-  total->token_refreshes += part.token_refreshes;
-  total->rate_limit_wait += part.rate_limit_wait;
-}
-
 // Sends `notification` through `sender` as WeComIntegration::Notify does.
 absl::Status RenderAndSend(const render::Renderer& renderer, wecom::Sender& sender,
                            wecom::MessageFormat format,
@@ -37,14 +23,9 @@ absl::Status RenderAndSend(const render::Renderer& renderer, wecom::Sender& send
   if (!rendered.ok()) return rendered.status();
   wecom::SplitOptions split;
   split.max_bytes = sender.MaxContentBytes(format);
-  for (const std::string& part :
-       wecom::SplitMessage(rendered->header, rendered->alerts, rendered->footer, split)) {
-    wecom::SendReport one;
-    absl::Status status = sender.Send(format, part, &one);
-    Merge(std::move(one), report);
-    if (!status.ok()) return status;
-  }
-  return absl::OkStatus();
+  return wecom::SendParts(
+      sender, format,
+      wecom::SplitMessage(rendered->header, rendered->alerts, rendered->footer, split), report);
 }
 
 }  // namespace

@@ -77,11 +77,10 @@ absl::Status WeComIntegration::Notify(const dispatch::Notification& notification
   if (!rendered.ok()) return rendered.status();
   wecom::SplitOptions split;
   split.max_bytes = sender_->MaxContentBytes(format_);
-  for (const std::string& part :
-       wecom::SplitMessage(rendered->header, rendered->alerts, rendered->footer, split)) {
-    if (absl::Status status = sender_->Send(format_, part, nullptr); !status.ok()) return status;
-  }
-  return absl::OkStatus();
+  // Mentions go into the first part only: a split notification pings people once.
+  return wecom::SendParts(
+      *sender_, format_,
+      wecom::SplitMessage(rendered->header, rendered->alerts, rendered->footer, split), nullptr);
 }
 
 }  // namespace wecom_notify::delivery

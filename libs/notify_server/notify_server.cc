@@ -42,8 +42,13 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
     const NotifyServerOptions& options, Clock& clock,
     std::unique_ptr<wecom::HttpTransport> transport, std::unique_ptr<storage::StateStore> state) {
   if (transport == nullptr) {
-    auto curl = wecom::CurlHttpTransport::Create(wecom::CurlHttpTransport::Options());
-    if (!curl.ok()) return curl.status();
+    wecom::CurlHttpTransport::Options curl_options;
+    curl_options.ca_bundle_path = options.wecom_ca_file;
+    auto curl = wecom::CurlHttpTransport::Create(curl_options);
+    if (!curl.ok()) {
+      return absl::Status(curl.status().code(),
+                          absl::StrCat("wecom.ca-file: ", curl.status().message()));
+    }
     transport = *std::move(curl);
   }
   std::unique_ptr<NotifyServer> server(new NotifyServer(clock, std::move(transport)));
@@ -116,7 +121,10 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   server->PublishHealth(server->readiness_.Check().ok());
 
   http::Router router;
-  metrics::AddMetricsEndpoint(router, server->registry_, "notifyd", {server->dispatch_metrics_});
+  std::vector<std::shared_ptr<const prometheus::Collectable>> collectables = {
+      server->dispatch_metrics_};
+  if (auto ages = server->delivery_->token_age_collector()) collectables.push_back(ages);
+  metrics::AddMetricsEndpoint(router, server->registry_, "notifyd", std::move(collectables));
   router.Add("GET", "/-/healthy", [](const http::Request&, http::Responder respond) {
     std::move(respond)(http::Response::Text(200, "OK"));
   });

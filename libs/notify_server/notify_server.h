@@ -61,6 +61,9 @@ struct NotifyServerOptions {
   // While the durable store is failing writes (notifyd NOT ready), how often a probe write
   // checks whether it recovered.
   absl::Duration storage_probe_interval = absl::Seconds(5);
+  // PEM file of CAs trusted for WeCom's HTTPS (and a TLS-inspecting proxy); empty = the system
+  // bundle. Used only when Start() builds the transport itself.
+  std::string wecom_ca_file;
 };
 
 class NotifyServer {

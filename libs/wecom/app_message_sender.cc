@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -41,6 +42,7 @@ std::vector<RecipientBatch> BatchRecipients(const Recipients& to, const std::str
     RecipientBatch batch;
     batch.touser = "@all";
     batch.limiter_keys = {absl::StrCat(app_key, "/@all")};
+    batch.persons = 1;
     return {batch};
   }
   std::vector<RecipientBatch> batches;
@@ -63,17 +65,34 @@ std::vector<RecipientBatch> BatchRecipients(const Recipients& to, const std::str
     take(users, u, kMaxUsersPerRequest, "user", &batch.touser);
     take(parties, p, kMaxPartiesPerRequest, "party", &batch.toparty);
     take(tags, t, kMaxTagsPerRequest, "tag", &batch.totag);
+    batch.persons = static_cast<int64_t>(batch.limiter_keys.size());
     batches.push_back(std::move(batch));
   }
   return batches;
 }
 
+namespace {
+AppConfig WithAgentLabel(AppConfig config) {
+  config.credentials.agent_id = config.agent_id;
+  return config;
+}
+}  // namespace
+
 AppMessageSender::AppMessageSender(AppConfig config, Recipients to, Deps deps, RetryPolicy retry)
-    : config_(std::move(config)),
-      to_(std::move(to)),
+    : config_(WithAgentLabel(std::move(config))),
       deps_(deps),
       retry_(retry),
-      app_key_(absl::StrCat("app/", config_.credentials.corp_id, "/", config_.agent_id)) {}
+      app_key_(absl::StrCat("app/", config_.credentials.corp_id, "/", config_.agent_id)),
+      batches_(BatchRecipients(to, app_key_)) {
+  for (const RecipientBatch& b : batches_) {
+    all_limiter_keys_.insert(all_limiter_keys_.end(), b.limiter_keys.begin(),
+                             b.limiter_keys.end());
+  }
+  std::vector<std::string> sorted = all_limiter_keys_;
+  std::sort(sorted.begin(), sorted.end());
+  destination_key_ = absl::StrCat(config_.credentials.api_url, "|", app_key_, "|",
+                                  absl::StrJoin(sorted, ","));
+}
 
 size_t AppMessageSender::MaxContentBytes(MessageFormat format) const {
   return format == MessageFormat::kMarkdown ? kAppMarkdownMaxBytes : kAppTextMaxBytes;
@@ -113,7 +132,27 @@ CallOutcome AppMessageSender::SendOnce(const std::string& body, SendReport* repo
   return outcome;
 }
 
+absl::Status AppMessageSender::TakeQuota(const RecipientBatch& batch) {
+  if (deps_.quota == nullptr) return absl::OkStatus();
+  const absl::Time now = deps_.clock->Now();
+  const int64_t per_day = config_.account_limit > 0
+                              ? DailyQuota::PerAppPerDay(config_.account_limit)
+                              : std::numeric_limits<int64_t>::max();
+  if (deps_.quota->Take(app_key_, per_day, batch.persons, now)) return absl::OkStatus();
+  if (deps_.metrics != nullptr) deps_.metrics->RecordDailyQuotaExhausted(config_.agent_id);
+  const absl::Status status = absl::ResourceExhaustedError(absl::StrCat(
+      "app message: ", app_key_, " used ", deps_.quota->Used(app_key_, now), " of its ", per_day,
+      " person-times for today (account_limit ", config_.account_limit,
+      " x 200; this request needs ", batch.persons,
+      "); WeCom would drop or refuse it, so it was not sent; the quota resets at ",
+      absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", DailyQuota::NextDay(now), absl::UTCTimeZone()),
+      " (00:00 China time); raise account_limit if the corp's account limit grew"));
+  spdlog::error("wecom: {}", std::string(status.message()));
+  return status;
+}
+
 absl::Status AppMessageSender::Send(MessageFormat format, absl::string_view content,
+                                    const SendOptions& /*options: no mentions in app messages*/,
                                     SendReport* report_out) {
   SendReport local;
   SendReport* report = report_out != nullptr ? report_out : &local;
@@ -128,8 +167,23 @@ absl::Status AppMessageSender::Send(MessageFormat format, absl::string_view cont
   if (config_.agent_id <= 0) {
     return absl::InvalidArgumentError("app message: agent_id must be a positive integer");
   }
-  const std::vector<RecipientBatch> batches = BatchRecipients(to_, app_key_);
-  if (batches.empty()) return absl::InvalidArgumentError("app message: no recipient");
+  if (batches_.empty()) return absl::InvalidArgumentError("app message: no recipient");
+  if (deps_.queue == nullptr) return Deliver(format, content, report);
+  // Named: FunctionRef does not own what it refers to.
+  const auto max_bytes = [this](MessageFormat f) { return MaxContentBytes(f); };
+  const auto ready_at = [this](absl::Time now) {
+    return deps_.limiter != nullptr ? deps_.limiter->NextAllowed(all_limiter_keys_, now) : now;
+  };
+  const auto deliver = [this](const SendQueue::Message& m, SendReport* r) {
+    return Deliver(m.format, m.content, r);
+  };
+  const SendQueue::Destination d{destination_key_, kEndpoint, max_bytes, ready_at, deliver};
+  return deps_.queue->Send(d, {format, std::string(content), true}, report);
+}
+
+absl::Status AppMessageSender::Deliver(MessageFormat format, absl::string_view content,
+                                       SendReport* report) {
+  const std::vector<RecipientBatch>& batches = batches_;
 
   internal::AppMessageBody body;
   body.msgtype = format == MessageFormat::kMarkdown ? "markdown" : "text";
@@ -142,6 +196,10 @@ absl::Status AppMessageSender::Send(MessageFormat format, absl::string_view cont
   absl::Status first_error;
   for (size_t i = 0; i < batches.size(); ++i) {
     const RecipientBatch& batch = batches[i];
+    if (absl::Status quota = TakeQuota(batch); !quota.ok()) {
+      if (first_error.ok()) first_error = quota;
+      break;
+    }
     if (deps_.limiter != nullptr) {
       const absl::Time now = deps_.clock->Now();
       const absl::Time at = deps_.limiter->Reserve(batch.limiter_keys, now);

@@ -70,6 +70,9 @@ absl::Status FromCurlCode(CURLcode code, const char* error_buffer, const HttpReq
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return absl::InvalidArgumentError(message);
+    case CURLE_PEER_FAILED_VERIFICATION:  // the certificate is not trusted: configuration
+    case CURLE_SSL_CACERT_BADFILE:
+      return absl::FailedPreconditionError(message);
     default:
       return absl::UnavailableError(message);
   }

@@ -46,7 +46,8 @@ class HttpTransport {
   // Performs `request` and returns the response, whatever its HTTP status.
   // Errors (no response was received; the message never contains a secret):
   //   kDeadlineExceeded  the connect or total timeout expired (the request may have been delivered)
-  //   kUnavailable       DNS, connect, TLS, proxy or read failure
+  //   kUnavailable       DNS, connect, TLS handshake, proxy or read failure
+  //   kFailedPrecondition the server's TLS certificate is not trusted (CA bundle)
   //   kInvalidArgument   the URL or proxy URL is malformed or uses an unsupported scheme
   //   kResourceExhausted the response body exceeded the transport's size cap
   virtual absl::StatusOr<HttpResponse> Send(const HttpRequest& request) = 0;

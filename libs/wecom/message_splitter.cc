@@ -73,4 +73,16 @@ std::vector<std::string> SplitMessage(absl::string_view header_in,
   return out;
 }
 
+size_t PackCount(absl::Span<const absl::string_view> messages, size_t max_bytes,
+                 absl::string_view separator) {
+  if (messages.empty()) return 0;
+  size_t used = messages[0].size();
+  size_t n = 1;
+  while (n < messages.size() && used + separator.size() + messages[n].size() <= max_bytes) {
+    used += separator.size() + messages[n].size();
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace wecom_notify::wecom

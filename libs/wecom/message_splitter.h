@@ -38,6 +38,14 @@ std::vector<std::string> SplitMessage(absl::string_view header,
                                       absl::Span<const std::string> blocks,
                                       absl::string_view footer, const SplitOptions& options);
 
+// PackCount()
+//
+// For merging queued messages (SendQueue): how many of `messages`, taken from the front and
+// joined with `separator`, fit in `max_bytes`. At least 1 when `messages` is non-empty (a first
+// message above `max_bytes` is the caller's error). Messages are never cut.
+size_t PackCount(absl::Span<const absl::string_view> messages, size_t max_bytes,
+                 absl::string_view separator);
+
 }  // namespace wecom_notify::wecom
 
 #endif  // WECOM_NOTIFY_LIBS_WECOM_MESSAGE_SPLITTER_H_

@@ -73,4 +73,35 @@ void RateLimiter::PruneLocked(absl::Time now) {
   }
 }
 
+namespace {
+
+constexpr int64_t kChinaOffsetSeconds = 8 * 3600;
+
+int64_t WeComDay(absl::Time now) {
+  const int64_t seconds = absl::ToUnixSeconds(now) + kChinaOffsetSeconds;
+  return seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
+}
+
+}  // namespace
+
+bool DailyQuota::Take(const std::string& app, int64_t per_day, int64_t persons, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  Day& d = apps_[app];
+  const int64_t today = WeComDay(now);
+  if (d.day != today) d = Day{today, 0};
+  if (d.used + persons > per_day) return false;
+  d.used += persons;
+  return true;
+}
+
+int64_t DailyQuota::Used(const std::string& app, absl::Time now) const {
+  absl::MutexLock lock(&mu_);
+  auto it = apps_.find(app);
+  return it == apps_.end() || it->second.day != WeComDay(now) ? 0 : it->second.used;
+}
+
+absl::Time DailyQuota::NextDay(absl::Time now) {
+  return absl::FromUnixSeconds((WeComDay(now) + 1) * 86400 - kChinaOffsetSeconds);
+}
+
 }  // namespace wecom_notify::wecom

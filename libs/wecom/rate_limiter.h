@@ -22,6 +22,7 @@
 #define WECOM_NOTIFY_LIBS_WECOM_RATE_LIMITER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
@@ -74,6 +75,42 @@ class RateLimiter {
   // Per key, booked send times in ascending order.
   std::map<std::string, std::deque<absl::Time>> sends_ ABSL_GUARDED_BY(mu_);
   absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+// DailyQuota counts WeCom's per-app daily quota: "每应用不可超过账号上限数*200人次/天" -- an app may
+// send at most (the corp's account limit x 200) person-times per day, a message to 1000 users
+// counting 1000 (wecom-api.md §2.4). What WeCom does beyond it is unverified (silent drop or
+// 45009), so the sender stops before it and fails with a clear error instead.
+//
+// Days are natural days in China Standard Time (UTC+8), WeCom's day (自然天). Counts are per
+// process, like RateLimiter's. Departments, tags and "@all" count as one person each: their
+// member counts are unknown here, so the count is a lower bound for them.
+//
+// Thread-safety: safe for concurrent use.
+class DailyQuota {
+ public:
+  // Person-times per day for an app of a corp with `account_limit` accounts.
+  static int64_t PerAppPerDay(int64_t account_limit) { return account_limit * 200; }
+
+  // Take()
+  //
+  // Books `persons` person-times for `app` today if that stays within `per_day`; returns whether
+  // it did. Nothing is booked on false.
+  bool Take(const std::string& app, int64_t per_day, int64_t persons, absl::Time now);
+
+  // Person-times booked for `app` on the day of `now`.
+  int64_t Used(const std::string& app, absl::Time now) const;
+
+  // The start of the next WeCom day after `now`.
+  static absl::Time NextDay(absl::Time now);
+
+ private:
+  struct Day {
+    int64_t day = 0;  // days since the epoch, UTC+8
+    int64_t used = 0;
+  };
+  mutable absl::Mutex mu_;
+  std::map<std::string, Day> apps_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace wecom_notify::wecom

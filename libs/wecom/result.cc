@@ -3,6 +3,7 @@
 #include <iterator>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
@@ -29,6 +30,10 @@ const ClassificationRule kRules[] = {
     {Kind::kTransport, Code(StatusCode::kInvalidArgument), Code(StatusCode::kInvalidArgument),
      kPermanent, kNone, 0, StatusCode::kInvalidArgument,
      "the API URL or proxy URL is malformed: check api_url and proxy_url"},
+    {Kind::kTransport, Code(StatusCode::kFailedPrecondition),
+     Code(StatusCode::kFailedPrecondition), kPermanent, kNone, 0, StatusCode::kFailedPrecondition,
+     "the server's TLS certificate is not trusted: if a TLS-inspecting egress proxy or a private "
+     "CA is in the way, add its CA certificate to the CA bundle option"},
     {Kind::kTransport, 0, Code(StatusCode::kUnauthenticated), kRetry, kNone, 0,
      StatusCode::kUnavailable,
      "cannot reach WeCom: check DNS, the egress firewall and the proxy (https_proxy / proxy_url)"},
@@ -47,6 +52,13 @@ const ClassificationRule kRules[] = {
     {Kind::kNotJson, 0, 0, kRetry, kNone, 0, StatusCode::kUnavailable,
      "WeCom's answer is not JSON: a proxy may be answering in its place"},
     // --- errcode ---
+    // errcode 0 with "Warning: wrong json format": WeCom guessed at a body it could not parse
+    // (wecom-api.md §0, §8.5). It may or may not have been delivered (one report saw no delivery),
+    // so it is not success; resending the same body would draw the same guess, so no retry.
+    {Kind::kErrcode, 0, 0, kPermanent, kNone, 0, StatusCode::kInternal,
+     "WeCom answered 'Warning: wrong json format' and may not have delivered the message: our "
+     "request JSON is malformed, a bug in wecom-notify, please report it with the errmsg",
+     "wrong json format"},
     {Kind::kErrcode, 0, 0, kOk, kNone, 0, StatusCode::kOk, ""},
     {Kind::kErrcode, -1, -1, kRetry, kNone, 4, StatusCode::kUnavailable,
      "WeCom is busy (errcode -1); retried up to 3 times"},
@@ -144,6 +156,10 @@ bool Matches(const ClassificationRule& rule, const ClassifyInput& in) {
   }
   if (in.http_status != 200) return rule.kind == Kind::kHttpStatus && in_range(in.http_status);
   if (!in.body_is_json) return rule.kind == Kind::kNotJson;
+  if (rule.errmsg_contains != nullptr &&
+      !absl::StrContains(absl::AsciiStrToLower(in.errmsg), rule.errmsg_contains)) {
+    return false;  // errmsg_contains is lower case
+  }
   if (rule.kind == Kind::kAnyErrcode) return true;
   return rule.kind == Kind::kErrcode && in_range(in.errcode);
 }

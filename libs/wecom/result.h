@@ -58,7 +58,8 @@ struct Classification {
 };
 
 // One row of the table. `kind` says what the row matches; a row matches an input when the kind
-// matches and the input's code (errcode, HTTP status or absl::StatusCode) is in [code_lo, code_hi].
+// matches, the input's code (errcode, HTTP status or absl::StatusCode) is in [code_lo, code_hi],
+// and, if `errmsg_contains` (lower case) is non-null, errmsg contains it, ignoring ASCII case.
 struct ClassificationRule {
   enum class Kind { kTransport, kHttpStatus, kNotJson, kErrcode, kAnyErrcode };
   Kind kind;
@@ -70,6 +71,7 @@ struct ClassificationRule {
   absl::StatusCode status_code;
   // `{ip}` is replaced with the IP after "from ip: " in errmsg, `{errcode}` with the errcode.
   const char* action;
+  const char* errmsg_contains = nullptr;
 };
 
 // The table, in match order. Exposed so tests can prove every row is exercised.

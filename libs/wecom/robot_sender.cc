@@ -48,6 +48,7 @@ RobotSender::RobotSender(RobotConfig config, Deps deps, RetryPolicy retry)
     : config_(std::move(config)), deps_(deps), retry_(retry) {
   config_.key = KeyFromConfig(config_.key);
   robot_id_ = SecretFingerprint(config_.key);
+  limiter_key_ = absl::StrCat("robot/", config_.key);
   if (!config_.mentioned_mobiles.empty() ||
       std::find(config_.mentioned_users.begin(), config_.mentioned_users.end(), "@all") !=
           config_.mentioned_users.end()) {
@@ -70,7 +71,7 @@ size_t RobotSender::MaxContentBytes(MessageFormat format) const {
 }
 
 absl::Status RobotSender::Send(MessageFormat format, absl::string_view content,
-                               SendReport* report_out) {
+                               const SendOptions& options, SendReport* report_out) {
   SendReport local;
   SendReport* report = report_out != nullptr ? report_out : &local;
   *report = SendReport();
@@ -82,16 +83,33 @@ absl::Status RobotSender::Send(MessageFormat format, absl::string_view content,
                                                    " bytes, above the limit of ", max,
                                                    "; split it with SplitMessage()"));
   }
+  if (deps_.queue == nullptr) return Deliver(format, content, options.mentions, report);
+  // Named: FunctionRef does not own what it refers to.
+  const auto max_bytes = [this](MessageFormat f) { return MaxContentBytes(f); };
+  const auto ready_at = [this](absl::Time now) {
+    return deps_.limiter != nullptr ? deps_.limiter->NextAllowed({limiter_key_}, now) : now;
+  };
+  const auto deliver = [this](const SendQueue::Message& m, SendReport* r) {
+    return Deliver(m.format, m.content, m.mentions, r);
+  };
+  const SendQueue::Destination d{absl::StrCat(config_.webhook_url, "?", limiter_key_), kEndpoint,
+                                 max_bytes, ready_at, deliver};
+  return deps_.queue->Send(d, {format, std::string(content), options.mentions}, report);
+}
 
+absl::Status RobotSender::Deliver(MessageFormat format, absl::string_view content, bool mentions,
+                                  SendReport* report) {
   internal::RobotMessageBody body;
   body.content = SanitizeUtf8(content);
   if (format == MessageFormat::kText) {
     body.msgtype = "text";
-    body.mentioned_list = config_.mentioned_users;
-    body.mentioned_mobile_list = config_.mentioned_mobiles;
+    if (mentions) {
+      body.mentioned_list = config_.mentioned_users;
+      body.mentioned_mobile_list = config_.mentioned_mobiles;
+    }
   } else {
     body.msgtype = "markdown";
-    body.content.append(MarkdownMentions());
+    if (mentions) body.content.append(MarkdownMentions());
   }
   HttpRequest request;
   request.method = HttpRequest::Method::kPost;
@@ -99,7 +117,7 @@ absl::Status RobotSender::Send(MessageFormat format, absl::string_view content,
   request.body = internal::BuildRobotMessageJson(body);
   request.proxy_url = config_.proxy_url;
 
-  const std::string limiter_key = absl::StrCat("robot/", config_.key);
+  const std::string& limiter_key = limiter_key_;
   if (deps_.limiter != nullptr) {
     const absl::Time now = deps_.clock->Now();
     const absl::Time at = deps_.limiter->Reserve({limiter_key}, now);

@@ -8,6 +8,9 @@
 //   "@all").
 //   * markdown: mentions become `<@userid>` appended to the content; markdown cannot @all or
 //     mention by phone, so those are left out (logged once at construction).
+//   * Mentions go only into sends with SendOptions::mentions (SendParts(): the first part).
+//   * With a SendQueue in Deps, messages waiting for the same robot are merged into one message
+//     when their turn comes (send_queue.h), instead of falling behind the 20 / min limit.
 //   * Each send books the robot in the RateLimiter (RobotLimits(): 20 / min) and waits on the
 //     Clock until its slot, and holds one of at most `max_in_flight` slots per key (WeCom answers
 //     45033 to bursts).
@@ -29,6 +32,7 @@
 #include "libs/wecom/metrics.h"
 #include "libs/wecom/rate_limiter.h"
 #include "libs/wecom/retry.h"
+#include "libs/wecom/send_queue.h"
 #include "libs/wecom/sender.h"
 
 namespace wecom_notify::wecom {
@@ -68,13 +72,16 @@ class RobotSender : public Sender {
     RateLimiter* limiter = nullptr;        // optional; built with RobotLimits() in production
     InFlightLimiter* in_flight = nullptr;  // optional; 2 per key in production
     WeComMetrics* metrics = nullptr;       // optional
+    SendQueue* queue = nullptr;            // optional; merges queued messages (send_queue.h)
   };
 
   // REQUIRES: the required deps are non-null and outlive the sender.
   RobotSender(RobotConfig config, Deps deps, RetryPolicy retry = {});
 
   // See Sender::Send(). Also kInvalidArgument when the key is empty.
-  absl::Status Send(MessageFormat format, absl::string_view content, SendReport* report) override;
+  using Sender::Send;
+  absl::Status Send(MessageFormat format, absl::string_view content, const SendOptions& options,
+                    SendReport* report) override;
   // text 2048; markdown 4096 minus the bytes of the appended `<@userid>` mentions.
   size_t MaxContentBytes(MessageFormat format) const override;
 
@@ -83,11 +90,15 @@ class RobotSender : public Sender {
 
  private:
   std::string MarkdownMentions() const;
+  // Sends now (after the limiter's wait), with retries.
+  absl::Status Deliver(MessageFormat format, absl::string_view content, bool mentions,
+                       SendReport* report);
 
   RobotConfig config_;
   const Deps deps_;
   const RetryPolicy retry_;
   std::string robot_id_;
+  std::string limiter_key_;  // "robot/<key>": also the SendQueue key; never logged
 };
 
 }  // namespace wecom_notify::wecom

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "libs/wecom/result.h"
 
 namespace wecom_notify::wecom {
@@ -40,6 +41,13 @@ struct SendReport {
   absl::Duration rate_limit_wait = absl::ZeroDuration();  // time spent waiting for the limiter
 };
 
+struct SendOptions {
+  // Group robots: this message carries the configured mentions (text: mentioned_list /
+  // mentioned_mobile_list; markdown: `<@userid>`). A notification split into parts mentions in
+  // its first part only (SendParts()), so people are pinged once. App messages ignore it.
+  bool mentions = true;
+};
+
 class Sender {
  public:
   virtual ~Sender() = default;
@@ -59,11 +67,25 @@ class Sender {
   //   kInternal           WeCom says our request is malformed: a bug
   // A failed Send may still have delivered some of its requests (see report->requests).
   virtual absl::Status Send(MessageFormat format, absl::string_view content,
-                            SendReport* report) = 0;
+                            const SendOptions& options, SendReport* report) = 0;
+  absl::Status Send(MessageFormat format, absl::string_view content, SendReport* report) {
+    return Send(format, content, SendOptions(), report);
+  }
 
   // The largest content in `format` that Send() accepts, in UTF-8 bytes.
   virtual size_t MaxContentBytes(MessageFormat format) const = 0;
 };
+
+// SendParts()
+//
+// Sends the parts of one split notification (SplitMessage()) through `sender` in order, with
+// mentions in the first part only; stops at the first failure and returns it. `report`, if
+// non-null, is overwritten with all parts' requests, invalid recipients, refreshes and waits.
+absl::Status SendParts(Sender& sender, MessageFormat format, absl::Span<const std::string> parts,
+                       SendReport* report);
+
+// Appends `part`'s requests, invalid recipients, refreshes and waits to `total`.
+void AppendReport(SendReport part, SendReport* total);
 
 }  // namespace wecom_notify::wecom
 

@@ -51,7 +51,10 @@ CallOutcome TokenCache::Fetch(const AppCredentials& creds, std::string* token,
   CallOutcome outcome = response.ok()
                             ? ParseOutcome(absl::OkStatus(), response->status_code, response->body)
                             : ParseOutcome(response.status(), 0, "");
-  if (options_.metrics != nullptr) options_.metrics->RecordRequest("gettoken", outcome);
+  if (options_.metrics != nullptr) {
+    options_.metrics->RecordRequest("gettoken", outcome);
+    options_.metrics->RecordTokenRefresh(outcome.result_class());
+  }
   if (outcome.result_class() != ResultClass::kOk) return outcome;
   std::optional<internal::Answer> answer = internal::ParseAnswer(response->body);
   if (!answer || answer->access_token.empty() || answer->expires_in <= 0) {
@@ -104,6 +107,8 @@ absl::StatusOr<std::string> TokenCache::Get(const AppCredentials& creds, CallOut
     const absl::Duration margin = std::min(options_.safety_margin, lifetime / 2);
     entry.token = token;
     entry.refresh_at = started + lifetime - margin;
+    entry.fetched_at = started;
+    entry.agent_id = creds.agent_id;
     entry.failure.reset();
     spdlog::debug("wecom: fetched access token for corp {} (expires_in {}s)", creds.corp_id,
                   absl::ToInt64Seconds(lifetime));
@@ -119,6 +124,16 @@ absl::StatusOr<std::string> TokenCache::Get(const AppCredentials& creds, CallOut
                RedactSecrets(std::string(status.message())));
   if (failure != nullptr) *failure = outcome;
   return status;
+}
+
+std::vector<TokenAge> TokenCache::TokenAges() const {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_.Now();
+  std::vector<TokenAge> out;
+  for (const auto& [key, entry] : entries_) {
+    if (!entry.token.empty()) out.push_back({entry.agent_id, now - entry.fetched_at});
+  }
+  return out;
 }
 
 void TokenCache::Invalidate(const AppCredentials& creds, absl::string_view stale_token) {

@@ -8,6 +8,8 @@
 //     others wait for it and share its token -- or its failure.
 //   * Invalidate(creds, stale) drops the token only if it is still `stale`, so 32 sends that all
 //     saw 40014 with the same token cause one refetch, not 32.
+//   * Every gettoken call is counted in Options::metrics (wecom_notify_wecom_token_refreshes_total
+//     by result); TokenAges() feeds wecom_notify_wecom_token_age_seconds (TokenAgeCollector).
 //   * A permanent gettoken failure (40001 wrong secret, 40013 corp ID, ...) is remembered for
 //     `permanent_failure_cooldown`: WeCom blocks an IP for an hour after repeated wrong secrets,
 //     so we must not ask again on every send.
@@ -21,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -41,6 +44,15 @@ struct AppCredentials {
   std::string corp_id;
   std::string secret;     // a secret: never logged
   std::string proxy_url;  // see HttpRequest::proxy_url
+  // The app's AgentId, for the token-age metric's label only (not part of the cache key; a
+  // secret belongs to one app). Set by AppMessageSender.
+  int64_t agent_id = 0;
+};
+
+// The age of one cached token, for metrics.
+struct TokenAge {
+  int64_t agent_id = 0;
+  absl::Duration age;
 };
 
 class TokenCache {
@@ -75,10 +87,15 @@ class TokenCache {
   // Number of gettoken HTTP calls made so far (for metrics and tests).
   int64_t fetch_count() const;
 
+  // For every cached token: its app's agent_id and the time since it was fetched.
+  std::vector<TokenAge> TokenAges() const;
+
  private:
   struct Entry {
     std::string token;
     absl::Time refresh_at = absl::InfinitePast();  // token usable while Now() < refresh_at
+    absl::Time fetched_at = absl::InfinitePast();  // when the gettoken for `token` started
+    int64_t agent_id = 0;
     bool fetching = false;
     uint64_t generation = 0;                          // bumped when a fetch finishes
     std::unique_ptr<CallOutcome> failure;             // outcome of the last fetch if it failed

@@ -44,6 +44,9 @@ int Run(int argc, char** argv) {
       ("storage.path", po::value(&storage_path)->default_value(storage_path),
        "Directory of the durable state (SQLite: accepted alerts and the notification log); "
        "created if missing. A restart, even after kill -9, resumes from it.")
+      ("wecom.ca-file", po::value(&options.wecom_ca_file),
+       "PEM file of CA certificates trusted for WeCom's HTTPS (e.g. a TLS-inspecting egress "
+       "proxy's CA). Default: the system CA bundle.")
       ("admin.token-file", po::value(&admin_token_file),
        "File holding the bearer token of the admin gRPC API (wecom_notify.v1.Admin, notifyctl). "
        "Without it the admin API is open when --grpc.listen-address is loopback and refused "

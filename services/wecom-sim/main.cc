@@ -37,6 +37,7 @@ int Run(int argc, char** argv) {
   std::string listen_address = "127.0.0.1:9180";
   std::string token_lifetime;
   std::string rate_limits;
+  std::string tls_cert_file, tls_key_file;
   int threads = 2;
 
   po::options_description flags("Flags");
@@ -51,7 +52,11 @@ int Run(int argc, char** argv) {
       "rate-limits", po::value(&rate_limits),
       "on | off: WeCom's per-member, daily and per-robot rate limits. Overrides the config "
       "file (default on).")("web.threads", po::value(&threads)->default_value(threads),
-                            "HTTP I/O threads.");
+                            "HTTP I/O threads.")(
+      "web.tls-cert-file", po::value(&tls_cert_file),
+      "PEM certificate chain; with --web.tls-key-file serves HTTPS (to test a sender's CA "
+      "bundle and proxy settings).")("web.tls-key-file", po::value(&tls_key_file),
+                                     "PEM private key for TLS.");
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv,
@@ -111,13 +116,20 @@ int Run(int argc, char** argv) {
   wecom_notify::http::ServerOptions options;
   options.listen_address = listen_address;
   options.threads = threads;
+  if (tls_cert_file.empty() != tls_key_file.empty()) {
+    Error("--web.tls-cert-file and --web.tls-key-file go together", {});
+    return 2;
+  }
+  options.tls_cert_file = tls_cert_file;
+  options.tls_key_file = tls_key_file;
   auto server = wecom_notify::http::Server::Start(options, std::move(router));
   if (!server.ok()) {
     Error("cannot start", {{"err", server.status().message()}});
     return 1;
   }
   const std::string host = listen_address.substr(0, listen_address.rfind(':'));
-  std::cout << "wecom-sim listening on " << host << ":" << (*server)->port() << std::endl;
+  std::cout << "wecom-sim listening on " << host << ":" << (*server)->port()
+            << (tls_cert_file.empty() ? "" : " (https)") << std::endl;
   Info("wecom-sim started", {{"address", host + ":" + std::to_string((*server)->port())},
                              {"corp_id", corp_id},
                              {"rate_limits", limits_on ? "on" : "off"}});

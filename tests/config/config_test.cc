@@ -134,6 +134,30 @@ receivers:
       << config.status();
 }
 
+TEST(ConfigFileTest, AccountLimitIsAWholeNumberAndDefaultsToZero) {
+  const std::string app = R"(
+receivers:
+  - name: ops
+    wecom_configs:
+      - corp_id: ww
+        agent_id: 1000002
+        api_secret: x
+        to_user: [a]
+)";
+  auto config = ParseConfig(app, "n.yml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->receivers[0].wecom_configs[0].account_limit, 0);
+  config = ParseConfig(app + "        account_limit: 500\n", "n.yml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->receivers[0].wecom_configs[0].account_limit, 500);
+  config = ParseConfig(app + "        account_limit: -1\n", "n.yml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find(
+                "n.yml:9: receivers[0].wecom_configs[0].account_limit: expected a whole number"),
+            std::string::npos)
+      << config.status();
+}
+
 TEST(ConfigFileTest, BadMatcherAndUnknownKeyNameTheLine) {
   auto bad_regex = ParseConfig("route:\n  receiver: r\n  routes:\n    - matchers: ['a=~\"(\"']\n"
                                "receivers:\n  - name: r\n", "n.yml");

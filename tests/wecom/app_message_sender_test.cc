@@ -329,6 +329,60 @@ TEST_F(AppMessageSenderTest, LimitIsPerMemberSoOthersAreNotDelayed) {
   EXPECT_EQ(report.rate_limit_wait, absl::ZeroDuration());
 }
 
+TEST_F(AppMessageSenderTest, DailyQuotaStopsSendingWithAClearErrorAndResetsNextDay) {
+  // account_limit 1: 200 person-times a day. 3 users + 1 department = 4 per message.
+  prometheus::Registry registry;
+  WeComMetrics metrics(registry);
+  DailyQuota quota;
+  AppConfig config = Config();
+  config.account_limit = 1;
+  AppMessageSender::Deps deps;
+  deps.transport = &fake_;
+  deps.tokens = &tokens_;
+  deps.clock = &clock_;
+  deps.metrics = &metrics;
+  deps.quota = &quota;
+  Recipients to = Users({"a", "b", "c"});
+  to.parties = {"7"};
+  AppMessageSender sender(config, to, deps);
+  // Start at 23:00 China time (15:00 UTC).
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 11, 25, 15, 0, 0), absl::UTCTimeZone()));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(sender.Send(MessageFormat::kText, "x", nullptr).ok());
+  EXPECT_EQ(quota.Used("app/ww0001/1000002", clock_.Now()), 200);
+  const size_t sent = fake_.Requests("/message/send?").size();
+  EXPECT_EQ(sent, 50u);
+
+  const absl::Status s = sender.Send(MessageFormat::kText, "x", nullptr);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(s.message(), HasSubstr("200 of its 200 person-times"));
+  EXPECT_THAT(s.message(), HasSubstr("account_limit 1 x 200"));
+  EXPECT_THAT(s.message(), HasSubstr("resets at 2026-11-25 16:00:00 UTC"));
+  EXPECT_EQ(fake_.Requests("/message/send?").size(), sent);  // nothing sent to be dropped
+  const std::string exposition = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_THAT(exposition,
+              HasSubstr("wecom_notify_wecom_daily_quota_exhausted_total{agent_id=\"1000002\"} 1"));
+
+  // WeCom's day starts at 00:00 China time.
+  clock_.Advance(absl::Minutes(59));
+  EXPECT_EQ(sender.Send(MessageFormat::kText, "x", nullptr).code(),
+            absl::StatusCode::kResourceExhausted);
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_TRUE(sender.Send(MessageFormat::kText, "x", nullptr).ok());
+  EXPECT_EQ(fake_.Requests("/message/send?").size(), sent + 1);
+}
+
+TEST_F(AppMessageSenderTest, DailyQuotaIsOnlyCountedWithoutAnAccountLimit) {
+  DailyQuota quota;
+  AppMessageSender::Deps deps;
+  deps.transport = &fake_;
+  deps.tokens = &tokens_;
+  deps.clock = &clock_;
+  deps.quota = &quota;
+  AppMessageSender sender(Config(), Users({"a", "b"}), deps);
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(sender.Send(MessageFormat::kText, "x", nullptr).ok());
+  EXPECT_EQ(quota.Used("app/ww0001/1000002", clock_.Now()), 300);
+}
+
 TEST_F(AppMessageSenderTest, SecretsNeverReachLogsOrErrors) {
   LogCapture logs;
   std::vector<std::string> errors;

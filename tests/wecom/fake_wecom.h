@@ -69,6 +69,17 @@ class FakeWeCom : public HttpTransport {
     gettoken_delay_ = d;
   }
 
+  // While held, message/send and webhook/send requests are recorded and then block until
+  // ReleaseSends(), so a test can queue messages behind one in flight.
+  void HoldSends() {
+    absl::MutexLock l(&mu_);
+    held_ = true;
+  }
+  void ReleaseSends() {
+    absl::MutexLock l(&mu_);
+    held_ = false;
+  }
+
   int gettoken_calls() const {
     absl::MutexLock l(&mu_);
     return gettoken_calls_;
@@ -97,6 +108,10 @@ class FakeWeCom : public HttpTransport {
     }
     if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
     absl::MutexLock l(&mu_);
+    if (!absl::StrContains(request.url, "/gettoken?")) {
+      mu_.Await(absl::Condition(
+          +[](bool* held) { return !*held; }, &held_));
+    }
     if (absl::StrContains(request.url, "/gettoken?")) {
       if (!token_script_.empty()) return Pop(token_script_);
       std::string token = absl::StrCat("tok-", ++tokens_issued_);
@@ -134,6 +149,7 @@ class FakeWeCom : public HttpTransport {
   int gettoken_calls_ = 0;
   int expires_in_ = 7200;
   absl::Duration gettoken_delay_;
+  bool held_ = false;
 };
 
 }  // namespace wecom_notify::wecom::testing

@@ -46,6 +46,8 @@ using SC = absl::StatusCode;
 const Case kCases[] = {
     {"timeout", Transport(absl::DeadlineExceededError("t")), RC::kRetry, SC::kDeadlineExceeded},
     {"bad url", Transport(absl::InvalidArgumentError("u")), RC::kPermanent, SC::kInvalidArgument},
+    {"untrusted cert", Transport(absl::FailedPreconditionError("cert")), RC::kPermanent,
+     SC::kFailedPrecondition},
     {"connect", Transport(absl::UnavailableError("c")), RC::kRetry, SC::kUnavailable},
     {"http 502", Http(502), RC::kRetry, SC::kUnavailable},
     {"http 429", Http(429), RC::kRetry, SC::kUnavailable},
@@ -53,6 +55,7 @@ const Case kCases[] = {
     {"http 301", Http(301), RC::kPermanent, SC::kFailedPrecondition},
     {"http 404", Http(404), RC::kPermanent, SC::kFailedPrecondition},
     {"not json", NotJson(), RC::kRetry, SC::kUnavailable},
+    {"json warning", Err(0, "ok. Warning: wrong json format. "), RC::kPermanent, SC::kInternal},
     {"ok", Err(0), RC::kOk, SC::kOk},
     {"busy", Err(-1), RC::kRetry, SC::kUnavailable},
     {"45009", Err(45009), RC::kRetry, SC::kResourceExhausted},
@@ -167,10 +170,21 @@ TEST(ParseOutcomeTest, HtmlBodyIsRetried) {
             ResultClass::kRetry);
 }
 
-TEST(ParseOutcomeTest, FlagsWrongJsonFormatWarning) {
+TEST(ParseOutcomeTest, WrongJsonFormatWarningIsAFailureNotDelivery) {
   const CallOutcome o = ParseOutcome(
       absl::OkStatus(), 200, R"({"errcode":0,"errmsg":"ok. Warning: wrong json format. "})");
   EXPECT_TRUE(o.json_format_warning);
+  EXPECT_EQ(o.result_class(), ResultClass::kPermanent);
+  const absl::Status s = o.ToStatus();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(s.message(), HasSubstr("wrong json format"));
+  EXPECT_THAT(s.message(), HasSubstr("bug in wecom-notify"));
+  // With a non-zero errcode the errcode's own row decides (40066: bad department list).
+  EXPECT_EQ(ParseOutcome(absl::OkStatus(), 200,
+                         R"({"errcode":40066,"errmsg":"Warning: wrong json format. invalid party"})")
+                .ToStatus()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(
       ParseOutcome(absl::OkStatus(), 200, R"({"errcode":0,"errmsg":"ok"})").json_format_warning);
 }

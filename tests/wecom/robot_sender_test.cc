@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/wecom/limits.h"
+#include "libs/wecom/message_splitter.h"
 #include "tests/wecom/fake_wecom.h"
 #include "tests/wecom/log_capture.h"
 
@@ -71,6 +72,45 @@ TEST_F(RobotSenderTest, MarkdownMentionsUseUserIdSyntaxAndShrinkTheLimit) {
   EXPECT_EQ(sender.MaxContentBytes(MessageFormat::kMarkdown),
             kRobotMarkdownMaxBytes - std::string("\n<@zhangsan>").size());
   EXPECT_EQ(sender.MaxContentBytes(MessageFormat::kText), kRobotTextMaxBytes);
+}
+
+TEST_F(RobotSenderTest, SplitMessageMentionsOnlyInItsFirstPart) {
+  RobotConfig config;
+  config.mentioned_users = {"zhangsan", "@all"};
+  config.mentioned_mobiles = {"13800001111"};
+  RobotSender sender = Make(config);
+  // Three alerts that fit one per part.
+  SplitOptions split;
+  split.max_bytes = sender.MaxContentBytes(MessageFormat::kMarkdown);
+  const std::vector<std::string> alerts(3, std::string(split.max_bytes / 2, 'a'));
+  const std::vector<std::string> parts = SplitMessage("# 告警", alerts, "", split);
+  ASSERT_EQ(parts.size(), 3u);
+  SendReport report;
+  ASSERT_TRUE(SendParts(sender, MessageFormat::kMarkdown, parts, &report).ok());
+  EXPECT_EQ(report.requests.size(), 3u);
+  ASSERT_TRUE(SendParts(sender, MessageFormat::kText, {"t1", "t2"}, nullptr).ok());
+
+  const auto sends = fake_.Requests("/webhook/send?");
+  ASSERT_EQ(sends.size(), 5u);
+  std::vector<Json> bodies;
+  for (const auto& r : sends) bodies.push_back(Json::parse(r.request.body));
+  const auto mentions = [](const Json& j) {
+    const std::string content = j["markdown"]["content"];
+    size_t n = 0;
+    for (size_t pos = content.find("<@"); pos != std::string::npos;
+         pos = content.find("<@", pos + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(mentions(bodies[0]), 1u);
+  EXPECT_THAT(std::string(bodies[0]["markdown"]["content"]), ::testing::EndsWith("<@zhangsan>"));
+  EXPECT_EQ(mentions(bodies[1]), 0u);
+  EXPECT_EQ(mentions(bodies[2]), 0u);
+  EXPECT_EQ(bodies[3]["text"]["mentioned_list"], Json::array({"zhangsan", "@all"}));
+  EXPECT_EQ(bodies[3]["text"]["mentioned_mobile_list"], Json::array({"13800001111"}));
+  EXPECT_FALSE(bodies[4]["text"].contains("mentioned_list"));
+  EXPECT_FALSE(bodies[4]["text"].contains("mentioned_mobile_list"));
 }
 
 TEST_F(RobotSenderTest, AcceptsAWholeWebhookUrlAsKey) {

@@ -135,3 +135,70 @@ TEST_F(TokenCacheTest, GettokenCallsAreCountedByErrcode) {
 
 }  // namespace
 }  // namespace wecom_notify::wecom
+
+namespace wecom_notify::wecom {
+namespace {
+
+std::string Exposition(const prometheus::Registry& registry, const TokenAgeCollector* ages) {
+  auto families = registry.Collect();
+  if (ages != nullptr) {
+    for (auto& f : ages->Collect()) families.push_back(std::move(f));
+  }
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+TEST(TokenMetricsTest, RefreshesByResultAndAgePerAgentWithoutSecrets) {
+  SimulatedClock clock;
+  FakeWeCom fake(clock);
+  prometheus::Registry registry;
+  WeComMetrics metrics(registry);
+  TokenCache::Options options;
+  options.metrics = &metrics;
+  TokenCache cache(fake, clock, options);
+  TokenAgeCollector ages(cache);
+  using ::testing::HasSubstr;
+  using ::testing::Not;
+
+  // Known series from the start; no age before a token is cached.
+  std::string text = Exposition(registry, &ages);
+  EXPECT_THAT(text, HasSubstr("wecom_notify_wecom_token_refreshes_total{result=\"ok\"} 0"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_wecom_token_refreshes_total{result=\"retry\"} 0"));
+  EXPECT_THAT(text,
+              HasSubstr("wecom_notify_wecom_token_refreshes_total{result=\"permanent\"} 0"));
+  EXPECT_THAT(text, Not(HasSubstr("wecom_notify_wecom_token_age_seconds{")));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_wecom_send_queue_depth{endpoint=\"webhook_send\"} 0"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_wecom_send_queue_depth{endpoint=\"message_send\"} 0"));
+
+  AppCredentials a = Creds("secret-A");
+  a.agent_id = 1000002;
+  AppCredentials b = Creds("secret-B");
+  b.agent_id = 1000003;
+  ASSERT_TRUE(cache.Get(a).ok());
+  clock.Advance(absl::Seconds(90));
+  fake.ScriptGetToken(FakeWeCom::Errcode(-1, "system busy"));
+  ASSERT_FALSE(cache.Get(b).ok());
+  fake.ScriptGetToken(FakeWeCom::Errcode(40001, "invalid credential"));
+  ASSERT_FALSE(cache.Get(b).ok());
+  ASSERT_TRUE(cache.Get(a).ok());  // cached: no refresh
+  clock.Advance(absl::Minutes(10));  // past b's permanent-failure cooldown
+  ASSERT_TRUE(cache.Get(b).ok());
+  clock.Advance(absl::Seconds(30));
+
+  text = Exposition(registry, &ages);
+  EXPECT_THAT(text, HasSubstr("wecom_notify_wecom_token_refreshes_total{result=\"ok\"} 2"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_wecom_token_refreshes_total{result=\"retry\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("wecom_notify_wecom_token_refreshes_total{result=\"permanent\"} 1"));
+  EXPECT_THAT(text, HasSubstr("# TYPE wecom_notify_wecom_token_age_seconds gauge"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_wecom_token_age_seconds{agent_id=\"1000002\"} 720"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_wecom_token_age_seconds{agent_id=\"1000003\"} 30"));
+  EXPECT_THAT(text, Not(HasSubstr("secret-")));
+  EXPECT_THAT(text, Not(HasSubstr("tok-")));
+
+  // A dropped token has no age.
+  cache.Invalidate(a, "tok-1");
+  EXPECT_THAT(Exposition(registry, &ages), Not(HasSubstr("agent_id=\"1000002\"} ")));
+}
+
+}  // namespace
+}  // namespace wecom_notify::wecom
