@@ -32,8 +32,8 @@ Delivery::Delivery(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport
       transport_(std::move(transport)),
       metrics_(registry ? std::make_unique<wecom::WeComMetrics>(*registry) : nullptr),
       tokens_(*transport_, clock_, TokenOptions(metrics_.get())),
-      app_limiter_(wecom::AppMessageLimits()),
-      robot_limiter_(wecom::RobotLimits()),
+      app_limiter_(wecom::AppMessageLimits(), wecom::kArrivalGuard),
+      robot_limiter_(wecom::RobotLimits(), wecom::kArrivalGuard),
       robot_in_flight_(2),
       send_queue_(clock_, metrics_.get()),
       token_ages_(registry ? std::make_shared<wecom::TokenAgeCollector>(tokens_) : nullptr) {}

@@ -200,9 +200,11 @@ absl::Status AppMessageSender::Deliver(MessageFormat format, absl::string_view c
       if (first_error.ok()) first_error = quota;
       break;
     }
+    absl::Time booked = absl::InfinitePast();
     if (deps_.limiter != nullptr) {
       const absl::Time now = deps_.clock->Now();
       const absl::Time at = deps_.limiter->Reserve(batch.limiter_keys, now);
+      booked = at;
       if (at > now) {
         spdlog::info("wecom: {}: waiting {} to stay under WeCom's per-member limits", app_key_,
                      absl::FormatDuration(at - now));
@@ -219,6 +221,9 @@ absl::Status AppMessageSender::Deliver(MessageFormat format, absl::string_view c
     CallOutcome outcome =
         internal::RunWithRetry(*deps_.clock, retry_, kEndpoint, what, deps_.metrics,
                                [&] { return SendOnce(json, report); });
+    if (deps_.limiter != nullptr) {
+      deps_.limiter->Settle(batch.limiter_keys, booked, deps_.clock->Now());
+    }
     internal::MergeInvalid(outcome.invalid, &report->invalid);
     const absl::Status status = outcome.ToStatus();
     report->requests.push_back(std::move(outcome));

@@ -11,11 +11,11 @@ std::vector<RateLimit> AppMessageLimits() {
 
 std::vector<RateLimit> RobotLimits() { return {{absl::Minutes(1), 20}}; }
 
-RateLimiter::RateLimiter(std::vector<RateLimit> limits)
-    : limits_(std::move(limits)), longest_window_([this] {
+RateLimiter::RateLimiter(std::vector<RateLimit> limits, absl::Duration arrival_guard)
+    : limits_(std::move(limits)), arrival_guard_(arrival_guard), longest_window_([this] {
         absl::Duration longest = absl::ZeroDuration();
         for (const RateLimit& l : limits_) longest = std::max(longest, l.window);
-        return longest;
+        return longest + arrival_guard_;
       }()) {
   for ([[maybe_unused]] const RateLimit& l : limits_) assert(l.max_sends > 0);
 }
@@ -31,7 +31,7 @@ absl::Time RateLimiter::NextAllowedLocked(absl::Span<const std::string> keys,
       // A send at t fits when fewer than max_sends booked times are > t - window, i.e. when the
       // max_sends-th latest booked time is <= t - window.
       if (times.size() < limit.max_sends) continue;
-      at = std::max(at, times[times.size() - limit.max_sends] + limit.window);
+      at = std::max(at, times[times.size() - limit.max_sends] + limit.window + arrival_guard_);
     }
   }
   return at;
@@ -51,6 +51,21 @@ absl::Time RateLimiter::Reserve(absl::Span<const std::string> keys, absl::Time n
     times.insert(std::upper_bound(times.begin(), times.end(), at), at);
   }
   return at;
+}
+
+void RateLimiter::Settle(absl::Span<const std::string> keys, absl::Time booked,
+                         absl::Time finished) {
+  if (finished <= booked) return;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& key : keys) {
+    auto it = sends_.find(key);
+    if (it == sends_.end()) continue;
+    std::deque<absl::Time>& times = it->second;
+    auto at = std::lower_bound(times.begin(), times.end(), booked);
+    if (at == times.end() || *at != booked) continue;
+    times.erase(at);
+    times.insert(std::upper_bound(times.begin(), times.end(), finished), finished);
+  }
 }
 
 size_t RateLimiter::Booked(const std::string& key, absl::Duration window, absl::Time now) const {

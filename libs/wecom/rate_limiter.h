@@ -13,6 +13,14 @@
 // rather than dropping anything. Windows are sliding: a send at t frees its slot at t + window.
 // Booked future times count against every window that contains them, which is conservative.
 //
+// WeCom counts a send when it *arrives*, the limiter books when it *starts*. A send that arrives
+// late (a slow network, a loaded host) would make a later send, started exactly one window after
+// the booking, land inside WeCom's window — and be dropped silently. Two defences: Settle() moves
+// a booking to the time its send finished (it arrived no later), so later reservations count from
+// there; and `arrival_guard` widens every window for the sends reserved while an earlier one was
+// still in flight (their bookings were not settled yet). The wecom-notify storm benchmark lost 4
+// of 60 messages to this before both were in place.
+//
 // Limits are per process. Several replicas sending for the same app must construct their
 // limiters with divided limits -- a limiter cannot see the others.
 //
@@ -44,11 +52,17 @@ struct RateLimit {
 std::vector<RateLimit> AppMessageLimits();
 // 20 / minute per robot key.
 std::vector<RateLimit> RobotLimits();
+// The arrival guard production limiters use: sends reserved while earlier ones are in flight
+// keep this much extra distance (5 s: well above WeCom's usual answer time, small next to the
+// 60 s window).
+inline constexpr absl::Duration kArrivalGuard = absl::Seconds(5);
 
 class RateLimiter {
  public:
-  // Every key gets the same `limits`. REQUIRES: each max_sends > 0.
-  explicit RateLimiter(std::vector<RateLimit> limits);
+  // Every key gets the same `limits`, each window widened by `arrival_guard` (see above).
+  // REQUIRES: each max_sends > 0.
+  explicit RateLimiter(std::vector<RateLimit> limits,
+                       absl::Duration arrival_guard = absl::ZeroDuration());
 
   // NextAllowed()
   //
@@ -61,6 +75,13 @@ class RateLimiter {
   // caller must send no earlier than the returned time.
   absl::Time Reserve(absl::Span<const std::string> keys, absl::Time now);
 
+  // Settle()
+  //
+  // The send booked at `booked` (a Reserve() result for `keys`) finished at `finished`: WeCom
+  // received it no later. Moves that booking to `finished` when later; later reservations count
+  // their windows from there. No-op for bookings already pruned.
+  void Settle(absl::Span<const std::string> keys, absl::Time booked, absl::Time finished);
+
   // The number of sends booked for `key` in (now - window, +inf) for the limit with `window`.
   size_t Booked(const std::string& key, absl::Duration window, absl::Time now) const;
 
@@ -70,6 +91,7 @@ class RateLimiter {
   void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::vector<RateLimit> limits_;
+  const absl::Duration arrival_guard_;
   const absl::Duration longest_window_;
   mutable absl::Mutex mu_;
   // Per key, booked send times in ascending order.

@@ -118,9 +118,11 @@ absl::Status RobotSender::Deliver(MessageFormat format, absl::string_view conten
   request.proxy_url = config_.proxy_url;
 
   const std::string& limiter_key = limiter_key_;
+  absl::Time booked = absl::InfinitePast();
   if (deps_.limiter != nullptr) {
     const absl::Time now = deps_.clock->Now();
     const absl::Time at = deps_.limiter->Reserve({limiter_key}, now);
+    booked = at;
     if (at > now) {
       spdlog::info("wecom: {}: waiting {} to stay under 20 messages/min", robot_id_,
                    absl::FormatDuration(at - now));
@@ -141,6 +143,7 @@ absl::Status RobotSender::Deliver(MessageFormat format, absl::string_view conten
         return response.ok() ? ParseOutcome(absl::OkStatus(), response->status_code, response->body)
                              : ParseOutcome(response.status(), 0, "");
       });
+  if (deps_.limiter != nullptr) deps_.limiter->Settle({limiter_key}, booked, deps_.clock->Now());
   const absl::Status status = outcome.ToStatus();
   report->requests.push_back(std::move(outcome));
   return status;

@@ -3,6 +3,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -302,6 +303,26 @@ TEST_F(AppMessageSenderTest, PerMemberLimitQueuesInsteadOfDropping) {
   EXPECT_EQ(sends[29].at, t0);
   EXPECT_EQ(sends[30].at, t0 + absl::Minutes(1));
   EXPECT_EQ(sends[60].at, t0 + absl::Minutes(2));
+}
+
+TEST_F(AppMessageSenderTest, ALateArrivalPushesTheNextWindowBackSoWeComNeverSeesThirtyOne) {
+  RateLimiter limiter(AppMessageLimits(), kArrivalGuard);
+  auto sender = Make(Users({"bob"}), &limiter);
+  // The first message needs 20 s to reach WeCom (a loaded host, a slow link); the rest are fast.
+  fake_.QueueSendLatencies({absl::Seconds(20)});
+  for (int i = 0; i < 61; ++i) {
+    ASSERT_TRUE(sender->Send(MessageFormat::kText, absl::StrCat("m", i), nullptr).ok()) << i;
+  }
+  const auto sends = fake_.Requests("/message/send?");
+  ASSERT_EQ(sends.size(), 61u);
+  // Arrival = start + latency; WeCom counts arrivals in any 60 s: never more than 30.
+  std::vector<absl::Time> arrivals;
+  for (const auto& send : sends) arrivals.push_back(send.at);
+  arrivals[0] += absl::Seconds(20);
+  std::sort(arrivals.begin(), arrivals.end());
+  for (size_t i = 30; i < arrivals.size(); ++i) {
+    EXPECT_GT(arrivals[i] - arrivals[i - 30], absl::Minutes(1)) << i;
+  }
 }
 
 TEST_F(AppMessageSenderTest, PerMemberHourlyLimitHolds) {

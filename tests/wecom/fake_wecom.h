@@ -69,6 +69,13 @@ class FakeWeCom : public HttpTransport {
     gettoken_delay_ = d;
   }
 
+  // The next sends (message/send, webhook/send) take these durations of the test's clock each
+  // to "reach WeCom" (the clock is slept inside Send; a simulated clock just advances).
+  void QueueSendLatencies(std::vector<absl::Duration> latencies) {
+    absl::MutexLock l(&mu_);
+    send_latencies_.insert(send_latencies_.end(), latencies.begin(), latencies.end());
+  }
+
   // While held, message/send and webhook/send requests are recorded and then block until
   // ReleaseSends(), so a test can queue messages behind one in flight.
   void HoldSends() {
@@ -107,6 +114,15 @@ class FakeWeCom : public HttpTransport {
       }
     }
     if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
+    absl::Duration latency;
+    {
+      absl::MutexLock l(&mu_);
+      if (!absl::StrContains(request.url, "/gettoken?") && !send_latencies_.empty()) {
+        latency = send_latencies_.front();
+        send_latencies_.pop_front();
+      }
+    }
+    if (latency > absl::ZeroDuration()) clock_.SleepFor(latency);
     absl::MutexLock l(&mu_);
     if (!absl::StrContains(request.url, "/gettoken?")) {
       mu_.Await(absl::Condition(
@@ -143,6 +159,7 @@ class FakeWeCom : public HttpTransport {
   Clock& clock_;
   mutable absl::Mutex mu_;
   std::deque<Answer> token_script_, send_script_, robot_script_;
+  std::deque<absl::Duration> send_latencies_;
   std::set<std::string> valid_tokens_;
   std::vector<RecordedRequest> requests_;
   int tokens_issued_ = 0;

@@ -42,5 +42,30 @@ TEST(RateLimiterTest, BothAppWindowsApply) {
   EXPECT_EQ(limiter.Booked("u", absl::Hours(1), at), 1000u);
 }
 
+TEST(RateLimiterTest, ASettledLateSendPushesTheNextWindowBack) {
+  RateLimiter limiter({{absl::Minutes(1), 2}});
+  const std::vector<std::string> key = {"k"};
+  const absl::Time first = limiter.Reserve(key, kT0);
+  limiter.Reserve(key, kT0 + absl::Seconds(1));
+  // The first send took 8 s to reach WeCom: the third may not start before 8 s + 60 s.
+  limiter.Settle(key, first, kT0 + absl::Seconds(8));
+  EXPECT_EQ(limiter.NextAllowed(key, kT0 + absl::Seconds(2)), kT0 + absl::Seconds(61));
+  limiter.Reserve(key, kT0 + absl::Seconds(2));  // books t0 + 61 s
+  EXPECT_EQ(limiter.NextAllowed(key, kT0 + absl::Seconds(2)), kT0 + absl::Seconds(68));
+  // Settling earlier than booked, or a booking that does not exist, changes nothing.
+  limiter.Settle(key, kT0 + absl::Seconds(61), kT0 + absl::Seconds(50));
+  limiter.Settle(key, kT0 + absl::Seconds(3), kT0 + absl::Seconds(90));
+  EXPECT_EQ(limiter.NextAllowed(key, kT0 + absl::Seconds(2)), kT0 + absl::Seconds(68));
+}
+
+TEST(RateLimiterTest, ArrivalGuardWidensEveryWindow) {
+  RateLimiter limiter({{absl::Minutes(1), 1}}, absl::Seconds(5));
+  const std::vector<std::string> key = {"k"};
+  limiter.Reserve(key, kT0);
+  EXPECT_EQ(limiter.Reserve(key, kT0), kT0 + absl::Seconds(65));
+  // Pruning keeps what still counts under the widened window.
+  EXPECT_EQ(limiter.Reserve(key, kT0 + absl::Seconds(64)), kT0 + absl::Seconds(130));
+}
+
 }  // namespace
 }  // namespace wecom_notify::wecom
