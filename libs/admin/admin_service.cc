@@ -110,6 +110,19 @@ grpc::Status AdminService::ApplyConfig(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminService::ReloadConfig(grpc::ServerContext* context,
+                                        const v1::ReloadConfigRequest*,
+                                        v1::ReloadConfigResponse* response) {
+  if (auto s = Authorize(context); !s.ok()) return s;
+  if (!options_.reload) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this server cannot reload a file");
+  }
+  auto version = options_.reload();
+  if (!version.ok()) return ToGrpcStatus(version.status());
+  response->set_version(*version);
+  return grpc::Status::OK;
+}
+
 grpc::Status AdminService::ListReceivers(grpc::ServerContext* context,
                                          const v1::ListReceiversRequest*,
                                          v1::ListReceiversResponse* response) {

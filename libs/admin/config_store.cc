@@ -149,15 +149,23 @@ ConfigStore::Snapshot ConfigStore::Get() const {
   return Snapshot{config_, version_, path_};
 }
 
-absl::Status ConfigStore::Replace(const config::Config& config) {
+std::string ConfigStore::Text() const {
+  absl::MutexLock lock(&mu_);
+  return text_;
+}
+
+absl::Status ConfigStore::Replace(const config::Config& config, const std::string* text) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = apply_(config); !s.ok()) return s;
   config_ = config;
-  if (!path_.empty()) {
+  if (text != nullptr) {
+    text_ = *text;
+    version_ = Fnv1a(text_);
+  } else if (!path_.empty()) {
     std::ifstream in(path_);
-    std::stringstream text;
-    text << in.rdbuf();
-    text_ = text.str();
+    std::stringstream read;
+    read << in.rdbuf();
+    text_ = read.str();
     version_ = Fnv1a(text_);
   } else {
     version_ = Fnv1a(absl::StrCat("memory:", ++generation_));

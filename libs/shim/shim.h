@@ -10,6 +10,9 @@
 //   GET  /api/v2/alerts   Alertmanager's gettable alerts (amtool alert query)
 //   GET  /-/healthy       the process is up
 //   GET  /-/ready         notifyd answers its gRPC health check as SERVING
+//   POST /-/reload        notifyd re-reads its --config.file (Admin.ReloadConfig): 200 empty, or
+//                         500 "failed to reload config: <err>" (the old configuration keeps
+//                         serving), 503 when notifyd cannot be reached — as Alertmanager answers
 //   GET  /metrics         the shim's own metrics
 //
 // Delivery contract: 200 only after notifyd acknowledged (stored) the alerts. notifyd
@@ -38,9 +41,13 @@ struct ShimOptions {
   std::string notify_address = "127.0.0.1:9097";
   // Deadline of one forwarded call; beyond it the client gets 503 and retries.
   absl::Duration notify_timeout = absl::Seconds(10);
-  // Non-empty: require `Authorization: Bearer <bearer_token>` on the alert endpoints.
+  // Bearer token of notifyd's Admin API (its --admin.token-file), for POST /-/reload.
+  std::string notify_admin_token;
+  // Non-empty: require `Authorization: Bearer <bearer_token>` on the alert endpoints and
+  // POST /-/reload.
   std::string bearer_token;
-  // Non-empty username: require HTTP basic auth with these credentials on the alert endpoints.
+  // Non-empty username: require HTTP basic auth with these credentials on the alert endpoints
+  // and POST /-/reload.
   std::string basic_username;
   std::string basic_password;
 };
