@@ -151,7 +151,8 @@ grpc::Status AdminService::UpdateReceiver(grpc::ServerContext* context,
   auto snap = store_.Get();
   const auto* current = FindReceiver(snap.config, request->receiver().name());
   if (current == nullptr) return NotFound(request->receiver().name());
-  auto updated = FromProto(request->receiver(), current, snap.config.global);
+  auto updated = FromProto(request->receiver(), current, snap.config.global,
+                           config::ConfigDir(snap.path));
   if (!updated.ok()) return ToGrpcStatus(updated.status());
   auto next = store_.UpdateReceiver(*updated, request->expected_version());
   if (!next.ok()) return ToGrpcStatus(next.status());
@@ -175,7 +176,7 @@ grpc::Status AdminService::SendTestMessage(grpc::ServerContext* context,
   if (request->has_settings()) {
     v1::Receiver settings = request->settings();
     settings.set_name(name);
-    auto parsed = FromProto(settings, current, snap.config.global);
+    auto parsed = FromProto(settings, current, snap.config.global, config::ConfigDir(snap.path));
     if (!parsed.ok()) return ToGrpcStatus(parsed.status());
     receiver = *std::move(parsed);
   } else if (current != nullptr) {
