@@ -110,6 +110,19 @@ grpc::Status AdminService::ApplyConfig(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminService::ReloadConfig(grpc::ServerContext* context,
+                                        const v1::ReloadConfigRequest*,
+                                        v1::ReloadConfigResponse* response) {
+  if (auto s = Authorize(context); !s.ok()) return s;
+  if (!options_.reload) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this server cannot reload a file");
+  }
+  auto version = options_.reload();
+  if (!version.ok()) return ToGrpcStatus(version.status());
+  response->set_version(*version);
+  return grpc::Status::OK;
+}
+
 grpc::Status AdminService::ListReceivers(grpc::ServerContext* context,
                                          const v1::ListReceiversRequest*,
                                          v1::ListReceiversResponse* response) {
@@ -138,7 +151,8 @@ grpc::Status AdminService::UpdateReceiver(grpc::ServerContext* context,
   auto snap = store_.Get();
   const auto* current = FindReceiver(snap.config, request->receiver().name());
   if (current == nullptr) return NotFound(request->receiver().name());
-  auto updated = FromProto(request->receiver(), current, snap.config.global);
+  auto updated = FromProto(request->receiver(), current, snap.config.global,
+                           config::ConfigDir(snap.path));
   if (!updated.ok()) return ToGrpcStatus(updated.status());
   auto next = store_.UpdateReceiver(*updated, request->expected_version());
   if (!next.ok()) return ToGrpcStatus(next.status());
@@ -162,7 +176,7 @@ grpc::Status AdminService::SendTestMessage(grpc::ServerContext* context,
   if (request->has_settings()) {
     v1::Receiver settings = request->settings();
     settings.set_name(name);
-    auto parsed = FromProto(settings, current, snap.config.global);
+    auto parsed = FromProto(settings, current, snap.config.global, config::ConfigDir(snap.path));
     if (!parsed.ok()) return ToGrpcStatus(parsed.status());
     receiver = *std::move(parsed);
   } else if (current != nullptr) {

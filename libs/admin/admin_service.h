@@ -27,6 +27,9 @@ struct AdminOptions {
   bool require_token = false;  // true when the gRPC address is not loopback
   // Number of alerts held (GetStatus); may be empty.
   std::function<int64_t()> alert_count;
+  // Re-reads the configuration file and applies it, answering the version now running
+  // (ReloadConfig); empty: ReloadConfig answers UNIMPLEMENTED.
+  std::function<absl::StatusOr<std::string>()> reload;
 };
 
 // True for 127.0.0.0/8, ::1 and localhost addresses ("127.0.0.1:9097", "[::1]:9097",
@@ -42,6 +45,8 @@ class AdminService final : public v1::Admin::Service {
                          v1::GetConfigResponse* response) override;
   grpc::Status ApplyConfig(grpc::ServerContext* context, const v1::ApplyConfigRequest* request,
                            v1::ApplyConfigResponse* response) override;
+  grpc::Status ReloadConfig(grpc::ServerContext* context, const v1::ReloadConfigRequest* request,
+                            v1::ReloadConfigResponse* response) override;
   grpc::Status ListReceivers(grpc::ServerContext* context, const v1::ListReceiversRequest* request,
                              v1::ListReceiversResponse* response) override;
   grpc::Status GetReceiver(grpc::ServerContext* context, const v1::GetReceiverRequest* request,

@@ -26,11 +26,6 @@ std::string Fnv1a(const std::string& text) {
   return absl::StrFormat("%016x", h);
 }
 
-std::string DirOf(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-}
-
 const char* TypeName(config::MessageType t) {
   return t == config::MessageType::kText ? "text" : "markdown";
 }
@@ -126,7 +121,7 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& tex
     unlink(tmp.c_str());
     return s;
   }
-  const int dir = open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY);
+  const int dir = open(config::ConfigDir(path).c_str(), O_RDONLY | O_DIRECTORY);
   if (dir >= 0) {
     fsync(dir);
     close(dir);
@@ -150,15 +145,23 @@ ConfigStore::Snapshot ConfigStore::Get() const {
   return Snapshot{config_, version_, path_};
 }
 
-absl::Status ConfigStore::Replace(const config::Config& config) {
+std::string ConfigStore::Text() const {
+  absl::MutexLock lock(&mu_);
+  return text_;
+}
+
+absl::Status ConfigStore::Replace(const config::Config& config, const std::string* text) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = apply_(config); !s.ok()) return s;
   config_ = config;
-  if (!path_.empty()) {
+  if (text != nullptr) {
+    text_ = *text;
+    version_ = Fnv1a(text_);
+  } else if (!path_.empty()) {
     std::ifstream in(path_);
-    std::stringstream text;
-    text << in.rdbuf();
-    text_ = text.str();
+    std::stringstream read;
+    read << in.rdbuf();
+    text_ = read.str();
     version_ = Fnv1a(text_);
   } else {
     version_ = Fnv1a(absl::StrCat("memory:", ++generation_));
@@ -178,7 +181,7 @@ absl::StatusOr<ConfigStore::Snapshot> ConfigStore::CommitLocked(
                                            version_, ", expected ", expected_version,
                                            "); read it again"));
   }
-  auto parsed = config::ParseConfig(text, path_, DirOf(path_));
+  auto parsed = config::ParseConfig(text, path_, config::ConfigDir(path_));
   if (!parsed.ok()) return parsed.status();
   if (absl::Status s = WriteFileAtomically(path_, text); !s.ok()) return s;
   if (absl::Status s = apply_(*parsed); !s.ok()) {

@@ -40,9 +40,13 @@ class ConfigStore {
 
   Snapshot Get() const;
 
-  // Applies `config` (e.g. re-read from the file on SIGHUP) and makes it current. On error
-  // nothing changes.
-  absl::Status Replace(const config::Config& config);
+  // Applies `config` (e.g. re-read from the file on SIGHUP) and makes it current. `text` is the
+  // file content it was parsed from (the new version is its hash); nullptr: the file is read
+  // again. On error nothing changes.
+  absl::Status Replace(const config::Config& config, const std::string* text = nullptr);
+
+  // The file's text as last read or written (what the running configuration came from).
+  std::string Text() const;
 
   // Replaces the whole file with `yaml`. Errors: InvalidArgument from the parser (file, line,
   // key), FailedPrecondition without a file, Aborted when `expected_version` is non-empty and

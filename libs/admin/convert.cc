@@ -19,6 +19,17 @@ absl::StatusOr<config::MessageType> ParseType(const std::string& s, const std::s
 
 bool KeepsSecret(const std::string& s) { return s.empty() || s == kSecretMask; }
 
+// A secret from a newly given file reference, with the error naming `field`.
+absl::StatusOr<std::string> ReadSecret(const std::string& file, const std::string& base_dir,
+                                       const std::string& field) {
+  auto secret = config::ReadSecretFile(file, base_dir);
+  if (!secret.ok()) {
+    return absl::Status(secret.status().code(),
+                        absl::StrCat(field, ": ", secret.status().message()));
+  }
+  return secret;
+}
+
 std::string MatcherString(const alert::Matcher& m) {
   const char* op = "=";
   switch (m.type()) {
@@ -100,7 +111,8 @@ v1::Config ToProto(const config::Config& config) {
 
 absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
                                                  const config::ReceiverConfig* current,
-                                                 const config::GlobalConfig& global) {
+                                                 const config::GlobalConfig& global,
+                                                 const std::string& base_dir) {
   config::ReceiverConfig out;
   out.name = in.name();
   for (int i = 0; i < in.wecom_configs_size(); ++i) {
@@ -117,7 +129,10 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
       c.api_secret = e.api_secret();
     } else if (!e.api_secret_file().empty() &&
                (old == nullptr || e.api_secret_file() != old->api_secret_file)) {
-      c.api_secret_file = e.api_secret_file();  // read by the parser when persisted
+      c.api_secret_file = e.api_secret_file();
+      auto secret = ReadSecret(c.api_secret_file, base_dir, field + ".api_secret_file");
+      if (!secret.ok()) return secret.status();
+      c.api_secret = *std::move(secret);
     } else if (old != nullptr) {
       c.api_secret = old->api_secret;
       c.api_secret_file = old->api_secret_file;
@@ -154,6 +169,9 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     } else if (!e.webhook_key_file().empty() &&
                (old == nullptr || e.webhook_key_file() != old->webhook_key_file)) {
       c.webhook_key_file = e.webhook_key_file();
+      auto key = ReadSecret(c.webhook_key_file, base_dir, field + ".webhook_key_file");
+      if (!key.ok()) return key.status();
+      c.webhook_key = *std::move(key);
     } else if (old != nullptr) {
       c.webhook_key = old->webhook_key;
       c.webhook_key_file = old->webhook_key_file;

@@ -24,12 +24,15 @@ v1::Config ToProto(const config::Config& config);
 //
 // The receiver `in` describes. Empty or masked secrets (and empty *_file) are taken from the
 // entry at the same index of `current` (nullable); a new secret given inline drops the entry's
-// file reference. Empty api_url / proxy_url take the global defaults. Errors: InvalidArgument
-// naming the field (unknown message_type, missing secret); the remaining validation is the
-// configuration parser's.
+// file reference; a new *_file reference is read at once (relative paths against `base_dir`,
+// the configuration file's directory), so the result can send. Empty api_url / proxy_url take
+// the global defaults. Errors: InvalidArgument / NotFound naming the field (unknown
+// message_type, missing secret, unreadable or empty secret file); the remaining validation is
+// the configuration parser's.
 absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
                                                  const config::ReceiverConfig* current,
-                                                 const config::GlobalConfig& global);
+                                                 const config::GlobalConfig& global,
+                                                 const std::string& base_dir = ".");
 
 v1::DestinationResult ToProto(const std::string& receiver, const delivery::DestinationResult& r);
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "libs/alert/matcher.h"
 #include "libs/metrics/version.h"
 #include "wecom_notify/v1/admin.grpc.pb.h"
@@ -33,6 +34,8 @@ Commands:
   config get                               the running configuration (secrets masked)
   config apply FILE                        replace the configuration with a YAML file (validated,
                                            written over notifyd's --config.file, applied at once)
+  config reload                            re-read notifyd's --config.file (as SIGHUP); a bad file
+                                           is refused and the running configuration kept
   receiver list                            receivers and their WeCom destinations
   receiver get NAME
   receiver add NAME user|department|tag ID...     add recipients (to wecom_configs[--index])
@@ -42,7 +45,8 @@ Commands:
                                            and the invalid recipients
   test --labels k=v[,k=v...]               route a synthetic alert through the real routing and
                                            deliver it; says which routes and receivers matched
-  alerts list [MATCHER...]                 alerts notifyd holds (matchers: name="v", =~, !=, !~)
+  alerts list [MATCHER...]                 alerts notifyd holds (matchers: name="v", =~, !=, !~):
+                                           state, start time and labels
 
 Exit codes: 0 done; 1 notifyd answered with an error, or the test was not delivered; 2 usage.)";
 
@@ -234,7 +238,15 @@ int ConfigCmd(Client& c, const Flags& f) {
     c.Print(r, absl::StrCat("applied and saved; version ", r.version(), "\n"));
     return 0;
   }
-  throw UsageError("usage: notifyctl config get | config apply FILE");
+  if (f.args.size() >= 2 && f.args[1] == "reload") {
+    Need(f, 2, 2, "config reload");
+    v1::ReloadConfigResponse r;
+    auto ctx = c.Context();
+    if (auto s = c.admin().ReloadConfig(ctx.get(), {}, &r); !s.ok()) return c.Failed(s);
+    c.Print(r, absl::StrCat("reloaded; version ", r.version(), "\n"));
+    return 0;
+  }
+  throw UsageError("usage: notifyctl config get | config apply FILE | config reload");
 }
 
 // Reads the receiver and the configuration version.
@@ -380,7 +392,11 @@ int AlertsCmd(Client& c, const Flags& f) {
     std::vector<std::string> labels;
     for (const auto& [k, v] : a.labels()) labels.push_back(absl::StrCat(k, "=\"", v, "\""));
     std::sort(labels.begin(), labels.end());
-    absl::StrAppend(&text, "{", absl::StrJoin(labels, ", "), "}\n");
+    const char* state = a.status() == v1::ALERT_STATUS_RESOLVED ? "resolved" : "firing  ";
+    const absl::Time started = absl::FromUnixSeconds(a.starts_at().seconds());
+    absl::StrAppend(&text, state, "  ",
+                    absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", started, absl::UTCTimeZone()), "  {",
+                    absl::StrJoin(labels, ", "), "}\n");
   }
   absl::StrAppend(&text, r.alerts_size(), " alert(s)\n");
   c.Print(r, text);

@@ -129,14 +129,9 @@ FieldParser Type(const Context& ctx, MessageType* out) {
 FieldParser SecretFile(const Context& ctx, std::string* out) {
   return [&ctx, out](const YAML::Node& v, const std::string& path) {
     if (!v.IsScalar()) return ctx.Error(v, path, "expected a file path");
-    std::string file = v.Scalar();
-    if (!file.empty() && file[0] != '/') file = absl::StrCat(ctx.base_dir, "/", file);
-    std::ifstream in(file);
-    if (!in) return ctx.Error(v, path, absl::StrCat("cannot read \"", file, "\""));
-    std::stringstream text;
-    text << in.rdbuf();
-    *out = std::string(absl::StripAsciiWhitespace(text.str()));
-    if (out->empty()) return ctx.Error(v, path, absl::StrCat("\"", file, "\" is empty"));
+    auto secret = ReadSecretFile(v.Scalar(), ctx.base_dir);
+    if (!secret.ok()) return ctx.Error(v, path, secret.status().message());
+    *out = *std::move(secret);
     return absl::OkStatus();
   };
 }
@@ -389,7 +384,25 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view sou
   return config;
 }
 
-absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+absl::StatusOr<std::string> ReadSecretFile(const std::string& file_name,
+                                           const std::string& base_dir) {
+  std::string file = file_name;
+  if (!file.empty() && file[0] != '/') file = absl::StrCat(base_dir, "/", file);
+  std::ifstream in(file);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read \"", file, "\""));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string secret(absl::StripAsciiWhitespace(text.str()));
+  if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat("\"", file, "\" is empty"));
+  return secret;
+}
+
+std::string ConfigDir(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, std::string* text_out) {
   std::ifstream in(path);
   if (!in) {
     const int err = errno;
@@ -399,8 +412,8 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  const auto slash = path.rfind('/');
-  return ParseConfig(text.str(), path, slash == std::string::npos ? "." : path.substr(0, slash));
+  if (text_out != nullptr) *text_out = text.str();
+  return ParseConfig(text.str(), path, ConfigDir(path));
 }
 
 }  // namespace wecom_notify::config

@@ -113,9 +113,20 @@ struct Config {
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source_name,
                                    const std::string& base_dir = ".");
 
+// ReadSecretFile()
+//
+// The secret in `file` (relative paths against `base_dir`), surrounding whitespace trimmed, as
+// api_secret_file / webhook_key_file are read. Errors: NotFound "cannot read \"<path>\"",
+// InvalidArgument "\"<path>\" is empty".
+absl::StatusOr<std::string> ReadSecretFile(const std::string& file, const std::string& base_dir);
+
+// The directory relative *_file paths of the configuration file `path` are read against.
+std::string ConfigDir(const std::string& path);
+
 // Reads and parses `path`. Errors: NotFound / PermissionDenied when it cannot be read, else as
-// ParseConfig.
-absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+// ParseConfig. `text` (optional) receives the file's content as read, also when it does not
+// parse, so a caller can tell which content a configuration came from.
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, std::string* text = nullptr);
 
 }  // namespace wecom_notify::config
 

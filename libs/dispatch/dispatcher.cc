@@ -136,15 +136,42 @@ void Dispatcher::Complete(uint64_t flush_id, bool delivered) {
 }
 
 void Dispatcher::Reload(std::shared_ptr<const Route> root, absl::Time now) {
+  // What each group was doing, by key. A group that keeps its key under the new tree keeps its
+  // timer and its flush in flight: a reload neither restarts group_wait, nor flushes a group
+  // early, nor flushes it a second time while its flush is still out — which would send it twice,
+  // the notification log not knowing yet (Alertmanager's #2417).
+  struct Before {
+    absl::Time next_flush;
+    bool scheduled = false;
+    uint64_t in_flight = 0;
+    std::vector<std::pair<uint64_t, absl::Time>> flushed_resolved;
+  };
+  absl::flat_hash_map<std::string, Before> before;
   std::vector<alert::Alert> held;
   for (auto& [key, group] : groups_) {
     for (auto& [fingerprint, a] : group.alerts) held.push_back(a);
+    before[key] = Before{group.next_flush, group.scheduled, group.in_flight,
+                         std::move(group.flushed_resolved)};
   }
   groups_.clear();
   deadlines_.clear();
   in_flight_.clear();
   root_ = std::move(root);
   for (const alert::Alert& a : held) Insert(a, now);
+  for (auto& [key, group] : groups_) {
+    auto it = before.find(key);
+    if (it == before.end()) continue;  // a new grouping: a new group, timed as one
+    Before& old = it->second;
+    if (old.in_flight != 0) {
+      Unschedule(group);  // rescheduled at next_flush when the flush completes
+      group.in_flight = old.in_flight;
+      group.flushed_resolved = std::move(old.flushed_resolved);
+      group.next_flush = old.next_flush;
+      in_flight_[old.in_flight] = key;
+    } else if (old.scheduled) {
+      Schedule(group, old.next_flush);
+    }
+  }
 }
 
 std::size_t Dispatcher::alert_count() const {

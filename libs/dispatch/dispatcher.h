@@ -68,7 +68,10 @@ class Dispatcher {
   void Complete(uint64_t flush_id, bool delivered);
 
   // Replaces the routing tree: groups are rebuilt from the held alerts (which keep their
-  // state), as Alertmanager does on reload; the notification log prevents repeats.
+  // state), as Alertmanager does on reload; the notification log prevents repeats. A group
+  // whose key the new tree still produces keeps its next flush time and its flush in flight
+  // (it is not flushed again until that one completes); groups with a new key are timed as
+  // new groups.
   void Reload(std::shared_ptr<const Route> root, absl::Time now);
 
   std::size_t group_count() const { return groups_.size(); }

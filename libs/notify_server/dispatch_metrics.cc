@@ -36,6 +36,15 @@ void AddGauge(prometheus::MetricFamily& family, std::vector<prometheus::ClientMe
   family.metric.push_back(std::move(metric));
 }
 
+// Registered once; BuildCounter().Register answers the existing family the second time.
+prometheus::Family<prometheus::Counter>& ReloadsFamily(prometheus::Registry& registry) {
+  return prometheus::BuildCounter()
+      .Name("wecom_notify_config_reloads_total")
+      .Help("Configuration reloads after start (SIGHUP, /-/reload, file change, admin API), by "
+            "result; a failed one left the running configuration in place.")
+      .Register(registry);
+}
+
 }  // namespace
 
 DispatchMetrics::DispatchMetrics(prometheus::Registry& registry,
@@ -55,7 +64,9 @@ DispatchMetrics::DispatchMetrics(prometheus::Registry& registry,
               .Name("wecom_notify_config_last_reload_success_timestamp_seconds")
               .Help("Timestamp of the last successful configuration reload.")
               .Register(registry)
-              .Add({})) {}
+              .Add({})),
+      reloads_succeeded_(ReloadsFamily(registry).Add({{"result", "success"}})),
+      reloads_failed_(ReloadsFamily(registry).Add({{"result", "failure"}})) {}
 
 prometheus::Histogram& DispatchMetrics::Latency(const std::string& integration) const {
   return latency_.Add({{"integration", integration}}, LatencyBuckets());
@@ -65,8 +76,9 @@ void DispatchMetrics::ObserveLatency(const std::string& integration, absl::Durat
   Latency(integration).Observe(absl::ToDoubleSeconds(duration));
 }
 
-void DispatchMetrics::ConfigReloaded(bool success, absl::Time at) {
+void DispatchMetrics::ConfigReloaded(bool success, absl::Time at, bool initial) {
   reload_successful_.Set(success ? 1 : 0);
+  if (!initial) (success ? reloads_succeeded_ : reloads_failed_).Increment();
   if (success) reload_success_timestamp_.Set(absl::ToDoubleSeconds(at - absl::UnixEpoch()));
 }
 

@@ -20,6 +20,7 @@
 #define WECOM_NOTIFY_LIBS_NOTIFY_SERVER_DISPATCH_METRICS_H_
 
 #include <prometheus/collectable.h>
+#include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -66,9 +67,10 @@ class DispatchMetrics : public prometheus::Collectable {
   // dispatch::LatencyObserver).
   void ObserveLatency(const std::string& integration, absl::Duration duration);
 
-  // A configuration (re)load finished: wecom_notify_config_last_reload_successful, and on
-  // success wecom_notify_config_last_reload_success_timestamp_seconds = `at`.
-  void ConfigReloaded(bool success, absl::Time at);
+  // A configuration (re)load finished: wecom_notify_config_last_reload_successful, on success
+  // wecom_notify_config_last_reload_success_timestamp_seconds = `at`, and unless it is the load
+  // at start (`initial`) wecom_notify_config_reloads_total{result="success"|"failure"}.
+  void ConfigReloaded(bool success, absl::Time at, bool initial = false);
 
  private:
   prometheus::Histogram& Latency(const std::string& integration) const;
@@ -77,6 +79,8 @@ class DispatchMetrics : public prometheus::Collectable {
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_success_timestamp_;
+  prometheus::Counter& reloads_succeeded_;
+  prometheus::Counter& reloads_failed_;
 };
 
 }  // namespace wecom_notify::notify_server

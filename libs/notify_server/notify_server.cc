@@ -89,6 +89,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
                                                      server->committer_.get(),
                                                      server->loop_.get());
   if (auto restored = server->Restore(options); !restored.ok()) return restored;
+  server->config_file_ = options.config_file;
   server->config_store_ = std::make_unique<admin::ConfigStore>(
       options.config, options.config_file,
       [raw = server.get()](const config::Config& c) { return raw->ApplyAndRecord(c); });
@@ -96,9 +97,10 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   admin_options.token = options.admin_token;
   admin_options.require_token = !admin::IsLoopbackAddress(options.grpc_listen_address);
   admin_options.alert_count = [raw = server.get()] { return static_cast<int64_t>(raw->store_.size()); };
+  admin_options.reload = [raw = server.get()] { return raw->ReloadConfigFile("admin_api"); };
   server->admin_service_ = std::make_unique<admin::AdminService>(
       *server->config_store_, *server->delivery_, clock, std::move(admin_options));
-  server->dispatch_metrics_->ConfigReloaded(true, clock.Now());
+  server->dispatch_metrics_->ConfigReloaded(true, clock.Now(), /*initial=*/true);
   server->maintenance_ = std::thread([raw = server.get(), options] { raw->Maintain(options); });
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -133,6 +135,17 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
     std::move(respond)(ready.ok() ? http::Response::Text(200, "OK")
                                   : http::Response::Text(503, std::string(ready.message())));
   });
+  router.Add("POST", "/-/reload", [raw = server.get()](const http::Request&,
+                                                        http::Responder respond) {
+    // As Alertmanager answers: 200 empty, or 500 with the reason (the old configuration
+    // keeps serving).
+    auto reloaded = raw->ReloadConfigFile("http");
+    std::move(respond)(reloaded.ok()
+                           ? http::Response::Text(200, "")
+                           : http::Response::Text(500, absl::StrCat("failed to reload config: ",
+                                                                    reloaded.status().message(),
+                                                                    "\n")));
+  });
   http::ServerOptions web;
   web.listen_address = options.web_listen_address;
   auto web_server = http::Server::Start(web, std::move(router));
@@ -141,6 +154,13 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
                         absl::StrCat("web.listen-address: ", web_server.status().message()));
   }
   server->web_server_ = *std::move(web_server);
+  if (!options.config_file.empty() && options.config_watch_interval > absl::ZeroDuration()) {
+    server->config_watcher_ = std::make_unique<config::FileWatcher>(
+        clock, options.config_watch_interval, options.config_file, server->config_store_->Text(),
+        [path = options.config_file] { return config::ReadWholeFile(path); },
+        [raw = server.get()] { return raw->ReloadConfigFile("file_change").status(); });
+    server->config_watcher_->Start();
+  }
   logging::Info("notifyd listening",
                 {{"grpc", absl::StrCat(options.grpc_listen_address, " (port ",
                                        server->grpc_port_, ")")},
@@ -152,6 +172,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
 void NotifyServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  if (config_watcher_) config_watcher_->Stop();
   if (grpc_server_) {
     {
       absl::MutexLock lock(&health_mu_);
@@ -241,6 +262,31 @@ DispatchSnapshot NotifyServer::DispatchMetricsSnapshot() const {
 
 void NotifyServer::RecordConfigReload(const absl::Status& status) {
   dispatch_metrics_->ConfigReloaded(status.ok(), clock_.Now());
+}
+
+absl::StatusOr<std::string> NotifyServer::ReloadConfigFile(absl::string_view trigger) {
+  absl::MutexLock lock(&reload_mu_);
+  absl::Status status;
+  std::string text;
+  if (config_file_.empty()) {
+    status =
+        absl::FailedPreconditionError("notifyd runs without --config.file: nothing to reload");
+    RecordConfigReload(status);
+  } else if (auto config = config::LoadConfigFile(config_file_, &text); !config.ok()) {
+    status = config.status();
+    RecordConfigReload(status);
+  } else {
+    status = config_store_->Replace(*config, &text);  // records the outcome (ApplyAndRecord)
+  }
+  if (!status.ok()) {
+    logging::Error("configuration reload failed; keeping the running configuration",
+                   {{"trigger", trigger}, {"config", config_file_}, {"err", status.message()}});
+    return status;
+  }
+  const std::string version = config_store_->Get().version;
+  logging::Info("configuration reloaded",
+                {{"trigger", trigger}, {"config", config_file_}, {"version", version}});
+  return version;
 }
 
 absl::Status NotifyServer::ApplyConfig(const config::Config& config) {

@@ -1,11 +1,13 @@
 // File: libs/notify_server/notify_server.h
 //
 // NotifyServer is notifyd assembled: the gRPC server (Notify service, the standard health
-// service, server reflection), the HTTP server (GET /metrics, /-/healthy, /-/ready), the alert
+// service, server reflection), the HTTP server (GET /metrics, /-/healthy, /-/ready,
+// POST /-/reload), the alert
 // store, and — when the configuration has a route — the dispatch engine delivering to WeCom.
 // services/notifyd/main.cc only parses flags and runs it; tests start it in-process on port 0.
 //
-// Thread-safety: Start, ApplyConfig and Shutdown are called from one owner thread.
+// Thread-safety: Start and Shutdown are called from one owner thread; ApplyConfig and
+// ReloadConfigFile from any thread.
 
 #ifndef WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVER_H_
 #define WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVER_H_
@@ -21,6 +23,7 @@
 #include "libs/admin/config_store.h"
 #include "libs/common/clock.h"
 #include "libs/config/config.h"
+#include "libs/config/file_watcher.h"
 #include "libs/delivery/receivers.h"
 #include "libs/dispatch/dispatch_loop.h"
 #include "libs/dispatch/pipeline.h"
@@ -46,6 +49,9 @@ struct NotifyServerOptions {
   // The file `config` was read from: the admin API writes its changes back to it. Empty: the
   // admin API can read but not change the configuration.
   std::string config_file;
+  // How often config_file's content is compared with the running one; a change is reloaded
+  // as SIGHUP would (a bad one once, then not until it changes again). Zero: not watched.
+  absl::Duration config_watch_interval = absl::ZeroDuration();
   // Bearer token of the admin API (wecom_notify.v1.Admin). Empty: the admin API is open on a
   // loopback grpc_listen_address and refused on any other.
   std::string admin_token;
@@ -96,6 +102,15 @@ class NotifyServer {
   // OK, or Unavailable naming what keeps notifyd from taking alerts (a failing durable store).
   // The gRPC health status and GET /-/ready report the same.
   absl::Status CheckReady() const { return readiness_.Check(); }
+  // ReloadConfigFile()
+  //
+  // Re-reads options.config_file and applies it: SIGHUP, POST /-/reload (notifyd's web port,
+  // and webhook-shim's through the Admin API's ReloadConfig) and the file watcher all come here.
+  // Logs the outcome naming `trigger` and records it in the reload metrics. A file that cannot
+  // be read, parsed or applied changes nothing. Answers the configuration version now running.
+  // Errors: FailedPrecondition without a config file, else the reader's / parser's / apply
+  // error. Thread-safe; reloads are serialized, so the last file read is the one applied.
+  absl::StatusOr<std::string> ReloadConfigFile(absl::string_view trigger);
 
   // Stops taking requests: health turns NOT_SERVING, in-flight RPCs get `grace` to finish, the
   // dispatch loop finishes running flushes, then both servers stop. Idempotent.
@@ -133,8 +148,11 @@ class NotifyServer {
   std::unique_ptr<dispatch::Pipeline> pipeline_;
   std::unique_ptr<dispatch::DispatchLoop> loop_;
   std::unique_ptr<NotifyService> service_;
+  std::string config_file_;
+  absl::Mutex reload_mu_;  // serializes ReloadConfigFile
   std::unique_ptr<admin::ConfigStore> config_store_;
   std::unique_ptr<admin::AdminService> admin_service_;
+  std::unique_ptr<config::FileWatcher> config_watcher_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<http::Server> web_server_;
   int grpc_port_ = 0;

@@ -35,8 +35,9 @@ std::unique_ptr<Call<Request, Response, Done>> NewCall(Request request, Done don
 
 }  // namespace
 
-NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout)
-    : timeout_(timeout) {
+NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
+                           std::string admin_token)
+    : timeout_(timeout), admin_token_(std::move(admin_token)) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -47,6 +48,7 @@ NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout)
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   notify_ = wecom_notify::v1::Notify::NewStub(channel_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
+  admin_ = wecom_notify::v1::Admin::NewStub(channel_);
 }
 
 void NotifyClient::Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done) {
@@ -69,6 +71,19 @@ void NotifyClient::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListD
                                  std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
                                  owned->done(status, owned->response);
                                });
+}
+
+void NotifyClient::ReloadConfig(ReloadDone done) {
+  auto call = NewCall<wecom_notify::v1::ReloadConfigRequest,
+                      wecom_notify::v1::ReloadConfigResponse>(
+      wecom_notify::v1::ReloadConfigRequest(), std::move(done), timeout_);
+  if (!admin_token_.empty()) call->context.AddMetadata("authorization", "Bearer " + admin_token_);
+  auto* raw = call.release();
+  admin_->async()->ReloadConfig(&raw->context, &raw->request, &raw->response,
+                                [raw](grpc::Status status) {
+                                  std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
+                                  owned->done(status);
+                                });
 }
 
 void NotifyClient::CheckServing(absl::AnyInvocable<void(bool)> done) {

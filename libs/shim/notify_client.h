@@ -1,7 +1,7 @@
 // File: libs/shim/notify_client.h
 //
-// The shim's asynchronous gRPC client of notifyd: Notify, ListAlerts and the standard health
-// check. Each call takes a completion callback run on a gRPC thread, so an HTTP I/O thread never
+// The shim's asynchronous gRPC client of notifyd: Notify, ListAlerts, the Admin API's
+// ReloadConfig and the standard health check. Each call takes a completion callback run on a gRPC thread, so an HTTP I/O thread never
 // blocks on notifyd.
 //
 // Thread-safety: all methods may be called concurrently.
@@ -18,21 +18,29 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "wecom_notify/v1/admin.grpc.pb.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 
 namespace wecom_notify::shim {
 
 class NotifyClient {
  public:
-  NotifyClient(const std::string& target, absl::Duration timeout);
+  // `admin_token`, when non-empty, is sent as `authorization: Bearer` on Admin API calls
+  // (notifyd --admin.token-file).
+  NotifyClient(const std::string& target, absl::Duration timeout,
+               std::string admin_token = "");
 
   using NotifyDone =
       absl::AnyInvocable<void(const grpc::Status&, const wecom_notify::v1::NotifyResponse&)>;
   using ListDone =
       absl::AnyInvocable<void(const grpc::Status&, const wecom_notify::v1::ListAlertsResponse&)>;
 
+  using ReloadDone = absl::AnyInvocable<void(const grpc::Status&)>;
+
   void Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done);
   void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done);
+  // Admin.ReloadConfig: notifyd re-reads its --config.file.
+  void ReloadConfig(ReloadDone done);
   // `done(true)` iff notifyd answered SERVING within the timeout.
   void CheckServing(absl::AnyInvocable<void(bool)> done);
 
@@ -40,7 +48,9 @@ class NotifyClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<wecom_notify::v1::Notify::Stub> notify_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  std::unique_ptr<wecom_notify::v1::Admin::Stub> admin_;
   absl::Duration timeout_;
+  std::string admin_token_;
 };
 
 }  // namespace wecom_notify::shim

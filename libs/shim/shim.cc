@@ -137,7 +137,7 @@ class ShimImpl : public Shim {
         auth_(std::move(auth)),
         registry_(std::make_shared<prometheus::Registry>()),
         metrics_(*registry_),
-        client_(options.notify_address, options.notify_timeout),
+        client_(options.notify_address, options.notify_timeout, options.notify_admin_token),
         batcher_(
             [this](NotifyRequest request, NotifyClient::NotifyDone done) {
               client_.Notify(std::move(request), std::move(done));
@@ -156,6 +156,8 @@ class ShimImpl : public Shim {
                }));
     router.Add("GET", "/api/v2/alerts",
                Instrumented("api_v2_alerts_get", [this](auto&... a) { GetAlerts(a...); }));
+    router.Add("POST", "/-/reload",
+               Instrumented("reload", [this](auto&... a) { Reload(a...); }));
     router.Add("GET", "/-/healthy", [](const http::Request&, http::Responder respond) {
       std::move(respond)(http::Response::Text(200, "OK"));
     });
@@ -229,6 +231,20 @@ class ShimImpl : public Shim {
         reasons.push_back(absl::StrCat("[", r.index(), "].", r.field(), ": ", r.reason()));
       }
       std::move(respond)(http::Response::Json(400, JsonString(absl::StrJoin(reasons, "; "))));
+    });
+  }
+
+  void Reload(const http::Request&, http::Responder& respond) {
+    client_.ReloadConfig([respond = std::move(respond)](const grpc::Status& status) mutable {
+      if (status.ok()) return std::move(respond)(http::Response::Text(200, ""));
+      logging::Warn("configuration reload through notifyd failed",
+                    {{"code", static_cast<int>(status.error_code())},
+                     {"err", status.error_message()}});
+      const bool unreachable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                               status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+      std::move(respond)(http::Response::Text(
+          unreachable ? 503 : 500,
+          absl::StrCat("failed to reload config: ", status.error_message(), "\n")));
     });
   }
 

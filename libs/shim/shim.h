@@ -10,6 +10,9 @@
 //   GET  /api/v2/alerts   Alertmanager's gettable alerts (amtool alert query)
 //   GET  /-/healthy       the process is up
 //   GET  /-/ready         notifyd answers its gRPC health check as SERVING
+//   POST /-/reload        notifyd re-reads its --config.file (Admin.ReloadConfig): 200 empty, or
+//                         500 "failed to reload config: <err>" (the old configuration keeps
+//                         serving), 503 when notifyd cannot be reached — as Alertmanager answers
 //   GET  /metrics         the shim's own metrics
 //
 // Delivery contract: 200 only after notifyd acknowledged (stored) the alerts. notifyd
@@ -41,9 +44,13 @@ struct ShimOptions {
   // Calls to notifyd outstanding at once; requests arriving meanwhile are coalesced into the
   // next call (see notify_batcher.h). 0: one call per request, no coalescing.
   int notify_max_in_flight = 2;
-  // Non-empty: require `Authorization: Bearer <bearer_token>` on the alert endpoints.
+  // Bearer token of notifyd's Admin API (its --admin.token-file), for POST /-/reload.
+  std::string notify_admin_token;
+  // Non-empty: require `Authorization: Bearer <bearer_token>` on the alert endpoints and
+  // POST /-/reload.
   std::string bearer_token;
-  // Non-empty username: require HTTP basic auth with these credentials on the alert endpoints.
+  // Non-empty username: require HTTP basic auth with these credentials on the alert endpoints
+  // and POST /-/reload.
   std::string basic_username;
   std::string basic_password;
 };

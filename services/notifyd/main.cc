@@ -13,6 +13,7 @@
 #include "libs/cli/cli.h"
 #include "libs/common/clock.h"
 #include "libs/config/config.h"
+#include "libs/config/duration.h"
 #include "libs/logging/logging.h"
 #include "libs/notify_server/notify_server.h"
 
@@ -28,19 +29,24 @@ int Run(int argc, char** argv) {
   std::string config_file;
   std::string storage_path = "data/";
   std::string admin_token_file;
+  std::string config_watch_interval = "10s";
   wecom_notify::notify_server::NotifyServerOptions options;
 
   po::options_description flags("Flags");
   flags.add_options()
       ("config.file", po::value(&config_file),
        "notifyd configuration file (YAML: global, route, receivers). Without it alerts are "
-       "stored but not delivered. SIGHUP reloads it.")
+       "stored but not delivered. SIGHUP, POST /-/reload and a change of its content reload it.")
+      ("config.watch-interval", po::value(&config_watch_interval)
+           ->default_value(config_watch_interval),
+       "How often --config.file's content is checked for a change, which is then reloaded "
+       "(content is compared, so Kubernetes ConfigMap updates are seen). 0 disables.")
       ("grpc.listen-address", po::value(&options.grpc_listen_address)
            ->default_value(options.grpc_listen_address),
        "Address of the gRPC API (Notify, health, reflection). Port 0 picks a free port.")
       ("web.listen-address", po::value(&options.web_listen_address)
            ->default_value(options.web_listen_address),
-       "Address of the HTTP endpoints: /metrics, /-/healthy, /-/ready.")
+       "Address of the HTTP endpoints: /metrics, /-/healthy, /-/ready, POST /-/reload.")
       ("storage.path", po::value(&storage_path)->default_value(storage_path),
        "Directory of the durable state (SQLite: accepted alerts and the notification log); "
        "created if missing. A restart, even after kill -9, resumes from it.")
@@ -59,6 +65,13 @@ int Run(int argc, char** argv) {
     return code;
   }
 
+  if (auto interval = wecom_notify::config::ParseDuration(config_watch_interval);
+      !interval.ok()) {
+    std::cerr << "notifyd: --config.watch-interval: " << interval.status().message() << std::endl;
+    return 2;
+  } else {
+    options.config_watch_interval = *interval;
+  }
   if (!config_file.empty()) {
     auto config = wecom_notify::config::LoadConfigFile(config_file);
     if (!config.ok()) {
@@ -99,19 +112,9 @@ int Run(int argc, char** argv) {
   }
   int signal = 0;
   while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
-    // SIGHUP: reload the configuration file; a bad one leaves the running one in place.
-    auto config = config_file.empty()
-                      ? absl::StatusOr<wecom_notify::config::Config>(
-                            absl::FailedPreconditionError("no --config.file to reload"))
-                      : wecom_notify::config::LoadConfigFile(config_file);
-    absl::Status applied = config.ok() ? (*server)->ApplyConfig(*config) : config.status();
-    if (!config.ok()) (*server)->RecordConfigReload(applied);
-    if (applied.ok()) {
-      Info("configuration reloaded", {{"config", config_file}});
-    } else {
-      Error("configuration reload failed; keeping the running configuration",
-            {{"err", applied.message()}});
-    }
+    // SIGHUP: reload the configuration file; a bad one leaves the running one in place (the
+    // outcome is logged and in the reload metrics).
+    (void)(*server)->ReloadConfigFile("SIGHUP");
   }
   Info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown(absl::Seconds(5));

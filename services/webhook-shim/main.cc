@@ -53,7 +53,7 @@ int Run(int argc, char** argv) {
   wecom_notify::shim::ShimOptions options;
   options.web.listen_address = ":9099";
   std::string read_timeout = "30s", idle_timeout = "90s", notify_timeout = "10s";
-  std::string bearer_token_file, basic_password_file;
+  std::string bearer_token_file, basic_password_file, notify_admin_token_file;
 
   po::options_description flags("Flags");
   flags.add_options()
@@ -68,6 +68,9 @@ int Run(int argc, char** argv) {
            ->default_value(options.notify_max_in_flight),
        "Calls to notifyd outstanding at once; posts arriving meanwhile are coalesced into the "
        "next call. 0: one call per post.")
+      ("notify.admin-token-file", po::value(&notify_admin_token_file),
+       "File holding notifyd's admin token (its --admin.token-file), presented when POST "
+       "/-/reload asks notifyd to reload its configuration.")
       ("web.max-body-bytes", po::value(&options.web.max_body_bytes)
            ->default_value(options.web.max_body_bytes),
        "Largest request body accepted; larger bodies get 413.")
@@ -90,7 +93,8 @@ int Run(int argc, char** argv) {
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv,
           "Usage: webhook-shim [flags]\n\nAccepts Alertmanager webhooks and Prometheus/amtool "
-          "alert posts (POST /api/v2/alerts, POST /webhook) and forwards them to notifyd.",
+          "alert posts (POST /api/v2/alerts, POST /webhook) and forwards them to notifyd; POST "
+          "/-/reload makes notifyd reload its configuration.",
           flags, log_flags);
       code >= 0) {
     return code;
@@ -102,7 +106,9 @@ int Run(int argc, char** argv) {
   }
   if (!ReadSecretFile("web.auth.bearer-token-file", bearer_token_file, &options.bearer_token) ||
       !ReadSecretFile("web.auth.basic-password-file", basic_password_file,
-                      &options.basic_password)) {
+                      &options.basic_password) ||
+      !ReadSecretFile("notify.admin-token-file", notify_admin_token_file,
+                      &options.notify_admin_token)) {
     return 1;
   }
 

@@ -17,6 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "tests/e2e/stack.h"
 #include "wecom_notify/v1/admin.grpc.pb.h"
+#include "wecom_notify/v1/notify.grpc.pb.h"
 
 namespace wecom_notify::testing {
 namespace {
@@ -169,6 +170,60 @@ TEST_F(AdminE2eTest, WrongSecretReports40001) {
   EXPECT_THAT(r.results(0).error(), HasSubstr("40001"));
   EXPECT_THAT(r.DebugString(), Not(HasSubstr("wrong-secret")));
   EXPECT_THAT(Delivered("zhangsan"), Not(Contains("probe-wrong-secret")));
+}
+
+TEST_F(AdminE2eTest, TrialSettingsMayTakeTheSecretFromANewFile) {
+  ASSERT_TRUE(StartNotifyd()) << stack_->notifyd()->Output();
+  WriteFile(stack_->dir() + "/db-secret.txt", "sim-secret-1000002\n");
+  WriteFile(stack_->dir() + "/wrong-secret.txt", "not-the-secret\n");
+  // db's running secret is inline; the trial names a file instead (relative to the config).
+  v1::SendTestMessageRequest request;
+  request.set_receiver("db");
+  *request.mutable_settings() = GetReceiver("db");
+  auto* entry = request.mutable_settings()->mutable_wecom_configs(0);
+  entry->set_api_secret("");
+  entry->set_api_secret_file("db-secret.txt");
+  request.set_text("probe-secret-file");
+  auto r = SendTest(request);
+  EXPECT_TRUE(r.ok()) << r.DebugString();
+  EXPECT_THAT(Delivered("lisi"), Contains("probe-secret-file"));
+
+  // The file really is what is used: a wrong secret in it is WeCom's 40001.
+  request.mutable_settings()->mutable_wecom_configs(0)->set_api_secret_file(
+      stack_->dir() + "/wrong-secret.txt");
+  r = SendTest(request);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.results_size(), 1);
+  ASSERT_GE(r.results(0).calls_size(), 1);
+  EXPECT_EQ(r.results(0).calls(0).errcode(), 40001);
+  EXPECT_THAT(r.DebugString(), Not(HasSubstr("not-the-secret")));
+
+  // A file that cannot be read is the caller's error, naming the field.
+  request.mutable_settings()->mutable_wecom_configs(0)->set_api_secret_file("missing.txt");
+  v1::SendTestMessageResponse response;
+  auto ctx = Ctx();
+  grpc::Status s = Admin()->SendTestMessage(ctx.get(), request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("wecom_configs[0].api_secret_file"));
+
+  // Saved with the new file reference, the receiver keeps sending after a reload.
+  v1::UpdateReceiverRequest update;
+  *update.mutable_receiver() = GetReceiver("db");
+  update.mutable_receiver()->mutable_wecom_configs(0)->set_api_secret("");
+  update.mutable_receiver()->mutable_wecom_configs(0)->set_api_secret_file("db-secret.txt");
+  v1::UpdateReceiverResponse updated;
+  {
+    auto uctx = Ctx();
+    grpc::Status us = Admin()->UpdateReceiver(uctx.get(), update, &updated);
+    ASSERT_TRUE(us.ok()) << us.error_message();
+  }
+  EXPECT_THAT(ReadFile(config_path_), HasSubstr("api_secret_file: db-secret.txt"));
+  EXPECT_THAT(ReadFile(config_path_), Not(HasSubstr("api_secret: sim-secret-1000002")));
+  v1::SendTestMessageRequest saved;
+  saved.set_receiver("db");
+  saved.set_text("probe-saved-secret-file");
+  EXPECT_TRUE(SendTest(saved).ok());
+  EXPECT_THAT(Delivered("lisi"), Contains("probe-saved-secret-file"));
 }
 
 TEST_F(AdminE2eTest, IpNotAllowedReports60020) {
@@ -368,6 +423,101 @@ TEST_F(AdminE2eTest, NotifyctlEndToEnd) {
   auto alerts = Ctl({"alerts", "list", "alertname=X"});
   EXPECT_EQ(alerts.code, 0) << alerts.output;
   EXPECT_THAT(alerts.output, HasSubstr("0 alert(s)"));
+}
+
+TEST_F(AdminE2eTest, NotifyctlCoversTheOperatorFlow) {
+  ASSERT_TRUE(StartNotifyd({"--config.watch-interval=0"})) << stack_->notifyd()->Output();
+
+  // Recipients of every kind; the simulator's directory has department 2 and tag 1.
+  for (const auto& [kind, id] : std::vector<std::pair<std::string, std::string>>{
+           {"user", "wangwu"}, {"department", "2"}, {"tag", "1"}}) {
+    auto added = Ctl({"receiver", "add", "ops", kind, id});
+    EXPECT_EQ(added.code, 0) << added.output;
+  }
+  auto got = Ctl({"-o", "json", "receiver", "get", "ops"});
+  ASSERT_EQ(got.code, 0) << got.output;
+  auto ops = nlohmann::json::parse(got.output, nullptr, false);
+  ASSERT_FALSE(ops.is_discarded()) << got.output;
+  EXPECT_EQ(ops["wecom_configs"][0]["to_user"], nlohmann::json({"zhangsan", "wangwu"}));
+  EXPECT_EQ(ops["wecom_configs"][0]["to_party"], nlohmann::json({"2"}));
+  EXPECT_EQ(ops["wecom_configs"][0]["to_tag"], nlohmann::json({"1"}));
+  EXPECT_EQ(Ctl({"receiver", "remove", "ops", "department", "2"}).code, 0);
+  EXPECT_EQ(Ctl({"receiver", "add", "ops", "user"}).code, 2);  // no ID
+  EXPECT_EQ(Ctl({"receiver", "add", "nope", "user", "x"}).code, 1);
+
+  // Disable, and the routing says an alert would go nowhere; enable again (shorthand form).
+  EXPECT_EQ(Ctl({"disable", "ops"}).code, 0);
+  auto nowhere = Ctl({"test", "--dry-run", "--labels", "alertname=Y"});
+  EXPECT_EQ(nowhere.code, 1) << nowhere.output;
+  EXPECT_THAT(nowhere.output, HasSubstr("no enabled destination"));
+  EXPECT_EQ(Ctl({"enable", "ops"}).code, 0);
+  auto json_route = Ctl({"-o", "json", "test", "--dry-run", "--labels", "alertname=Y"});
+  EXPECT_EQ(json_route.code, 0) << json_route.output;
+  auto routed = nlohmann::json::parse(json_route.output, nullptr, false);
+  ASSERT_FALSE(routed.is_discarded()) << json_route.output;
+  EXPECT_EQ(routed["delivered"], true);
+  EXPECT_EQ(routed["routes"][0]["receiver"], "ops");
+
+  // config get as JSON: secrets masked, the file reference shown.
+  auto config = Ctl({"-o", "json", "config", "get"});
+  ASSERT_EQ(config.code, 0) << config.output;
+  EXPECT_THAT(config.output, Not(HasSubstr("sim-secret-1000002")));
+  auto parsed = nlohmann::json::parse(config.output, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << config.output;
+  EXPECT_EQ(parsed["config"]["receivers"][0]["wecom_configs"][0]["api_secret_file"], "secret.txt");
+  EXPECT_EQ(parsed["config"]["receivers"][1]["wecom_configs"][0]["api_secret"], "<secret>");
+
+  // config apply of a good file, then config reload picks up an edit made behind its back.
+  std::string yaml = ReadFile(config_path_);
+  WriteFile(stack_->dir() + "/next.yml", yaml);
+  auto applied = Ctl({"config", "apply", stack_->dir() + "/next.yml"});
+  EXPECT_EQ(applied.code, 0) << applied.output;
+  WriteFile(config_path_, absl::StrReplaceAll(yaml, {{"group_wait: 1h", "group_wait: 2h"}}));
+  auto reloaded = Ctl({"config", "reload"});
+  EXPECT_EQ(reloaded.code, 0) << reloaded.output;
+  EXPECT_THAT(reloaded.output, HasSubstr("reloaded; version"));
+  EXPECT_THAT(Ctl({"config", "get"}).output, HasSubstr("group_wait: 2h"));
+  WriteFile(config_path_, "route: [\n");
+  auto bad_reload = Ctl({"config", "reload"});
+  EXPECT_EQ(bad_reload.code, 1);
+  EXPECT_THAT(bad_reload.output, HasSubstr("INVALID_ARGUMENT"));
+  EXPECT_THAT(bad_reload.output, HasSubstr("notifyd.yml:"));
+  EXPECT_THAT(Ctl({"config", "get"}).output, HasSubstr("group_wait: 2h"));  // still running
+  EXPECT_EQ(Ctl({"config", "reload", "extra"}).code, 2);
+
+  // alerts list, human and JSON.
+  Stack* stack = stack_.get();
+  {
+    auto stub = v1::Notify::NewStub(
+        grpc::CreateChannel(stack->grpc_address(), grpc::InsecureChannelCredentials()));
+    v1::NotifyRequest request;
+    (*request.add_alerts()->mutable_labels())["alertname"] = "CtlListed";
+    v1::NotifyResponse response;
+    auto ctx = Ctx();
+    ASSERT_TRUE(stub->Notify(ctx.get(), request, &response).ok());
+  }
+  auto listed = Ctl({"alerts", "list", "alertname=\"CtlListed\""});
+  EXPECT_EQ(listed.code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("firing"));
+  EXPECT_THAT(listed.output, HasSubstr("{alertname=\"CtlListed\"}"));
+  EXPECT_THAT(listed.output, HasSubstr("1 alert(s)"));
+  auto listed_json = Ctl({"-o", "json", "alerts", "list"});
+  auto alerts = nlohmann::json::parse(listed_json.output, nullptr, false);
+  ASSERT_FALSE(alerts.is_discarded()) << listed_json.output;
+  EXPECT_EQ(alerts["alerts"][0]["labels"]["alertname"], "CtlListed");
+  EXPECT_EQ(Ctl({"alerts", "list", "alertname=~("}).code, 2);
+
+  // Help names every command; notifyd down is exit 1 with the gRPC code.
+  auto help = Ctl({"--help"});
+  for (const char* command : {"status", "config get", "config apply", "config reload",
+                              "receiver add", "receiver remove", "receiver enable", "test RECEIVER",
+                              "test --labels", "alerts list", "-o [ --output ]"}) {
+    EXPECT_THAT(help.output, HasSubstr(command));
+  }
+  stack_->StopNotifyd(SIGTERM);
+  auto down = Ctl({"--timeout", "2", "status"});
+  EXPECT_EQ(down.code, 1);
+  EXPECT_THAT(down.output, HasSubstr("UNAVAILABLE"));
 }
 
 }  // namespace

@@ -200,6 +200,45 @@ TEST(ConvertTest, SecretsAreMaskedAndKeptOnUpdate) {
   EXPECT_THAT(FromProto(p, &r, global).status().message(), HasSubstr("message_type"));
 }
 
+TEST(ConvertTest, ANewSecretFileIsReadSoTheResultCanSend) {
+  const std::string dir = MakeTempDir("convert");
+  WriteFile(dir + "/app.secret", "from-file-secret\n");
+  WriteFile(dir + "/robot.key", "from-file-key\n");
+  WriteFile(dir + "/empty.secret", "\n");
+  config::ReceiverConfig current;
+  current.name = "ops";
+  config::WeComAppConfig app;
+  app.corp_id = "ww";
+  app.agent_id = 7;
+  app.api_secret = "inline-secret";
+  app.to_user = {"a"};
+  current.wecom_configs.push_back(app);
+  config::WeComRobotConfig robot;
+  robot.webhook_key = "inline-key";
+  current.robot_configs.push_back(robot);
+
+  v1::Receiver p = ToProto(current);
+  p.mutable_wecom_configs(0)->set_api_secret("");
+  p.mutable_wecom_configs(0)->set_api_secret_file("app.secret");  // relative: the config's dir
+  p.mutable_wecom_robot_configs(0)->set_webhook_key(kSecretMask);
+  p.mutable_wecom_robot_configs(0)->set_webhook_key_file(dir + "/robot.key");
+  auto back = FromProto(p, &current, config::GlobalConfig(), dir);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->wecom_configs[0].api_secret, "from-file-secret");
+  EXPECT_EQ(back->wecom_configs[0].api_secret_file, "app.secret");
+  EXPECT_EQ(back->robot_configs[0].webhook_key, "from-file-key");
+  EXPECT_EQ(back->robot_configs[0].webhook_key_file, dir + "/robot.key");
+
+  p.mutable_wecom_configs(0)->set_api_secret_file("missing.secret");
+  auto missing = FromProto(p, &current, config::GlobalConfig(), dir);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("wecom_configs[0].api_secret_file"));
+  p.mutable_wecom_configs(0)->set_api_secret_file("empty.secret");
+  auto empty = FromProto(p, &current, config::GlobalConfig(), dir);
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(empty.status().message(), HasSubstr("is empty"));
+}
+
 TEST(CtlTest, EditRecipients) {
   v1::Receiver r;
   r.set_name("ops");

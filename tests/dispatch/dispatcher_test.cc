@@ -94,5 +94,34 @@ TEST_F(DispatcherTest, ReloadRebuildsGroupsFromHeldAlerts) {
   EXPECT_EQ(flushes[0].group_key, "{}:{team=\"db\"}");
 }
 
+TEST_F(DispatcherTest, ReloadKeepsAFlushInFlightAndTheTimersOfUnchangedGroups) {
+  Insert({{"alertname", "A"}}, kT0, absl::Hours(1));
+  Insert({{"alertname", "B"}}, kT0 + absl::Seconds(10), absl::Hours(1));
+  auto out = dispatcher_->TakeDue(kT0 + absl::Seconds(30));  // A's flush is out
+  ASSERT_EQ(out.size(), 1u);
+  // The same grouping plus a route neither alert matches: every group keeps its key.
+  RouteSpec root;
+  root.receiver = "r";
+  root.group_by = std::vector<std::string>{"alertname"};
+  root.group_wait = absl::Seconds(30);
+  root.group_interval = absl::Minutes(5);
+  RouteSpec child;
+  child.receiver = "r";
+  child.matchers.push_back(*alert::Matcher::Create("team", alert::Matcher::Type::kEqual, "x"));
+  root.routes.push_back(child);
+  dispatcher_->Reload(*Route::BuildTree(root), kT0 + absl::Seconds(35));
+  EXPECT_EQ(dispatcher_->group_count(), 2u);
+  // A is not flushed again while its flush is out; B keeps its group_wait.
+  EXPECT_EQ(dispatcher_->NextDeadline(), kT0 + absl::Seconds(40));
+  auto due = dispatcher_->TakeDue(kT0 + absl::Seconds(40));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].group_key, "{}:{alertname=\"B\"}");
+  // A's outcome still counts after the reload: its next flush is one group_interval on.
+  dispatcher_->Complete(out[0].id, true);
+  dispatcher_->Complete(due[0].id, true);
+  EXPECT_EQ(dispatcher_->NextDeadline(), kT0 + absl::Seconds(30) + absl::Minutes(5));
+  EXPECT_TRUE(dispatcher_->TakeDue(kT0 + absl::Minutes(5)).empty());
+}
+
 }  // namespace
 }  // namespace wecom_notify::dispatch

@@ -203,5 +203,19 @@ TEST(DispatchMetricsTest, NoStorageFamiliesWithoutDurableState) {
   EXPECT_THAT(text, HasSubstr("wecom_notify_ready 1\n"));
 }
 
+TEST(DispatchMetricsTest, ReloadsAreCountedByResultButNotTheLoadAtStart) {
+  prometheus::Registry registry;
+  auto metrics = std::make_shared<DispatchMetrics>(registry, nullptr);
+  metrics->ConfigReloaded(true, absl::FromUnixSeconds(1), /*initial=*/true);
+  metrics->ConfigReloaded(false, absl::FromUnixSeconds(2));
+  metrics->ConfigReloaded(true, absl::FromUnixSeconds(3));
+  metrics->ConfigReloaded(false, absl::FromUnixSeconds(4));
+  const std::string text = metrics::Serialize(registry, {metrics});
+  EXPECT_THAT(text, HasSubstr("wecom_notify_config_reloads_total{result=\"failure\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_config_reloads_total{result=\"success\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_config_last_reload_successful 0\n"));
+  EXPECT_THAT(text, HasSubstr("wecom_notify_config_last_reload_success_timestamp_seconds 3\n"));
+}
+
 }  // namespace
 }  // namespace wecom_notify::notify_server
