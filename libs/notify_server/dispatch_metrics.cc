@@ -168,6 +168,13 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
     AddCounter(rejected, {{"reason", "shutdown"}},
                static_cast<double>(s.storage->rejected_shutdown));
     out.push_back(std::move(rejected));
+    auto failed_compactions = Family(
+        "wecom_notify_storage_failed_compactions_total",
+        "Compactions of the durable store's alert log (reclaiming superseded rows) that failed; "
+        "nothing stored is lost, the rows are reclaimed by a later try.",
+        MetricType::Counter);
+    AddCounter(failed_compactions, {}, static_cast<double>(s.storage->failed_compactions));
+    out.push_back(std::move(failed_compactions));
     auto queued = Family("wecom_notify_storage_queued_alerts",
                          "Accepted alerts waiting for the next group-commit batch (queue depth).",
                          MetricType::Gauge);

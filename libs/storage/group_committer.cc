@@ -99,6 +99,10 @@ void GroupCommitter::Run() {
     for (Request& request : taken_) request.done(status);
     taken_.clear();
     batch_.clear();
+    if (!store_.Compact().ok()) {
+      absl::MutexLock lock(&mu_);
+      ++stats_.failed_compactions;
+    }
   }
 }
 

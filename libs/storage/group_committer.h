@@ -6,6 +6,8 @@
 // thread takes everything queued, writes it with a single StateStore::PutAlerts call and then
 // calls every request's `done` with that call's result. While a batch is being written the next
 // one accumulates, so batches grow with the load and an idle committer adds no delay.
+// After a batch's callbacks the writer calls StateStore::Compact(), so the store's deferred
+// work delays the next batch, never an acknowledgement already due.
 //
 // Back-pressure: at most Options::max_pending_alerts alerts wait in the queue (the batch being
 // written is not counted). A Submit that would go beyond it fails at once with
@@ -62,6 +64,7 @@ class GroupCommitter {
     uint64_t alerts = 0;          // alerts written in those batches
     uint64_t rejected_full = 0;   // Submit calls refused with ResourceExhausted
     uint64_t rejected_shutdown = 0;  // Submit calls refused with Unavailable
+    uint64_t failed_compactions = 0;  // StateStore::Compact calls that returned an error
     std::size_t last_batch_requests = 0;
     std::size_t last_batch_alerts = 0;
     absl::Duration last_batch_duration;  // time spent in PutAlerts

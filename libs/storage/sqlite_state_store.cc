@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <filesystem>
 #include <limits>
@@ -21,20 +22,28 @@ namespace wecom_notify::storage {
 namespace {
 
 constexpr int64_t kUnsetTime = std::numeric_limits<int64_t>::min();
+// A seq bound past every row of the log.
+constexpr int64_t kWholeLog = std::numeric_limits<int64_t>::max();
+// The seq of a pending change that removes the alert (real seqs are positive).
+constexpr int64_t kRemoved = -1;
 
-// STRICT makes SQLite reject a value of the wrong type on write; reads still check types, since
-// the file may have been edited or damaged.
-constexpr const char* kCreateSchema[] = {
-    "CREATE TABLE alerts ("
-    "  fingerprint INTEGER PRIMARY KEY,"  // uint64 bit-cast to int64; the rowid
+// Every version of every alert, in the order written; `removed` = 1 marks a removal (the other
+// columns then hold empty values).
+constexpr const char* kCreateAlertLog =
+    "CREATE TABLE alert_log ("
+    "  seq INTEGER PRIMARY KEY,"  // the rowid: SQLite assigns max + 1, so rows append in order
+    "  fingerprint INTEGER NOT NULL,"  // uint64 bit-cast to int64
     "  labels BLOB NOT NULL,"
     "  annotations BLOB NOT NULL,"
     "  starts_at INTEGER NOT NULL,"
     "  ends_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL,"
     "  generator_url TEXT NOT NULL,"
-    "  ends_at_from_timeout INTEGER NOT NULL"
-    ") STRICT",
+    "  ends_at_from_timeout INTEGER NOT NULL,"
+    "  removed INTEGER NOT NULL"
+    ") STRICT";
+
+constexpr const char* kCreateNotificationLog =
     "CREATE TABLE nflog ("
     "  key TEXT PRIMARY KEY,"  // nflog::Key::Joined()
     "  group_key TEXT NOT NULL,"
@@ -44,7 +53,19 @@ constexpr const char* kCreateSchema[] = {
     "  expires_at INTEGER NOT NULL,"
     "  firing BLOB NOT NULL,"
     "  resolved BLOB NOT NULL"
-    ") STRICT, WITHOUT ROWID",
+    ") STRICT, WITHOUT ROWID";
+
+// STRICT makes SQLite reject a value of the wrong type on write; reads still check types, since
+// the file may have been edited or damaged.
+constexpr const char* kCreateSchema[] = {kCreateAlertLog, kCreateNotificationLog};
+
+// Version 1 kept one row per alert in `alerts`, keyed by fingerprint; its rows become the log.
+constexpr const char* kUpgradeFromVersion1[] = {
+    kCreateAlertLog,
+    "INSERT INTO alert_log (fingerprint, labels, annotations, starts_at, ends_at, updated_at, "
+    "generator_url, ends_at_from_timeout, removed) SELECT fingerprint, labels, annotations, "
+    "starts_at, ends_at, updated_at, generator_url, ends_at_from_timeout, 0 FROM alerts",
+    "DROP TABLE alerts",
 };
 
 absl::StatusCode CodeFor(int sqlite_code) {
@@ -121,23 +142,65 @@ class ResetOnExit {
   sqlite3_stmt* stmt_;
 };
 
+absl::Status FirstError(absl::Status first, absl::Status second) {
+  return first.ok() ? second : first;
+}
+
+// Decodes the current row of a SELECT of the alerts or alert_log columns, in the alerts
+// table's column order. Errors: DataLoss naming the alert's fingerprint.
+absl::StatusOr<alert::Alert> DecodeAlertRow(sqlite3_stmt* stmt) {
+  int64_t fingerprint = 0;
+  const bool has_fingerprint = ColumnInt(stmt, 0, &fingerprint);
+  auto corrupt = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat(
+        "alert ", has_fingerprint ? alert::FingerprintToHex(FromColumn(fingerprint)) : "?", ": ",
+        what));
+  };
+  absl::string_view labels, annotations, generator_url;
+  int64_t starts_at = 0, ends_at = 0, updated_at = 0, ends_at_from_timeout = 0;
+  if (!has_fingerprint || !ColumnBlob(stmt, 1, &labels) || !ColumnBlob(stmt, 2, &annotations) ||
+      !ColumnInt(stmt, 3, &starts_at) || !ColumnInt(stmt, 4, &ends_at) ||
+      !ColumnInt(stmt, 5, &updated_at) || !ColumnText(stmt, 6, &generator_url) ||
+      !ColumnInt(stmt, 7, &ends_at_from_timeout)) {
+    return corrupt("a column has the wrong type");
+  }
+  alert::Alert alert;
+  absl::StatusOr<alert::LabelSet> decoded = DecodeLabelSet(labels);
+  if (!decoded.ok()) return corrupt(absl::StrCat("labels: ", decoded.status().message()));
+  alert.labels = *std::move(decoded);
+  decoded = DecodeLabelSet(annotations);
+  if (!decoded.ok()) return corrupt(absl::StrCat("annotations: ", decoded.status().message()));
+  alert.annotations = *std::move(decoded);
+  alert.starts_at = DecodeTime(starts_at);
+  alert.ends_at = DecodeTime(ends_at);
+  alert.updated_at = DecodeTime(updated_at);
+  alert.generator_url = std::string(generator_url);
+  alert.fingerprint = FromColumn(fingerprint);
+  alert.ends_at_from_timeout = ends_at_from_timeout != 0;
+  return alert;
+}
+
 }  // namespace
 
 struct SqliteStateStore::Statements {
   sqlite3_stmt* begin = nullptr;
   sqlite3_stmt* commit = nullptr;
   sqlite3_stmt* rollback = nullptr;
-  sqlite3_stmt* put_alert = nullptr;
-  sqlite3_stmt* delete_alert = nullptr;
+  sqlite3_stmt* append_alert = nullptr;
+  sqlite3_stmt* append_removal = nullptr;
+  sqlite3_stmt* copy_forward = nullptr;
+  sqlite3_stmt* trim_log = nullptr;
+  sqlite3_stmt* log_bounds = nullptr;
+  sqlite3_stmt* scan_versions = nullptr;
   sqlite3_stmt* load_alerts = nullptr;
   sqlite3_stmt* put_nflog = nullptr;
   sqlite3_stmt* load_nflog = nullptr;
   sqlite3_stmt* prune_nflog = nullptr;
-  sqlite3_stmt* prune_alerts = nullptr;
 
   ~Statements() {
-    for (sqlite3_stmt* stmt : {begin, commit, rollback, put_alert, delete_alert, load_alerts,
-                               put_nflog, load_nflog, prune_nflog, prune_alerts}) {
+    for (sqlite3_stmt* stmt :
+         {begin, commit, rollback, append_alert, append_removal, copy_forward, trim_log,
+          log_bounds, scan_versions, load_alerts, put_nflog, load_nflog, prune_nflog}) {
       sqlite3_finalize(stmt);  // a no-op for nullptr
     }
   }
@@ -232,8 +295,15 @@ absl::Status SqliteStateStore::Initialize(const Options& options) {
     const int version = code == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
     sqlite3_finalize(stmt);
     if (code != SQLITE_ROW) return Error(code, "read schema version");
-    if (version != 0) return version;
-    for (const char* sql : kCreateSchema) RETURN_IF_ERROR(Exec(sql, "create schema"));
+    if (version == 1) {
+      for (const char* sql : kUpgradeFromVersion1) {
+        RETURN_IF_ERROR(Exec(sql, "upgrade schema from version 1"));
+      }
+    } else if (version == 0) {
+      for (const char* sql : kCreateSchema) RETURN_IF_ERROR(Exec(sql, "create schema"));
+    } else {
+      return version;
+    }
     RETURN_IF_ERROR(Exec(absl::StrCat("PRAGMA user_version=", kSchemaVersion).c_str(),
                          "set schema version"));
     return kSchemaVersion;
@@ -256,13 +326,29 @@ absl::Status SqliteStateStore::Initialize(const Options& options) {
       {&statements_->begin, "BEGIN IMMEDIATE"},
       {&statements_->commit, "COMMIT"},
       {&statements_->rollback, "ROLLBACK"},
-      {&statements_->put_alert,
-       "INSERT OR REPLACE INTO alerts (fingerprint, labels, annotations, starts_at, ends_at, "
-       "updated_at, generator_url, ends_at_from_timeout) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
-      {&statements_->delete_alert, "DELETE FROM alerts WHERE fingerprint = ?1"},
+      {&statements_->append_alert,
+       "INSERT INTO alert_log (fingerprint, labels, annotations, starts_at, ends_at, "
+       "updated_at, generator_url, ends_at_from_timeout, removed) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)"},
+      {&statements_->append_removal,
+       "INSERT INTO alert_log (fingerprint, labels, annotations, starts_at, ends_at, "
+       "updated_at, generator_url, ends_at_from_timeout, removed) "
+       "VALUES (?1, x'', x'', 0, 0, 0, '', 0, 1)"},
+      {&statements_->copy_forward,
+       "INSERT INTO alert_log (fingerprint, labels, annotations, starts_at, ends_at, "
+       "updated_at, generator_url, ends_at_from_timeout, removed) "
+       "SELECT fingerprint, labels, annotations, starts_at, ends_at, updated_at, generator_url, "
+       "ends_at_from_timeout, removed FROM alert_log WHERE seq = ?1"},
+      {&statements_->trim_log, "DELETE FROM alert_log WHERE seq <= ?1"},
+      // Two subqueries: SQLite answers a lone min() or max() from the b-tree's edge, but scans
+      // the whole table for both in one SELECT.
+      {&statements_->log_bounds,
+       "SELECT (SELECT min(seq) FROM alert_log), (SELECT max(seq) FROM alert_log)"},
+      {&statements_->scan_versions,
+       "SELECT seq, fingerprint, ends_at, removed FROM alert_log WHERE seq <= ?1 ORDER BY seq"},
       {&statements_->load_alerts,
        "SELECT fingerprint, labels, annotations, starts_at, ends_at, updated_at, generator_url, "
-       "ends_at_from_timeout FROM alerts"},
+       "ends_at_from_timeout, seq FROM alert_log WHERE removed = 0 ORDER BY seq"},
       {&statements_->put_nflog,
        "INSERT INTO nflog (key, group_key, receiver, integration, timestamp, expires_at, firing, "
        "resolved) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
@@ -275,14 +361,16 @@ absl::Status SqliteStateStore::Initialize(const Options& options) {
        "SELECT key, group_key, receiver, integration, timestamp, expires_at, firing, resolved "
        "FROM nflog WHERE expires_at > ?1"},
       {&statements_->prune_nflog, "DELETE FROM nflog WHERE expires_at <= ?1"},
-      {&statements_->prune_alerts, "DELETE FROM alerts WHERE ends_at <> ?1 AND ends_at <= ?2"},
   };
   for (const auto& prepare : kPrepare) {
     const int code =
         sqlite3_prepare_v3(db_, prepare.sql, -1, SQLITE_PREPARE_PERSISTENT, prepare.stmt, nullptr);
     if (code != SQLITE_OK) return Error(code, "prepare statement");
   }
-  return absl::OkStatus();
+  compact_at_garbage_rows_ = options.compact_at_garbage_rows;
+  compact_chunk_rows_ = std::max<std::size_t>(options.compact_chunk_rows, 1);
+  RETURN_IF_ERROR(IndexLog());
+  return ReadLogBounds();
 }
 
 absl::Status SqliteStateStore::StepDone(sqlite3_stmt* stmt, const char* operation) {
@@ -307,74 +395,160 @@ absl::Status SqliteStateStore::InTransaction(const char* operation, Body body) {
 absl::Status SqliteStateStore::PutAlerts(const std::vector<alert::Alert>& alerts) {
   if (alerts.empty()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
-  return InTransaction("put alerts", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
-    sqlite3_stmt* stmt = statements_->put_alert;
-    for (const alert::Alert& alert : alerts) {
-      labels_buffer_.clear();
-      AppendLabelSet(alert.labels, &labels_buffer_);
-      annotations_buffer_.clear();
-      AppendLabelSet(alert.annotations, &annotations_buffer_);
-      sqlite3_bind_int64(stmt, 1, ToColumn(alert.fingerprint));
-      BindBlob(stmt, 2, labels_buffer_);
-      BindBlob(stmt, 3, annotations_buffer_);
-      sqlite3_bind_int64(stmt, 4, EncodeTime(alert.starts_at));
-      sqlite3_bind_int64(stmt, 5, EncodeTime(alert.ends_at));
-      sqlite3_bind_int64(stmt, 6, EncodeTime(alert.updated_at));
-      BindText(stmt, 7, alert.generator_url);
-      sqlite3_bind_int(stmt, 8, alert.ends_at_from_timeout ? 1 : 0);
-      RETURN_IF_ERROR(StepDone(stmt, "put alerts"));
+  changes_.clear();
+  const absl::Status status =
+      InTransaction("put alerts", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+        sqlite3_stmt* stmt = statements_->append_alert;
+        for (const alert::Alert& alert : alerts) {
+          labels_buffer_.clear();
+          AppendLabelSet(alert.labels, &labels_buffer_);
+          annotations_buffer_.clear();
+          AppendLabelSet(alert.annotations, &annotations_buffer_);
+          const int64_t ends_at = EncodeTime(alert.ends_at);
+          sqlite3_bind_int64(stmt, 1, ToColumn(alert.fingerprint));
+          BindBlob(stmt, 2, labels_buffer_);
+          BindBlob(stmt, 3, annotations_buffer_);
+          sqlite3_bind_int64(stmt, 4, EncodeTime(alert.starts_at));
+          sqlite3_bind_int64(stmt, 5, ends_at);
+          sqlite3_bind_int64(stmt, 6, EncodeTime(alert.updated_at));
+          BindText(stmt, 7, alert.generator_url);
+          sqlite3_bind_int(stmt, 8, alert.ends_at_from_timeout ? 1 : 0);
+          RETURN_IF_ERROR(StepDone(stmt, "put alerts"));
+          changes_.push_back({alert.fingerprint, {sqlite3_last_insert_rowid(db_), ends_at}});
+        }
+        return absl::OkStatus();
+      });
+  return Settle(status);
+}
+
+absl::Status SqliteStateStore::AppendRemovals(const std::vector<uint64_t>& fingerprints,
+                                              const char* operation) {
+  for (uint64_t fingerprint : fingerprints) {
+    sqlite3_bind_int64(statements_->append_removal, 1, ToColumn(fingerprint));
+    RETURN_IF_ERROR(StepDone(statements_->append_removal, operation));
+    changes_.push_back({fingerprint, {kRemoved, 0}});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStateStore::Settle(absl::Status status) {
+  if (status.ok()) {
+    for (const auto& [fingerprint, version] : changes_) {
+      if (version.seq == kRemoved) {
+        current_.erase(fingerprint);
+      } else {
+        current_[fingerprint] = version;
+      }
     }
+  }
+  changes_.clear();
+  return FirstError(std::move(status), ReadLogBounds());
+}
+
+absl::Status SqliteStateStore::ReadLogBounds() {
+  sqlite3_stmt* stmt = statements_->log_bounds;
+  ResetOnExit reset(stmt);
+  const int code = sqlite3_step(stmt);
+  if (code != SQLITE_ROW) return Error(code, "read alert log bounds");
+  int64_t first = 0, last = 0;
+  // Rows are appended at the end and removed from the start only, so the range is dense.
+  if (ColumnInt(stmt, 0, &first) && ColumnInt(stmt, 1, &last) && last >= first) {
+    log_first_seq_ = first;
+    log_rows_ = static_cast<std::size_t>(last - first + 1);
+  } else {
+    log_first_seq_ = 0;
+    log_rows_ = 0;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStateStore::IndexLog() {
+  current_.clear();
+  sqlite3_stmt* stmt = statements_->scan_versions;
+  ResetOnExit reset(stmt);
+  sqlite3_bind_int64(stmt, 1, kWholeLog);
+  int code;
+  while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int64_t seq = 0, fingerprint = 0, ends_at = 0, removed = 0;
+    if (!ColumnInt(stmt, 0, &seq) || !ColumnInt(stmt, 1, &fingerprint) ||
+        !ColumnInt(stmt, 2, &ends_at) || !ColumnInt(stmt, 3, &removed)) {
+      return absl::DataLossError(absl::StrCat("storage: read alert log of ", path_, ": row ",
+                                              seq, ": a column has the wrong type"));
+    }
+    if (removed != 0) {
+      current_.erase(FromColumn(fingerprint));
+    } else {
+      current_[FromColumn(fingerprint)] = Version{seq, ends_at};
+    }
+  }
+  if (code != SQLITE_DONE) return Error(code, "read alert log");
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStateStore::Compact() {
+  absl::MutexLock lock(&mu_);
+  const std::size_t garbage = log_rows_ - std::min(log_rows_, current_.size());
+  if (garbage == 0 || garbage < std::max(compact_at_garbage_rows_, current_.size())) {
     return absl::OkStatus();
-  });
+  }
+  const int64_t last_seq = log_first_seq_ + static_cast<int64_t>(compact_chunk_rows_) - 1;
+  // The rows of the chunk that hold an alert's current version; everything else in it is
+  // superseded or a removal whose older versions all lie in the chunk too.
+  std::vector<std::pair<int64_t, uint64_t>> current_rows;  // seq, fingerprint
+  {
+    sqlite3_stmt* stmt = statements_->scan_versions;
+    ResetOnExit reset(stmt);
+    sqlite3_bind_int64(stmt, 1, last_seq);
+    int code;
+    while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
+      const int64_t seq = sqlite3_column_int64(stmt, 0);
+      const uint64_t fingerprint = FromColumn(sqlite3_column_int64(stmt, 1));
+      const auto it = current_.find(fingerprint);
+      if (it != current_.end() && it->second.seq == seq) current_rows.push_back({seq, fingerprint});
+    }
+    if (code != SQLITE_DONE) return Error(code, "compact alert log");
+  }
+  changes_.clear();
+  const absl::Status status =
+      InTransaction("compact alert log", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        for (const auto& [seq, fingerprint] : current_rows) {
+          sqlite3_bind_int64(statements_->copy_forward, 1, seq);
+          RETURN_IF_ERROR(StepDone(statements_->copy_forward, "compact alert log"));
+          changes_.push_back(
+              {fingerprint, {sqlite3_last_insert_rowid(db_), current_[fingerprint].ends_at}});
+        }
+        sqlite3_bind_int64(statements_->trim_log, 1, last_seq);
+        return StepDone(statements_->trim_log, "compact alert log");
+      });
+  return Settle(status);
 }
 
 absl::Status SqliteStateStore::DeleteAlerts(const std::vector<uint64_t>& fingerprints) {
   if (fingerprints.empty()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
-  return InTransaction("delete alerts", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
-    for (uint64_t fingerprint : fingerprints) {
-      sqlite3_bind_int64(statements_->delete_alert, 1, ToColumn(fingerprint));
-      RETURN_IF_ERROR(StepDone(statements_->delete_alert, "delete alerts"));
-    }
-    return absl::OkStatus();
-  });
+  changes_.clear();
+  return Settle(InTransaction("delete alerts", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return AppendRemovals(fingerprints, "delete alerts");
+  }));
 }
 
 absl::StatusOr<std::vector<alert::Alert>> SqliteStateStore::LoadAlerts() {
   absl::MutexLock lock(&mu_);
+  std::vector<alert::Alert> alerts;
+  alerts.reserve(current_.size());
   sqlite3_stmt* stmt = statements_->load_alerts;
   ResetOnExit reset(stmt);
-  std::vector<alert::Alert> alerts;
   int code;
   while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
-    int64_t fingerprint = 0;
-    const bool has_fingerprint = ColumnInt(stmt, 0, &fingerprint);
-    auto corrupt = [&](absl::string_view what) {
-      return absl::DataLossError(absl::StrCat(
-          "storage: load alerts from ", path_, ": alert ",
-          has_fingerprint ? alert::FingerprintToHex(FromColumn(fingerprint)) : "?", ": ", what));
-    };
-    absl::string_view labels, annotations, generator_url;
-    int64_t starts_at = 0, ends_at = 0, updated_at = 0, ends_at_from_timeout = 0;
-    if (!has_fingerprint || !ColumnBlob(stmt, 1, &labels) || !ColumnBlob(stmt, 2, &annotations) ||
-        !ColumnInt(stmt, 3, &starts_at) || !ColumnInt(stmt, 4, &ends_at) ||
-        !ColumnInt(stmt, 5, &updated_at) || !ColumnText(stmt, 6, &generator_url) ||
-        !ColumnInt(stmt, 7, &ends_at_from_timeout)) {
-      return corrupt("a column has the wrong type");
+    // Superseded versions are skipped before decoding: a damaged old row does not matter.
+    const auto it = current_.find(FromColumn(sqlite3_column_int64(stmt, 0)));
+    if (it == current_.end() || it->second.seq != sqlite3_column_int64(stmt, 8)) continue;
+    absl::StatusOr<alert::Alert> alert = DecodeAlertRow(stmt);
+    if (!alert.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("storage: load alerts from ", path_, ": ", alert.status().message()));
     }
-    alert::Alert& alert = alerts.emplace_back();
-    absl::StatusOr<alert::LabelSet> decoded = DecodeLabelSet(labels);
-    if (!decoded.ok()) return corrupt(absl::StrCat("labels: ", decoded.status().message()));
-    alert.labels = *std::move(decoded);
-    decoded = DecodeLabelSet(annotations);
-    if (!decoded.ok()) return corrupt(absl::StrCat("annotations: ", decoded.status().message()));
-    alert.annotations = *std::move(decoded);
-    alert.starts_at = DecodeTime(starts_at);
-    alert.ends_at = DecodeTime(ends_at);
-    alert.updated_at = DecodeTime(updated_at);
-    alert.generator_url = std::string(generator_url);
-    alert.fingerprint = FromColumn(fingerprint);
-    alert.ends_at_from_timeout = ends_at_from_timeout != 0;
+    alerts.push_back(*std::move(alert));
   }
   if (code != SQLITE_DONE) return Error(code, "load alerts");
   return alerts;
@@ -461,13 +635,17 @@ absl::Status SqliteStateStore::CheckWritable() {
 
 absl::Status SqliteStateStore::Prune(absl::Time now, absl::Time resolved_before) {
   absl::MutexLock lock(&mu_);
-  return InTransaction("prune", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+  const int64_t cutoff = EncodeTime(resolved_before);
+  std::vector<uint64_t> resolved;
+  for (const auto& [fingerprint, version] : current_) {
+    if (version.ends_at != kUnsetTime && version.ends_at <= cutoff) resolved.push_back(fingerprint);
+  }
+  changes_.clear();
+  return Settle(InTransaction("prune", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     sqlite3_bind_int64(statements_->prune_nflog, 1, EncodeTime(now));
     RETURN_IF_ERROR(StepDone(statements_->prune_nflog, "prune notification log"));
-    sqlite3_bind_int64(statements_->prune_alerts, 1, kUnsetTime);
-    sqlite3_bind_int64(statements_->prune_alerts, 2, EncodeTime(resolved_before));
-    return StepDone(statements_->prune_alerts, "prune alerts");
-  });
+    return AppendRemovals(resolved, "prune alerts");
+  }));
 }
 
 }  // namespace wecom_notify::storage

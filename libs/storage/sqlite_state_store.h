@@ -13,19 +13,30 @@
 //    survives a power loss; each commit costs one fsync (milliseconds on many disks), which is
 //    why writers batch through GroupCommitter.
 //
-// Layout (schema version 1, kept in PRAGMA user_version):
-//   alerts(fingerprint INTEGER PRIMARY KEY    -- uint64 bit-cast to int64
-//          labels BLOB, annotations BLOB      -- codec.h LabelSet encoding
-//          starts_at, ends_at, updated_at     -- codec.h int64 unix nanos
-//          generator_url TEXT, ends_at_from_timeout INTEGER)
+// Layout (schema version 2, kept in PRAGMA user_version):
+//   alert_log(seq INTEGER PRIMARY KEY         -- write order (SQLite's rowid, max + 1)
+//             fingerprint INTEGER             -- uint64 bit-cast to int64
+//             labels BLOB, annotations BLOB   -- codec.h LabelSet encoding
+//             starts_at, ends_at, updated_at  -- codec.h int64 unix nanos
+//             generator_url TEXT, ends_at_from_timeout INTEGER,
+//             removed INTEGER)                -- 1: the alert was deleted or pruned here
 //   nflog(key TEXT PRIMARY KEY                -- nflog::Key::Joined()
 //         group_key, receiver, integration TEXT, timestamp, expires_at INTEGER,
 //         firing BLOB, resolved BLOB)         -- codec.h fingerprint lists
 // A database with a user_version this build does not know is refused (FailedPrecondition), so
-// an older notifyd never writes into a newer layout. There is no index besides the primary
-// keys: writes are the hot path, and Prune's scan of the alerts table is cheap at its
-// minutes-long interval. SQLite checkpoints the WAL into the database every ~1000 pages,
-// inside the commit that crosses the mark, so an occasional commit takes longer.
+// an older notifyd never writes into a newer layout; a version 1 database (one row per alert
+// in a table keyed by fingerprint) is converted on open.
+//
+// Why a log. Fingerprints are hashes: a table keyed by them takes each new alert on a random
+// page, so a batch of N alerts rewrote ~N pages (4 KiB each) into the WAL, and durable ingest
+// measured ~10x slower than appending (tests/storage/storage_bench.cc). Every write therefore
+// appends — a version of an alert, or a removal — and the rows go to the end of the b-tree.
+// The store keeps in memory, per alert, the seq of the row holding its current version (plus
+// its ends_at, for Prune): ~24 bytes per alert, built by one scan on open. LoadAlerts decodes
+// only those rows. Compact() reclaims superseded rows once they outnumber the current ones
+// (and Options::compact_at_garbage_rows): it copies the current versions found among the
+// oldest Options::compact_chunk_rows rows to the end and deletes the chunk, so it is a
+// sequential read and append too, bounded per call.
 //
 // Errors. Every error is an absl::Status naming the operation and SQLite's message:
 // Unavailable when the database is busy or locked past busy_timeout, or the disk is full or
@@ -41,12 +52,15 @@
 #ifndef WECOM_NOTIFY_LIBS_STORAGE_SQLITE_STATE_STORE_H_
 #define WECOM_NOTIFY_LIBS_STORAGE_SQLITE_STATE_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -65,7 +79,7 @@ class SqliteStateStore : public StateStore {
   // The file name inside the storage directory.
   static constexpr char kFileName[] = "notifyd.db";
   // The schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   enum class Synchronous { kNormal, kFull };
 
@@ -75,6 +89,11 @@ class SqliteStateStore : public StateStore {
     // How long a call waits for a lock held by another connection before failing with
     // Unavailable.
     absl::Duration busy_timeout = absl::Seconds(5);
+    // Compact() does nothing until the log holds at least this many superseded rows (and at
+    // least as many as current ones), then reclaims the oldest compact_chunk_rows rows per
+    // call: a bigger chunk pauses other calls longer.
+    std::size_t compact_at_garbage_rows = 20'000;
+    std::size_t compact_chunk_rows = 10'000;
   };
 
   // Open()
@@ -111,6 +130,9 @@ class SqliteStateStore : public StateStore {
   // (alert::Alert::ResolvedAt(resolved_before)), in one transaction.
   absl::Status Prune(absl::Time now, absl::Time resolved_before) override;
   absl::Status CheckWritable() override;
+  // Reclaims the oldest compact_chunk_rows rows of the log in one transaction once superseded
+  // rows are due (see "Why a log"); OK at once otherwise.
+  absl::Status Compact() override;
 
   // The database file's path.
   const std::string& path() const { return path_; }
@@ -130,6 +152,16 @@ class SqliteStateStore : public StateStore {
   // Runs `stmt` (already bound) to completion and resets it.
   absl::Status StepDone(sqlite3_stmt* stmt, const char* operation)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Inside a transaction: appends a removal row per fingerprint and records it in changes_.
+  absl::Status AppendRemovals(const std::vector<uint64_t>& fingerprints, const char* operation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a transaction: applies changes_ to current_ when `status` (the transaction's) is OK,
+  // clears them, re-reads the log's bounds; returns the first error.
+  absl::Status Settle(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads the log's first seq and row count.
+  absl::Status ReadLogBounds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Builds current_ from the whole log (on open).
+  absl::Status IndexLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
   absl::Mutex mu_;
@@ -138,6 +170,19 @@ class SqliteStateStore : public StateStore {
   // Reused encoding buffers, so a batch does not allocate per alert once they have grown.
   std::string labels_buffer_ ABSL_GUARDED_BY(mu_);
   std::string annotations_buffer_ ABSL_GUARDED_BY(mu_);
+  std::size_t compact_at_garbage_rows_ ABSL_GUARDED_BY(mu_) = 0;
+  std::size_t compact_chunk_rows_ ABSL_GUARDED_BY(mu_) = 1;
+
+  // Where an alert's current version is in the log.
+  struct Version {
+    int64_t seq;      // its row
+    int64_t ends_at;  // codec.h EncodeTime of Alert::ends_at, for Prune
+  };
+  absl::flat_hash_map<uint64_t, Version> current_ ABSL_GUARDED_BY(mu_);
+  // What the transaction under way will change in current_ once it commits.
+  std::vector<std::pair<uint64_t, Version>> changes_ ABSL_GUARDED_BY(mu_);
+  int64_t log_first_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::size_t log_rows_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace wecom_notify::storage

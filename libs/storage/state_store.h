@@ -65,6 +65,13 @@ class StateStore {
   // whether the store takes writes again after a failure without waiting for real traffic
   // (readiness probes stop that traffic). Returns OK or the database error.
   virtual absl::Status CheckWritable() = 0;
+
+  // Does deferred housekeeping that keeps the write path cheap, when it is due, and returns at
+  // once otherwise (SqliteStateStore folds its append-only alert log here). It may pause other
+  // calls for a while, so callers run it where a pause costs least — GroupCommitter after a
+  // batch has been acknowledged. Acknowledged data never depends on it. Returns OK or the
+  // database error. The default has nothing to do.
+  virtual absl::Status Compact() { return absl::OkStatus(); }
 };
 
 }  // namespace wecom_notify::storage

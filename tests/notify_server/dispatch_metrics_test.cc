@@ -137,6 +137,7 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
   storage.alerts = 12;
   storage.rejected_full = 3;
   storage.pending_alerts = 40;
+  storage.failed_compactions = 2;
   snapshot.storage = storage;
   snapshot.ready = false;
   auto metrics = std::make_shared<DispatchMetrics>(registry, [&] { return snapshot; });
@@ -162,6 +163,7 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
            "wecom_notify_storage_rejected_requests_total{reason=\"queue_full\"} 3\n",
            "wecom_notify_storage_rejected_requests_total{reason=\"shutdown\"} 0\n",
            "wecom_notify_storage_queued_alerts 40\n",
+           "wecom_notify_storage_failed_compactions_total 2\n",
            "wecom_notify_ready 0\n",
            "wecom_notify_config_last_reload_successful 1\n",
            "wecom_notify_config_last_reload_success_timestamp_seconds 1700000000\n",

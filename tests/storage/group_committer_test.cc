@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -58,6 +59,12 @@ class FakeStore : public StateStore {
   }
   absl::Status Prune(absl::Time, absl::Time) override { return absl::UnimplementedError("fake"); }
   absl::Status CheckWritable() override { return absl::UnimplementedError("fake"); }
+  // Runs the hook set by OnCompact and returns the result set by SetCompactResult.
+  absl::Status Compact() override {
+    absl::MutexLock lock(&mu_);
+    if (on_compact_) on_compact_();
+    return compact_result_;
+  }
 
   void Close() {
     absl::MutexLock lock(&mu_);
@@ -78,6 +85,14 @@ class FakeStore : public StateStore {
     absl::MutexLock lock(&mu_);
     result_ = std::move(result);
   }
+  void OnCompact(std::function<void()> hook) {
+    absl::MutexLock lock(&mu_);
+    on_compact_ = std::move(hook);
+  }
+  void SetCompactResult(absl::Status result) {
+    absl::MutexLock lock(&mu_);
+    compact_result_ = std::move(result);
+  }
   std::vector<std::vector<std::string>> batches() {
     absl::MutexLock lock(&mu_);
     return batches_;
@@ -89,6 +104,8 @@ class FakeStore : public StateStore {
   int writing_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status result_ ABSL_GUARDED_BY(mu_);
   std::vector<std::vector<std::string>> batches_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> on_compact_ ABSL_GUARDED_BY(mu_);
+  absl::Status compact_result_ ABSL_GUARDED_BY(mu_);
 };
 
 std::vector<alert::Alert> Alerts(const std::string& prefix, int count) {
@@ -227,6 +244,20 @@ TEST(GroupCommitterTest, BatchObserverSeesEachBatchResultBeforeItsRequests) {
   EXPECT_EQ(refused.Wait().code(), absl::StatusCode::kUnavailable);
   absl::MutexLock lock(&mu);
   EXPECT_THAT(observed, ::testing::ElementsAre(absl::StatusCode::kUnavailable, absl::StatusCode::kOk));
+}
+
+TEST(GroupCommitterTest, CompactsAfterTheBatchIsAcknowledgedAndCountsFailures) {
+  FakeStore store;
+  store.SetCompactResult(absl::UnavailableError("disk I/O error"));
+  Outcome outcome;
+  int acknowledged_before_compact = -1;
+  store.OnCompact([&] { acknowledged_before_compact = outcome.Calls(); });
+  GroupCommitter committer(store);
+  Submit(committer, Alerts("a", 2), outcome);
+  EXPECT_TRUE(outcome.Wait().ok());
+  committer.Shutdown();  // joins the writer: its Compact call has happened
+  EXPECT_EQ(acknowledged_before_compact, 1);
+  EXPECT_EQ(committer.GetStats().failed_compactions, 1u);
 }
 
 TEST(GroupCommitterTest, FullQueueRejectsAtOnceWithResourceExhausted) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -18,6 +19,7 @@
 #include "libs/alert/alert.h"
 #include "libs/alert/fingerprint.h"
 #include "libs/nflog/notification_log.h"
+#include "libs/storage/codec.h"
 #include "tests/storage/storage_test_util.h"
 #include "tests/testing/testing.h"
 
@@ -42,6 +44,22 @@ void RawSql(const std::string& path, const std::string& sql) {
   sqlite3_free(error);
   sqlite3_close(db);
   ASSERT_EQ(code, SQLITE_OK) << sql << ": " << message;
+}
+
+// The number of rows in `table`, read behind the store's back.
+int64_t CountRows(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t rows = -1;
+  if (sqlite3_prepare_v2(db, absl::StrCat("SELECT count(*) FROM ", table).c_str(), -1, &stmt,
+                         nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    rows = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
 }
 
 nflog::Entry MakeEntry(const std::string& group, absl::Time timestamp, absl::Time expires_at) {
@@ -188,6 +206,108 @@ TEST_F(SqliteStateStoreTest, FullSynchronousModeWorks) {
   ExpectSameAlerts(Load(), {a});
 }
 
+TEST_F(SqliteStateStoreTest, EveryWriteAppendsAndLoadSeesOnlyCurrentVersions) {
+  alert::Alert a = MakeAlert("a");
+  const alert::Alert b = MakeAlert("b");
+  ASSERT_TRUE(store_->PutAlerts({a, b}).ok());
+  a.annotations = alert::LabelSet({{"summary", "第二版"}});
+  ASSERT_TRUE(store_->PutAlerts({a}).ok());
+  ASSERT_TRUE(store_->DeleteAlerts({b.fingerprint}).ok());
+  // Two versions of a, b and b's removal.
+  EXPECT_EQ(CountRows(DbPath(), "alert_log"), 4);
+  ExpectSameAlerts(Load(), {a});
+  Reopen();
+  ExpectSameAlerts(Load(), {a});
+  // b comes back when written again after its removal.
+  ASSERT_TRUE(store_->PutAlerts({b}).ok());
+  Reopen();
+  ExpectSameAlerts(Load(), {a, b});
+}
+
+TEST_F(SqliteStateStoreTest, CompactReclaimsSupersededRowsAndKeepsCurrentVersions) {
+  SqliteStateStore::Options options;
+  options.compact_at_garbage_rows = 3;
+  options.compact_chunk_rows = 4;
+  Reopen(options);
+  std::vector<alert::Alert> current;
+  for (int i = 0; i < 4; ++i) current.push_back(MakeAlert(absl::StrCat("keep-", i)));
+  const alert::Alert gone = MakeAlert("gone");
+  ASSERT_TRUE(store_->PutAlerts({current[0], current[1], gone, current[2]}).ok());
+  ASSERT_TRUE(store_->PutAlerts({current[3]}).ok());
+  // Too little garbage yet: nothing happens.
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(CountRows(DbPath(), "alert_log"), 5);
+
+  current[1].annotations = alert::LabelSet({{"summary", "更新"}});
+  current[2].ends_at = kNow;
+  ASSERT_TRUE(store_->PutAlerts({current[1], current[2]}).ok());
+  ASSERT_TRUE(store_->DeleteAlerts({gone.fingerprint}).ok());
+  // 8 rows, 4 current: rows 1-4 are the chunk; of them only current[0]'s is current.
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(CountRows(DbPath(), "alert_log"), 5);
+  ExpectSameAlerts(Load(), current);
+  // Garbage (the removal of `gone`, 1 row) is below the threshold again.
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(CountRows(DbPath(), "alert_log"), 5);
+  Reopen(options);
+  ExpectSameAlerts(Load(), current);
+}
+
+TEST_F(SqliteStateStoreTest, PruneNeverBringsBackAnOlderVersion) {
+  alert::Alert a = MakeAlert("a");
+  ASSERT_TRUE(store_->PutAlerts({a}).ok());  // firing
+  a.ends_at = kNow - absl::Hours(1);
+  ASSERT_TRUE(store_->PutAlerts({a}).ok());  // resolved
+  ASSERT_TRUE(store_->Prune(kNow, kNow).ok());
+  EXPECT_THAT(Load(), SizeIs(0));
+  Reopen();
+  EXPECT_THAT(Load(), SizeIs(0));
+}
+
+TEST_F(SqliteStateStoreTest, CompactOfALogOfCurrentVersionsOnlyDoesNothing) {
+  SqliteStateStore::Options options;
+  options.compact_at_garbage_rows = 1;
+  options.compact_chunk_rows = 2;
+  Reopen(options);
+  std::vector<alert::Alert> alerts;
+  for (int i = 0; i < 10; ++i) alerts.push_back(MakeAlert(absl::StrCat("new-", i)));
+  ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(CountRows(DbPath(), "alert_log"), 10);
+}
+
+TEST_F(SqliteStateStoreTest, UpgradesAVersion1Database) {
+  store_.reset();
+  const alert::Alert a = MakeAlert("from-version-1");
+  std::string labels, annotations;
+  AppendLabelSet(a.labels, &labels);
+  AppendLabelSet(a.annotations, &annotations);
+  const std::string dir = wecom_notify::testing::MakeTempDir("storage-v1");
+  const std::string path = absl::StrCat(dir, "/notifyd.db");
+  RawSql(path, absl::StrCat(
+                   "CREATE TABLE alerts (fingerprint INTEGER PRIMARY KEY, labels BLOB NOT NULL, "
+                   "annotations BLOB NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT "
+                   "NULL, updated_at INTEGER NOT NULL, generator_url TEXT NOT NULL, "
+                   "ends_at_from_timeout INTEGER NOT NULL) STRICT;"
+                   "CREATE TABLE nflog (key TEXT PRIMARY KEY, group_key TEXT NOT NULL, receiver "
+                   "TEXT NOT NULL, integration TEXT NOT NULL, timestamp INTEGER NOT NULL, "
+                   "expires_at INTEGER NOT NULL, firing BLOB NOT NULL, resolved BLOB NOT NULL) "
+                   "STRICT, WITHOUT ROWID;"
+                   "INSERT INTO alerts VALUES (",
+                   static_cast<int64_t>(a.fingerprint), ", x'", absl::BytesToHexString(labels),
+                   "', x'", absl::BytesToHexString(annotations), "', ", EncodeTime(a.starts_at),
+                   ", ", EncodeTime(a.ends_at), ", ", EncodeTime(a.updated_at), ", '",
+                   a.generator_url, "', 0);"
+                   "PRAGMA user_version = 1;"));
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::vector<alert::Alert>> alerts = (*store)->LoadAlerts();
+  ASSERT_TRUE(alerts.ok()) << alerts.status();
+  ExpectSameAlerts(*alerts, {a});
+  EXPECT_EQ(CountRows(path, "alert_log"), 1);
+  EXPECT_EQ(CountRows(path, "alerts"), -1);  // the old table is gone
+}
+
 TEST_F(SqliteStateStoreTest, NotificationLogRoundTripAndExpiry) {
   const nflog::Entry live = MakeEntry("live", kNow - absl::Hours(1), kNow + absl::Seconds(1));
   const nflog::Entry expiring = MakeEntry("expiring", kNow - absl::Hours(2), kNow);
@@ -310,7 +430,7 @@ TEST_F(SqliteStateStoreTest, PruneRemovesExpiredEntriesAndResolvedAlerts) {
 TEST_F(SqliteStateStoreTest, CorruptLabelsAreDataLossNamingTheAlert) {
   const alert::Alert a = MakeAlert("a");
   ASSERT_TRUE(store_->PutAlerts({a}).ok());
-  RawSql(DbPath(), "UPDATE alerts SET labels = x'05ff01'");
+  RawSql(DbPath(), "UPDATE alert_log SET labels = x'05ff01'");
   absl::StatusOr<std::vector<alert::Alert>> alerts = store_->LoadAlerts();
   EXPECT_EQ(alerts.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(alerts.status().message(), HasSubstr(alert::FingerprintToHex(a.fingerprint)));
@@ -322,7 +442,7 @@ TEST_F(SqliteStateStoreTest, CorruptLabelsAreDataLossNamingTheAlert) {
 
 TEST_F(SqliteStateStoreTest, CorruptAnnotationsAreDataLoss) {
   ASSERT_TRUE(store_->PutAlerts({MakeAlert("a")}).ok());
-  RawSql(DbPath(), "UPDATE alerts SET annotations = x''");
+  RawSql(DbPath(), "UPDATE alert_log SET annotations = x''");
   absl::StatusOr<std::vector<alert::Alert>> alerts = store_->LoadAlerts();
   EXPECT_EQ(alerts.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(alerts.status().message(), HasSubstr("annotations"));
@@ -345,10 +465,10 @@ TEST_F(SqliteStateStoreTest, MismatchedNflogKeyIsDataLoss) {
 
 TEST_F(SqliteStateStoreTest, RefusesNewerSchemaVersion) {
   store_.reset();
-  RawSql(DbPath(), "PRAGMA user_version = 2");
+  RawSql(DbPath(), "PRAGMA user_version = 3");
   absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir_);
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(store.status().message(), HasSubstr("schema version 2"));
+  EXPECT_THAT(store.status().message(), HasSubstr("schema version 3"));
   EXPECT_THAT(store.status().message(), HasSubstr(DbPath()));
 }
 
@@ -391,7 +511,7 @@ TEST_F(SqliteStateStoreTest, LockedDatabaseIsUnavailableAfterBusyTimeout) {
 TEST_F(SqliteStateStoreTest, FailedBatchStoresNothing) {
   // A trigger makes the third insert fail; the two before it must be rolled back.
   const alert::Alert a = MakeAlert("a"), b = MakeAlert("b"), c = MakeAlert("c");
-  RawSql(DbPath(), absl::StrCat("CREATE TRIGGER fail BEFORE INSERT ON alerts WHEN NEW.fingerprint = ",
+  RawSql(DbPath(), absl::StrCat("CREATE TRIGGER fail BEFORE INSERT ON alert_log WHEN NEW.fingerprint = ",
                                 static_cast<int64_t>(c.fingerprint),
                                 " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"));
   Reopen();  // statements prepared before the trigger existed would not see it
