@@ -810,6 +810,19 @@ class Ctx:
         self.log(text)
 
 
+def build_type(bin_dir):
+    """CMAKE_BUILD_TYPE of the build tree that holds bin_dir, as its CMakeCache.txt says."""
+    cache = os.path.join(os.path.dirname(os.path.abspath(bin_dir)), "CMakeCache.txt")
+    try:
+        with open(cache, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    return line.split("=", 1)[1].strip() or "unknown type"
+    except OSError:
+        pass
+    return "unknown type"
+
+
 def git_describe():
     try:
         head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
@@ -879,7 +892,7 @@ def main():
     header = [
         f"# wecom-notify benchmark — {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
         "",
-        f"- commit: {git_describe()}; Release build",
+        f"- commit: {git_describe()}; {build_type(args.bin)} build (`{args.bin}`)",
         f"- machine: {machine()}; load average at start: {loadavg()}",
         f"- compared with: {am_version} (`--cluster.listen-address=`; null receiver for "
         "ingest and memory; storm and end-to-end: the same route and `wechat_configs` receiver "
