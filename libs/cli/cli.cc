@@ -1,7 +1,10 @@
 #include "libs/cli/cli.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/version.h"
@@ -61,6 +64,20 @@ int ParseCommandLine(int argc, char** argv, const std::string& usage,
   }
   logging::Init(level, format);
   return -1;
+}
+
+bool ReadSecretFile(const std::string& flag, const std::string& path, std::string* out) {
+  if (path.empty()) return true;
+  std::ifstream in(path);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  const std::string secret(absl::StripAsciiWhitespace(text.str()));
+  if (!in || secret.empty()) {
+    logging::Error("cannot read a secret from the file", {{"flag", flag}, {"path", path}});
+    return false;
+  }
+  *out = secret;
+  return true;
 }
 
 }  // namespace wecom_notify::cli

@@ -36,6 +36,12 @@ int ParseCommandLine(int argc, char** argv, const std::string& usage,
 // it on. Call first thing in main, before any thread starts.
 void DisableMutexDeadlockDetection();
 
+// Reads a secret (token, password) from the file `path` given by --`flag` into `out`,
+// trimming the trailing newline editors and `echo` add. An empty path leaves `out` as it is
+// and succeeds. Returns false, having logged an error naming the flag and path (never the
+// content), when the file cannot be read or holds only whitespace.
+bool ReadSecretFile(const std::string& flag, const std::string& path, std::string* out);
+
 }  // namespace wecom_notify::cli
 
 #endif  // WECOM_NOTIFY_LIBS_CLI_CLI_H_

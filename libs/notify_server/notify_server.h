@@ -119,6 +119,8 @@ class NotifyServer {
   int grpc_port() const { return grpc_port_; }
   int web_port() const { return web_server_->port(); }
   store::AlertStore& store() { return store_; }
+  // The Notify service's handlers, for callers in the same process (LocalNotifyBackend).
+  NotifyService& service() { return *service_; }
   prometheus::Registry& registry() { return *registry_; }
   const dispatch::Pipeline& pipeline() const { return *pipeline_; }
 

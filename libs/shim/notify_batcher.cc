@@ -28,7 +28,7 @@ NotifyResponse Slice(const NotifyResponse& merged, int offset, int count) {
 
 }  // namespace
 
-void NotifyBatcher::Submit(NotifyRequest request, NotifyClient::NotifyDone done) {
+void NotifyBatcher::Submit(NotifyRequest request, NotifyBackend::NotifyDone done) {
   if (options_.max_in_flight <= 0 || !Mergeable(request)) {
     {
       absl::MutexLock lock(&mu_);
@@ -78,7 +78,7 @@ void NotifyBatcher::SendBatch(std::vector<Pending> batch) {
   struct Part {
     int offset;
     int count;
-    NotifyClient::NotifyDone done;
+    NotifyBackend::NotifyDone done;
   };
   NotifyRequest merged;
   merged.set_source(batch.front().request.source());

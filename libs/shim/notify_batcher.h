@@ -28,7 +28,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "libs/shim/notify_client.h"
+#include "libs/shim/notify_backend.h"
 #include "wecom_notify/v1/notify.pb.h"
 
 namespace wecom_notify::shim {
@@ -37,7 +37,7 @@ class NotifyBatcher {
  public:
   // Sends one (possibly merged) request and calls `done` once with its outcome.
   using Send =
-      std::function<void(wecom_notify::v1::NotifyRequest request, NotifyClient::NotifyDone done)>;
+      std::function<void(wecom_notify::v1::NotifyRequest request, NotifyBackend::NotifyDone done)>;
 
   struct Options {
     // Calls outstanding at once; 0 disables coalescing (every request is sent at once, alone).
@@ -51,7 +51,7 @@ class NotifyBatcher {
   NotifyBatcher(const NotifyBatcher&) = delete;
   NotifyBatcher& operator=(const NotifyBatcher&) = delete;
 
-  void Submit(wecom_notify::v1::NotifyRequest request, NotifyClient::NotifyDone done);
+  void Submit(wecom_notify::v1::NotifyRequest request, NotifyBackend::NotifyDone done);
 
   struct Stats {
     std::size_t calls = 0;     // Send invocations
@@ -62,7 +62,7 @@ class NotifyBatcher {
  private:
   struct Pending {
     wecom_notify::v1::NotifyRequest request;
-    NotifyClient::NotifyDone done;
+    NotifyBackend::NotifyDone done;
   };
 
   // Takes the next batch off queue_ (non-empty): its front request and the requests of the same

@@ -18,31 +18,25 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/shim/notify_backend.h"
 #include "wecom_notify/v1/admin.grpc.pb.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 
 namespace wecom_notify::shim {
 
-class NotifyClient {
+class NotifyClient : public NotifyBackend {
  public:
   // `admin_token`, when non-empty, is sent as `authorization: Bearer` on Admin API calls
   // (notifyd --admin.token-file).
   NotifyClient(const std::string& target, absl::Duration timeout,
                std::string admin_token = "");
 
-  using NotifyDone =
-      absl::AnyInvocable<void(const grpc::Status&, const wecom_notify::v1::NotifyResponse&)>;
-  using ListDone =
-      absl::AnyInvocable<void(const grpc::Status&, const wecom_notify::v1::ListAlertsResponse&)>;
-
-  using ReloadDone = absl::AnyInvocable<void(const grpc::Status&)>;
-
-  void Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done);
-  void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done);
-  // Admin.ReloadConfig: notifyd re-reads its --config.file.
-  void ReloadConfig(ReloadDone done);
+  void Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done) override;
+  void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) override;
+  // Admin.ReloadConfig.
+  void ReloadConfig(ReloadDone done) override;
   // `done(true)` iff notifyd answered SERVING within the timeout.
-  void CheckServing(absl::AnyInvocable<void(bool)> done);
+  void CheckServing(absl::AnyInvocable<void(bool)> done) override;
 
  private:
   std::shared_ptr<grpc::Channel> channel_;

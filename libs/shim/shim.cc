@@ -137,10 +137,14 @@ class ShimImpl : public Shim {
         auth_(std::move(auth)),
         registry_(std::make_shared<prometheus::Registry>()),
         metrics_(*registry_),
-        client_(options.notify_address, options.notify_timeout, options.notify_admin_token),
+        backend_(options.backend != nullptr
+                     ? options.backend
+                     : std::make_shared<NotifyClient>(options.notify_address,
+                                                      options.notify_timeout,
+                                                      options.notify_admin_token)),
         batcher_(
-            [this](NotifyRequest request, NotifyClient::NotifyDone done) {
-              client_.Notify(std::move(request), std::move(done));
+            [this](NotifyRequest request, NotifyBackend::NotifyDone done) {
+              backend_->Notify(std::move(request), std::move(done));
             },
             BatcherOptions(options)) {}
 
@@ -162,7 +166,7 @@ class ShimImpl : public Shim {
       std::move(respond)(http::Response::Text(200, "OK"));
     });
     router.Add("GET", "/-/ready", [this](const http::Request&, http::Responder respond) {
-      client_.CheckServing([respond = std::move(respond)](bool serving) mutable {
+      backend_->CheckServing([respond = std::move(respond)](bool serving) mutable {
         std::move(respond)(serving ? http::Response::Text(200, "OK")
                                    : http::Response::Text(503, "notifyd is not serving\n"));
       });
@@ -235,7 +239,7 @@ class ShimImpl : public Shim {
   }
 
   void Reload(const http::Request&, http::Responder& respond) {
-    client_.ReloadConfig([respond = std::move(respond)](const grpc::Status& status) mutable {
+    backend_->ReloadConfig([respond = std::move(respond)](const grpc::Status& status) mutable {
       if (status.ok()) return std::move(respond)(http::Response::Text(200, ""));
       logging::Warn("configuration reload through notifyd failed",
                     {{"code", static_cast<int>(status.error_code())},
@@ -269,7 +273,7 @@ class ShimImpl : public Shim {
       // silenced / inhibited: notifyd neither silences nor inhibits, so they filter nothing.
     }
     if (!active) return std::move(respond)(http::Response::Json(200, "[]"));
-    client_.ListAlerts(std::move(list), [respond = std::move(respond)](
+    backend_->ListAlerts(std::move(list), [respond = std::move(respond)](
                                             const grpc::Status& status,
                                             const wecom_notify::v1::ListAlertsResponse&
                                                 response) mutable {
@@ -283,7 +287,7 @@ class ShimImpl : public Shim {
   Authenticator auth_;
   std::shared_ptr<prometheus::Registry> registry_;
   ShimMetrics metrics_;
-  NotifyClient client_;
+  std::shared_ptr<NotifyBackend> backend_;
   NotifyBatcher batcher_;
   std::unique_ptr<http::Server> server_;
 };

@@ -2,7 +2,8 @@
 //
 // webhook-shim: the HTTP face of notifyd for the Alertmanager ecosystem. It speaks
 // Alertmanager's wire formats and nothing else — translation and input checks — and forwards
-// over gRPC to notifyd, which owns every decision.
+// to notifyd, which owns every decision: over gRPC (the webhook-shim sidecar), or by direct
+// calls when notifyd serves this API itself (ShimOptions::backend).
 //
 //   POST /api/v2/alerts   JSON array of postable alerts (Prometheus, amtool), or an Alertmanager
 //                         webhook object posted to the same URL
@@ -32,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/http/server.h"
+#include "libs/shim/notify_backend.h"
 
 namespace wecom_notify::shim {
 
@@ -39,6 +41,9 @@ struct ShimOptions {
   http::ServerOptions web;
   // notifyd's gRPC target, e.g. "127.0.0.1:9097" or "dns:///notifyd:9097".
   std::string notify_address = "127.0.0.1:9097";
+  // Non-null: the notifyd to forward to, instead of a gRPC client of notify_address (then
+  // notify_address, notify_timeout and notify_admin_token are unused).
+  std::shared_ptr<NotifyBackend> backend;
   // Deadline of one forwarded call; beyond it the client gets 503 and retries.
   absl::Duration notify_timeout = absl::Seconds(10);
   // Calls to notifyd outstanding at once; requests arriving meanwhile are coalesced into the

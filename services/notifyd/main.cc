@@ -1,21 +1,22 @@
-// notifyd: receives alerts over gRPC (from webhook-shim or platform services), stores them and
-// serves them back; exports Prometheus metrics. Wiring only; the logic lives in libs/.
+// notifyd: receives alerts over gRPC (from webhook-shim or platform services) — and, with
+// --alerts-api.listen-address, over Alertmanager's HTTP API itself — stores them, delivers
+// them to WeCom and exports Prometheus metrics. Wiring only; the logic lives in libs/.
 
 #include <csignal>
 #include <pthread.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <memory>
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "libs/cli/cli.h"
 #include "libs/common/clock.h"
 #include "libs/config/config.h"
 #include "libs/config/duration.h"
 #include "libs/logging/logging.h"
+#include "libs/notify_server/local_notify_backend.h"
 #include "libs/notify_server/notify_server.h"
+#include "libs/shim/shim.h"
 
 namespace {
 
@@ -31,6 +32,9 @@ int Run(int argc, char** argv) {
   std::string admin_token_file;
   std::string config_watch_interval = "10s";
   wecom_notify::notify_server::NotifyServerOptions options;
+  wecom_notify::shim::ShimOptions alerts_api;
+  alerts_api.web.listen_address.clear();
+  std::string alerts_api_token_file;
 
   po::options_description flags("Flags");
   flags.add_options()
@@ -56,7 +60,15 @@ int Run(int argc, char** argv) {
       ("admin.token-file", po::value(&admin_token_file),
        "File holding the bearer token of the admin gRPC API (wecom_notify.v1.Admin, notifyctl). "
        "Without it the admin API is open when --grpc.listen-address is loopback and refused "
-       "otherwise.");
+       "otherwise.")
+      ("alerts-api.listen-address", po::value(&alerts_api.web.listen_address),
+       "Serve Alertmanager's HTTP API (POST /api/v2/alerts, POST /webhook, GET /api/v2/alerts, "
+       "/-/ready, POST /-/reload, /metrics of the API) on this address from notifyd itself, as "
+       "webhook-shim does but without the gRPC hop (one process, less CPU per request). "
+       "Default: off.")
+      ("alerts-api.auth.bearer-token-file", po::value(&alerts_api_token_file),
+       "File holding a token; requests to --alerts-api.listen-address must send "
+       "'Authorization: Bearer <token>'.");
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv, "Usage: notifyd [flags]\n\nReceives alerts over gRPC and delivers them to WeCom.",
@@ -81,15 +93,11 @@ int Run(int argc, char** argv) {
     options.config = *std::move(config);
     options.config_file = config_file;
   }
-  if (!admin_token_file.empty()) {
-    std::ifstream in(admin_token_file);
-    std::stringstream text;
-    if (in) text << in.rdbuf();
-    options.admin_token = std::string(absl::StripAsciiWhitespace(text.str()));
-    if (!in || options.admin_token.empty()) {
-      Error("admin.token-file: cannot read a token", {{"file", admin_token_file}});
-      return 1;
-    }
+  if (!wecom_notify::cli::ReadSecretFile("admin.token-file", admin_token_file,
+                                         &options.admin_token) ||
+      !wecom_notify::cli::ReadSecretFile("alerts-api.auth.bearer-token-file",
+                                         alerts_api_token_file, &alerts_api.bearer_token)) {
+    return 1;
   }
   options.storage_path = storage_path;
 
@@ -110,6 +118,23 @@ int Run(int argc, char** argv) {
   if (!options.config.route) {
     Info("no route configured: alerts are stored but not delivered", {{"config", config_file}});
   }
+  std::unique_ptr<wecom_notify::shim::Shim> alerts_api_server;
+  if (!alerts_api.web.listen_address.empty()) {
+    alerts_api.backend =
+        std::make_shared<wecom_notify::notify_server::LocalNotifyBackend>(**server);
+    // No coalescing: without a gRPC hop per request there is nothing to save, and the group
+    // committer batches the writes anyway.
+    alerts_api.notify_max_in_flight = 0;
+    auto started = wecom_notify::shim::Shim::Start(alerts_api);
+    if (!started.ok()) {
+      Error("cannot start the alerts API", {{"err", started.status().message()}});
+      (*server)->Shutdown(absl::Seconds(5));
+      return 1;
+    }
+    alerts_api_server = *std::move(started);
+    Info("alerts API listening", {{"address", alerts_api.web.listen_address},
+                                  {"port", alerts_api_server->port()}});
+  }
   int signal = 0;
   while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
     // SIGHUP: reload the configuration file; a bad one leaves the running one in place (the
@@ -117,7 +142,11 @@ int Run(int argc, char** argv) {
     (void)(*server)->ReloadConfigFile("SIGHUP");
   }
   Info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // notifyd first: it answers what it accepted (the API's connections are still open), then
+  // refuses; the API stops before the server it calls into is destroyed.
   (*server)->Shutdown(absl::Seconds(5));
+  if (alerts_api_server) alerts_api_server->Stop();
+  alerts_api_server.reset();
   return 0;
 }
 

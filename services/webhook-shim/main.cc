@@ -4,12 +4,9 @@
 #include <pthread.h>
 
 #include <csignal>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "libs/cli/cli.h"
 #include "libs/config/duration.h"
 #include "libs/logging/logging.h"
@@ -20,20 +17,6 @@ namespace {
 namespace po = boost::program_options;
 using wecom_notify::logging::Error;
 using wecom_notify::logging::Info;
-
-// Reads a secret from a file, trimming the trailing newline editors and `echo` add.
-bool ReadSecretFile(const std::string& flag, const std::string& path, std::string* out) {
-  if (path.empty()) return true;
-  std::ifstream in(path);
-  if (!in) {
-    Error("cannot read secret file", {{"flag", flag}, {"path", path}});
-    return false;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  *out = std::string(absl::StripTrailingAsciiWhitespace(text.str()));
-  return true;
-}
 
 bool ParseDurationFlag(const std::string& flag, const std::string& text, absl::Duration* out) {
   auto d = wecom_notify::config::ParseDuration(text);
@@ -104,6 +87,7 @@ int Run(int argc, char** argv) {
       !ParseDurationFlag("notify.timeout", notify_timeout, &options.notify_timeout)) {
     return 2;
   }
+  using wecom_notify::cli::ReadSecretFile;
   if (!ReadSecretFile("web.auth.bearer-token-file", bearer_token_file, &options.bearer_token) ||
       !ReadSecretFile("web.auth.basic-password-file", basic_password_file,
                       &options.basic_password) ||

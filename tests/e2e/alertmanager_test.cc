@@ -1,5 +1,6 @@
 // Real peers: Debian's Alertmanager delivering through its webhook receiver to the shim, and
-// amtool adding and querying alerts against the shim as if it were an Alertmanager.
+// amtool adding and querying alerts against the shim — and against the same API served by
+// notifyd itself (--alerts-api.listen-address) — as if it were an Alertmanager.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,6 +17,18 @@ using ::testing::HasSubstr;
 constexpr char kAlertmanager[] = "/usr/bin/prometheus-alertmanager";
 constexpr char kAmtool[] = "/usr/bin/amtool";
 
+// Runs amtool against the Alertmanager API at `url`; returns its output, `exit_status` its wait
+// status.
+std::string Amtool(const std::string& url, const std::string& dir, std::vector<std::string> args,
+                   int* exit_status) {
+  std::vector<std::string> argv = {kAmtool, "--alertmanager.url=" + url};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto process = Process::Start(argv, dir + "/amtool.log");
+  EXPECT_TRUE(process.ok());
+  *exit_status = (*process)->Stop(0, absl::Seconds(30));  // signal 0: just wait
+  return (*process)->Output();
+}
+
 class AlertmanagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -24,14 +37,8 @@ class AlertmanagerTest : public ::testing::Test {
     ASSERT_TRUE(stack_->StartShim()) << stack_->shim()->Output();
   }
 
-  // Runs amtool against the shim; returns its output, `exit_status` its wait status.
   std::string Amtool(std::vector<std::string> args, int* exit_status) {
-    std::vector<std::string> argv = {kAmtool, "--alertmanager.url=" + stack_->ShimUrl("")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto process = Process::Start(argv, stack_->dir() + "/amtool.log");
-    EXPECT_TRUE(process.ok());
-    *exit_status = (*process)->Stop(0, absl::Seconds(30));  // signal 0: just wait
-    return (*process)->Output();
+    return testing::Amtool(stack_->ShimUrl(""), stack_->dir(), std::move(args), exit_status);
   }
 
   std::unique_ptr<Stack> stack_;
@@ -102,6 +109,34 @@ TEST_F(AlertmanagerTest, AmtoolAddsAndQueriesAgainstTheShim) {
   out = Amtool({"alert", "query", "alertname=NoSuchAlert"}, &status);
   ASSERT_EQ(status, 0) << out;
   EXPECT_THAT(out, ::testing::Not(HasSubstr("AmtoolAdded")));
+}
+
+TEST(NotifydAlertsApiTest, AmtoolAddsAndQueriesAgainstNotifydItself) {
+  Stack stack(MakeTempDir("alerts-api-e2e"));
+  const std::string api_url = absl::StrCat("http://127.0.0.1:", FreePort());
+  ASSERT_TRUE(stack.StartNotifyd({"--alerts-api.listen-address=" + api_url.substr(7)}))
+      << stack.notifyd()->Output();
+  ASSERT_TRUE(WaitFor([&] { return HttpRequest("GET", api_url + "/-/ready").status == 200; },
+                      absl::Seconds(10)))
+      << stack.notifyd()->Output();
+
+  int status = -1;
+  std::string out = Amtool(api_url, stack.dir(),
+                           {"alert", "add", "InProcess", "team=platform",
+                            "--annotation=summary=served by notifyd"},
+                           &status);
+  ASSERT_EQ(status, 0) << out;
+  // Stored by the same notifyd its gRPC API answers for.
+  auto alerts = stack.ListAlerts("InProcess");
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].labels().at("team"), "platform");
+  out = Amtool(api_url, stack.dir(), {"alert", "query", "alertname=InProcess"}, &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_THAT(out, HasSubstr("served by notifyd"));
+
+  // SIGTERM stops notifyd and its alerts API together.
+  EXPECT_EQ(stack.notifyd()->Stop(SIGTERM), 0);
+  EXPECT_EQ(HttpRequest("GET", api_url + "/-/healthy").status, 0);
 }
 
 }  // namespace

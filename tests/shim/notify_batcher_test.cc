@@ -23,7 +23,7 @@ using wecom_notify::v1::NotifyResponse;
 class FakeNotifyd {
  public:
   NotifyBatcher::Send AsSend() {
-    return [this](NotifyRequest request, NotifyClient::NotifyDone done) {
+    return [this](NotifyRequest request, NotifyBackend::NotifyDone done) {
       calls_.push_back({std::move(request), std::move(done)});
     };
   }
@@ -62,7 +62,7 @@ class FakeNotifyd {
  private:
   struct Call {
     NotifyRequest request;
-    NotifyClient::NotifyDone done;
+    NotifyBackend::NotifyDone done;
   };
   std::vector<Call> calls_;
   std::size_t completed_ = 0;
@@ -92,7 +92,7 @@ struct Answer {
   int accepted = -1;
   std::vector<std::pair<int, std::string>> rejected;  // own index, reason
 
-  NotifyClient::NotifyDone Callback() {
+  NotifyBackend::NotifyDone Callback() {
     return [this](const grpc::Status& status, const NotifyResponse& response) {
       EXPECT_FALSE(called) << "answered twice";
       called = true;
