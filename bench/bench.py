@@ -175,8 +175,10 @@ def metric_sum(text, name):
 class WecomNotify:
     label = "wecom-notify"
 
-    def __init__(self, ctx, with_shim=True, config=None):
-        """config: notifyd YAML (route + receivers); None = no route, alerts are only stored."""
+    def __init__(self, ctx, with_shim=True, config=None, in_process_api=False):
+        """config: notifyd YAML (route + receivers); None = no route, alerts are only stored.
+        in_process_api: notifyd serves the HTTP API itself (--alerts-api.listen-address), no
+        shim."""
         self.ctx = ctx
         self.dir = tempfile.mkdtemp(prefix="notify-", dir=ctx.work)
         self.grpc_addr = f"127.0.0.1:{free_port()}"
@@ -190,6 +192,8 @@ class WecomNotify:
             with open(f"{self.dir}/notifyd.yml", "w") as f:
                 f.write(config)
             argv.append(f"--config.file={self.dir}/notifyd.yml")
+        if in_process_api:
+            argv.append(f"--alerts-api.listen-address=127.0.0.1:{self.shim_port}")
         self.notifyd = ctx.procs.start("notifyd", argv, f"{self.dir}/notifyd.log")
         self.procs = [self.notifyd]
         self.shim = None
@@ -200,6 +204,8 @@ class WecomNotify:
                  f"--notify.address={self.grpc_addr}"],
                 f"{self.dir}/shim.log")
             self.procs.append(self.shim)
+            wait_ready(f"http://127.0.0.1:{self.shim_port}/-/ready", self.procs, self.label)
+        elif in_process_api:
             wait_ready(f"http://127.0.0.1:{self.shim_port}/-/ready", self.procs, self.label)
         else:
             wait_ready(f"http://127.0.0.1:{self.web_port}/-/ready", self.procs, self.label)
@@ -216,6 +222,14 @@ class WecomNotify:
     def stop(self):
         for p in reversed(self.procs):
             self.ctx.procs.stop(p)
+
+
+class WecomNotifyOneProcess(WecomNotify):
+    """notifyd serving the HTTP API itself (--alerts-api.listen-address): no sidecar, no gRPC hop."""
+    label = "one process"
+
+    def __init__(self, ctx, config=None):
+        super().__init__(ctx, with_shim=False, config=config, in_process_api=True)
 
 
 class Alertmanager:
@@ -427,7 +441,7 @@ def measure_memory(ctx, cls):
         time.sleep(ctx.settle)
         r = {"idle": sum(rss_kib(p) for p in system.pids),
              "idle_anon": sum(rss_kib(p, "RssAnon") for p in system.pids)}
-        if isinstance(system, WecomNotify):
+        if isinstance(system, WecomNotify) and system.shim:
             r["idle_notifyd"] = rss_kib(system.notifyd.pid)
             r["idle_shim"] = rss_kib(system.shim.pid)
         cpu0 = cpu_seconds(system.pids)
@@ -917,10 +931,11 @@ def main():
     try:
         # ingest, alternating which system goes first
         for i, (batch, conns) in enumerate(points if "ingest" in only else []):
-            order = (WecomNotify, Alertmanager) if i % 2 == 0 else (Alertmanager, WecomNotify)
+            order = ((WecomNotify, WecomNotifyOneProcess, Alertmanager) if i % 2 == 0
+                     else (Alertmanager, WecomNotifyOneProcess, WecomNotify))
             ctx.say(f"ingest: batch {batch}, {conns} connections ...")
             ingest[(batch, conns)] = measure_ingest(ctx, batch, conns, order)
-            for label in ("wecom-notify", "alertmanager"):
+            for label in ("wecom-notify", "one process", "alertmanager"):
                 r = ingest[(batch, conns)][label]
                 ctx.say(f"  {label:13} {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:8.2f} ms"
                         f"  p99 {r['p99_ms']:8.2f} ms  errors {r['errors']}"
@@ -930,7 +945,7 @@ def main():
             r = grpc[(batch, conc)] = measure_grpc(ctx, batch, conc)
             ctx.say(f"  notifyd       {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:8.2f} ms"
                     f"  p99 {r['p99_ms']:8.2f} ms  errors {r['errors']:.0f}")
-        for cls in (WecomNotify, Alertmanager) if "memory" in only else ():
+        for cls in (WecomNotify, WecomNotifyOneProcess, Alertmanager) if "memory" in only else ():
             ctx.say(f"memory: {cls.label} idle, 10k, 100k active alerts ...")
             r = memory[cls.label] = measure_memory(ctx, cls)
             ctx.say(f"  {cls.label:13} idle {r['idle'] / 1024:.1f} MiB, 10k {r['10k'] / 1024:.1f} MiB, "
@@ -968,6 +983,13 @@ def main():
         table.row(f"{p}: p99 latency", w["p99_ms"], a["p99_ms"], unit=" ms", absolute=("<", 10))
         table.row(f"{p}: CPU-s per 100k alerts", w["cpu_per_100k"], a["cpu_per_100k"],
                   want=("<=", 0.1))
+        o = by_label["one process"]
+        table.row(f"{p}, one process (notifyd --alerts-api, no shim): alerts/s",
+                  o["alerts_per_s"], a["alerts_per_s"], want=(">=", 10))
+        table.row(f"{p}, one process: p99 latency", o["p99_ms"], a["p99_ms"], unit=" ms",
+                  absolute=("<", 10))
+        table.row(f"{p}, one process: CPU-s per 100k alerts", o["cpu_per_100k"],
+                  a["cpu_per_100k"], want=("<=", 0.1))
         for label, r in by_label.items():
             if r["errors"]:
                 checks.append(f"- {label}, batch {batch}, {conns} conns: {r['errors']} failed "
@@ -995,7 +1017,12 @@ def main():
                   a["per_alert_kib"] * 1024, unit=" B", want=("<=", 0.1))
         table.row("CPU-s per 100k alerts ingested (100/request, 1 conn)", w["cpu_100k"],
                   a["cpu_100k"], want=("<=", 0.1))
-        for label in ("wecom-notify", "alertmanager"):
+        o = memory["one process"]
+        table.row("one process (notifyd --alerts-api, no shim): RSS idle", o["idle"] / 1024,
+                  a["idle"] / 1024, unit=" MiB", absolute=("<", 15))
+        table.row("one process: RSS per active alert", o["per_alert_kib"] * 1024,
+                  a["per_alert_kib"] * 1024, unit=" B", want=("<=", 0.1))
+        for label in ("wecom-notify", "one process", "alertmanager"):
             checks.append(f"- memory, {label}: server counted {memory[label]['received']:,.0f} "
                           f"alerts received (100,000 posted)")
         notes += ["", f"Idle RSS split: notifyd {w['idle_notifyd'] / 1024:.1f} MiB, webhook-shim "
