@@ -62,6 +62,12 @@ int64_t CountRows(const std::string& path, const std::string& table) {
   return rows;
 }
 
+std::vector<alert::Alert> MakeAlerts(const std::string& prefix, int count) {
+  std::vector<alert::Alert> alerts;
+  for (int i = 0; i < count; ++i) alerts.push_back(MakeAlert(absl::StrCat(prefix, i)));
+  return alerts;
+}
+
 nflog::Entry MakeEntry(const std::string& group, absl::Time timestamp, absl::Time expires_at) {
   nflog::Entry entry;
   entry.key = {absl::StrCat("{}:{alertname=\"", group, "\"}"), "运维组", "wecom_app/0"};
@@ -94,6 +100,14 @@ class SqliteStateStoreTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir_, options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+  }
+
+  // Reopens with Compact() due at `garbage_rows` superseded rows, `chunk_rows` rows per call.
+  void ReopenCompactingAt(std::size_t garbage_rows, std::size_t chunk_rows) {
+    SqliteStateStore::Options options;
+    options.compact_at_garbage_rows = garbage_rows;
+    options.compact_chunk_rows = chunk_rows;
+    Reopen(options);
   }
 
   std::string DbPath() const { return absl::StrCat(dir_, "/notifyd.db"); }
@@ -225,12 +239,8 @@ TEST_F(SqliteStateStoreTest, EveryWriteAppendsAndLoadSeesOnlyCurrentVersions) {
 }
 
 TEST_F(SqliteStateStoreTest, CompactReclaimsSupersededRowsAndKeepsCurrentVersions) {
-  SqliteStateStore::Options options;
-  options.compact_at_garbage_rows = 3;
-  options.compact_chunk_rows = 4;
-  Reopen(options);
-  std::vector<alert::Alert> current;
-  for (int i = 0; i < 4; ++i) current.push_back(MakeAlert(absl::StrCat("keep-", i)));
+  ReopenCompactingAt(3, 4);
+  std::vector<alert::Alert> current = MakeAlerts("keep-", 4);
   const alert::Alert gone = MakeAlert("gone");
   ASSERT_TRUE(store_->PutAlerts({current[0], current[1], gone, current[2]}).ok());
   ASSERT_TRUE(store_->PutAlerts({current[3]}).ok());
@@ -249,7 +259,7 @@ TEST_F(SqliteStateStoreTest, CompactReclaimsSupersededRowsAndKeepsCurrentVersion
   // Garbage (the removal of `gone`, 1 row) is below the threshold again.
   ASSERT_TRUE(store_->Compact().ok());
   EXPECT_EQ(CountRows(DbPath(), "alert_log"), 5);
-  Reopen(options);
+  ReopenCompactingAt(3, 4);
   ExpectSameAlerts(Load(), current);
 }
 
@@ -265,13 +275,8 @@ TEST_F(SqliteStateStoreTest, PruneNeverBringsBackAnOlderVersion) {
 }
 
 TEST_F(SqliteStateStoreTest, CompactOfALogOfCurrentVersionsOnlyDoesNothing) {
-  SqliteStateStore::Options options;
-  options.compact_at_garbage_rows = 1;
-  options.compact_chunk_rows = 2;
-  Reopen(options);
-  std::vector<alert::Alert> alerts;
-  for (int i = 0; i < 10; ++i) alerts.push_back(MakeAlert(absl::StrCat("new-", i)));
-  ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+  ReopenCompactingAt(1, 2);
+  ASSERT_TRUE(store_->PutAlerts(MakeAlerts("new-", 10)).ok());
   ASSERT_TRUE(store_->Compact().ok());
   EXPECT_EQ(CountRows(DbPath(), "alert_log"), 10);
 }
