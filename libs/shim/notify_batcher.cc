@@ -28,6 +28,11 @@ NotifyResponse Slice(const NotifyResponse& merged, int offset, int count) {
 
 }  // namespace
 
+NotifyBatcher::~NotifyBatcher() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(+[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
+}
+
 void NotifyBatcher::Submit(NotifyRequest request, NotifyBackend::NotifyDone done) {
   if (options_.max_in_flight <= 0 || !Mergeable(request)) {
     {

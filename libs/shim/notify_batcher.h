@@ -47,6 +47,10 @@ class NotifyBatcher {
   };
 
   NotifyBatcher(Send send, Options options) : send_(std::move(send)), options_(options) {}
+  // Waits until no call is in flight: their completions, which may still arrive on a gRPC thread
+  // after the HTTP server stopped, call back into the batcher (bounded by the call deadline).
+  // Queued requests are sent first, as in normal operation.
+  ~NotifyBatcher();
 
   NotifyBatcher(const NotifyBatcher&) = delete;
   NotifyBatcher& operator=(const NotifyBatcher&) = delete;

@@ -4,10 +4,14 @@
 
 #include "libs/shim/notify_batcher.h"
 
+#include <atomic>
+#include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -103,6 +107,28 @@ struct Answer {
   }
 };
 
+TEST(NotifyBatcherTest, DestructionWaitsForTheCallsInFlight) {
+  FakeNotifyd notifyd;
+  Answer a, b;
+  auto batcher = std::make_unique<NotifyBatcher>(notifyd.AsSend(), Options(1));
+  batcher->Submit(Request({"a"}), a.Callback());
+  batcher->Submit(Request({"b"}), b.Callback());  // queued behind a
+  std::atomic<bool> destroyed{false};
+  std::thread destroyer([&] {
+    batcher.reset();
+    destroyed = true;
+  });
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(destroyed);  // a is still out
+  notifyd.Complete();       // a answered; b leaves in the freed slot
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(destroyed);  // b is out now
+  notifyd.Complete();
+  destroyer.join();
+  EXPECT_TRUE(a.called);
+  EXPECT_TRUE(b.called);
+}
+
 TEST(NotifyBatcherTest, AnIdleBatcherSendsAtOnceAndAlone) {
   FakeNotifyd notifyd;
   NotifyBatcher batcher(notifyd.AsSend(), NotifyBatcher::Options());
@@ -190,6 +216,8 @@ TEST(NotifyBatcherTest, WebhookNotificationsAndDisabledCoalescingAreSentAlone) {
   off.Submit(Request({"x"}), x.Callback());
   off.Submit(Request({"y"}), y.Callback());
   EXPECT_THAT(direct.Names(), ElementsAre(ElementsAre("x"), ElementsAre("y")));
+  notifyd.Complete();  // the batcher's destructor waits for its calls
+  notifyd.Complete();
 }
 
 TEST(NotifyBatcherTest, SlotsAreReleasedSoLaterPostsGoAtOnceAgain) {
