@@ -46,7 +46,27 @@ NotifyService::NotifyService(store::AlertStore& store, Clock& clock, IngestMetri
       metrics_(metrics),
       options_(options),
       durable_(durable),
-      dispatch_(dispatch) {}
+      dispatch_(dispatch) {
+  SetMessageAllocatorFor_Notify(&arena_allocator_);
+}
+
+grpc::MessageHolder<wecom_notify::v1::NotifyRequest, wecom_notify::v1::NotifyResponse>*
+NotifyService::ArenaAllocator::AllocateMessages() {
+  class Holder : public grpc::MessageHolder<wecom_notify::v1::NotifyRequest,
+                                            wecom_notify::v1::NotifyResponse> {
+   public:
+    Holder() {
+      set_request(google::protobuf::Arena::CreateMessage<wecom_notify::v1::NotifyRequest>(&arena_));
+      set_response(
+          google::protobuf::Arena::CreateMessage<wecom_notify::v1::NotifyResponse>(&arena_));
+    }
+    void Release() override { delete this; }
+
+   private:
+    google::protobuf::Arena arena_;
+  };
+  return new Holder;
+}
 
 void NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& request,
                                  wecom_notify::v1::NotifyResponse* response,

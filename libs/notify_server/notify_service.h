@@ -10,6 +10,8 @@
 #ifndef WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_
 #define WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_
 
+#include <grpcpp/support/message_allocator.h>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/common/clock.h"
@@ -61,6 +63,18 @@ class NotifyService final : public wecom_notify::v1::Notify::CallbackService {
                                        wecom_notify::v1::ListAlertsResponse* response) override;
 
  private:
+  // Gives each Notify call's request and response one protobuf arena: parsing a batch then
+  // takes a few block allocations instead of one malloc per label string and map node, all
+  // freed at once when the call ends (malloc/free led notifyd's profile, docs/performance.md).
+  class ArenaAllocator
+      : public grpc::MessageAllocator<wecom_notify::v1::NotifyRequest,
+                                      wecom_notify::v1::NotifyResponse> {
+   public:
+    grpc::MessageHolder<wecom_notify::v1::NotifyRequest, wecom_notify::v1::NotifyResponse>*
+    AllocateMessages() override;
+  };
+
+  ArenaAllocator arena_allocator_;
   store::AlertStore& store_;
   Clock& clock_;
   IngestMetrics& metrics_;
