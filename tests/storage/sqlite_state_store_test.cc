@@ -112,6 +112,22 @@ class SqliteStateStoreTest : public ::testing::Test {
 
   std::string DbPath() const { return absl::StrCat(dir_, "/notifyd.db"); }
 
+  // Reopens the store with `busy_timeout`, then takes the database's write lock on a second
+  // connection, as another writer would; ReleaseWriteLock gives it back.
+  sqlite3* HoldWriteLockAgainst(absl::Duration busy_timeout) {
+    SqliteStateStore::Options options;
+    options.busy_timeout = busy_timeout;
+    Reopen(options);
+    sqlite3* other = nullptr;
+    EXPECT_EQ(sqlite3_open(DbPath().c_str(), &other), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    return other;
+  }
+  static void ReleaseWriteLock(sqlite3* other) {
+    EXPECT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(other);
+  }
+
   std::vector<alert::Alert> Load() {
     absl::StatusOr<std::vector<alert::Alert>> alerts = store_->LoadAlerts();
     EXPECT_TRUE(alerts.ok()) << alerts.status();
@@ -387,19 +403,12 @@ TEST_F(SqliteStateStoreTest, CheckWritableCommitsARealWriteAndKeepsTheState) {
 }
 
 TEST_F(SqliteStateStoreTest, CheckWritableFailsWhileAnotherWriterHoldsTheLock) {
-  SqliteStateStore::Options options;
-  options.busy_timeout = absl::Milliseconds(20);
-  Reopen(options);
-  sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open(DbPath().c_str(), &other), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-
+  sqlite3* other = HoldWriteLockAgainst(absl::Milliseconds(20));
   const absl::Status locked = store_->CheckWritable();
   EXPECT_EQ(locked.code(), absl::StatusCode::kUnavailable) << locked;
   EXPECT_THAT(std::string(locked.message()), HasSubstr("check writable"));
 
-  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(other);
+  ReleaseWriteLock(other);
   EXPECT_TRUE(store_->CheckWritable().ok());
 }
 
@@ -497,15 +506,9 @@ TEST_F(SqliteStateStoreTest, UnusableDirectoryIsUnavailable) {
 }
 
 TEST_F(SqliteStateStoreTest, LockedDatabaseIsUnavailableAfterBusyTimeout) {
-  SqliteStateStore::Options options;
-  options.busy_timeout = absl::Milliseconds(50);
-  Reopen(options);
-  sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open(DbPath().c_str(), &other), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3* other = HoldWriteLockAgainst(absl::Milliseconds(50));
   const absl::Status status = store_->PutAlerts({MakeAlert("a")});
-  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(other);
+  ReleaseWriteLock(other);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
   EXPECT_THAT(status.message(), HasSubstr("put alerts"));
   // Once the lock is gone the store works again.
