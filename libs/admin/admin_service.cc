@@ -40,7 +40,7 @@ grpc::Status NotFound(const std::string& name) {
 }
 
 void Fill(const alert::LabelSet& labels, google::protobuf::Map<std::string, std::string>* out) {
-  for (const auto& l : labels) (*out)[l.name] = l.value;
+  for (const auto& l : labels) (*out)[std::string(l.name)] = std::string(l.value);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // File: libs/alert/alert.h
 //
 // Alert is notifyd's in-memory alert, with Alertmanager's meaning for every field. It is a plain
-// value type; stores and engines own copies. Times are absl::Time; "unset" is
+// value type; stores and engines own copies, which are cheap: copies share the label sets'
+// immutable blocks (see label_set.h). Times are absl::Time; "unset" is
 // absl::InfinitePast(), which also stands for Go's zero time 0001-01-01T00:00:00Z (Alertmanager
 // writes that as endsAt of firing alerts in webhook payloads).
 

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
+
 #include "libs/alert/fingerprint.h"
 
 namespace wecom_notify::alert {
@@ -11,14 +13,15 @@ namespace {
 constexpr int64_t kGoZeroTimeSeconds = -62135596800;
 
 LabelSet LabelSetFromMap(const google::protobuf::Map<std::string, std::string>& map) {
-  std::vector<Label> labels;
+  // Views into the request: the set copies the characters once, into its single block.
+  absl::InlinedVector<LabelView, 8> labels;
   labels.reserve(map.size());
-  for (const auto& [name, value] : map) labels.push_back(Label{name, value});
-  return LabelSet(std::move(labels));
+  for (const auto& [name, value] : map) labels.push_back(LabelView{name, value});
+  return LabelSet::FromViews(absl::MakeSpan(labels));
 }
 
 void LabelSetToMap(const LabelSet& set, google::protobuf::Map<std::string, std::string>* map) {
-  for (const Label& label : set) (*map)[label.name] = label.value;
+  for (const LabelView label : set) (*map)[std::string(label.name)] = std::string(label.value);
 }
 
 }  // namespace

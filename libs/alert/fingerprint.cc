@@ -28,7 +28,7 @@ inline uint64_t MixSeparator(uint64_t hash) {
 
 uint64_t Fingerprint(const LabelSet& labels) {
   uint64_t hash = kOffset64;
-  for (const Label& label : labels) {
+  for (const LabelView label : labels) {
     hash = MixSeparator(Mix(hash, label.name));
     hash = MixSeparator(Mix(hash, label.value));
   }

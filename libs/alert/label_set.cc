@@ -1,45 +1,135 @@
 #include "libs/alert/label_set.h"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
 
 namespace wecom_notify::alert {
 namespace {
 
-bool NameLess(const Label& a, const Label& b) { return a.name < b.name; }
+bool NameLess(const LabelView& a, const LabelView& b) { return a.name < b.name; }
+
+// Sorts by name and drops all but the last pair of each name, in place; returns the new size.
+std::size_t SortUnique(absl::Span<LabelView> labels) {
+  std::stable_sort(labels.begin(), labels.end(), NameLess);
+  // Keep the last of equal names: walk backwards, then restore order.
+  std::reverse(labels.begin(), labels.end());
+  auto last = std::unique(labels.begin(), labels.end(),
+                          [](const LabelView& a, const LabelView& b) { return a.name == b.name; });
+  const std::size_t size = static_cast<std::size_t>(last - labels.begin());
+  std::reverse(labels.begin(), labels.begin() + size);
+  return size;
+}
+
+std::vector<LabelView> ViewsOf(const std::vector<Label>& labels) {
+  std::vector<LabelView> views;
+  views.reserve(labels.size());
+  for (const Label& label : labels) views.push_back(LabelView{label.name, label.value});
+  return views;
+}
 
 }  // namespace
 
-LabelSet::LabelSet(std::vector<Label> labels) : labels_(std::move(labels)) {
-  std::stable_sort(labels_.begin(), labels_.end(), NameLess);
-  // Keep the last of equal names: walk backwards, then restore order.
-  std::reverse(labels_.begin(), labels_.end());
-  labels_.erase(std::unique(labels_.begin(), labels_.end(),
-                            [](const Label& a, const Label& b) { return a.name == b.name; }),
-                labels_.end());
-  std::reverse(labels_.begin(), labels_.end());
+LabelSet::LabelSet(std::vector<Label> labels) {
+  std::vector<LabelView> views = ViewsOf(labels);
+  *this = FromViews(absl::MakeSpan(views));
 }
 
-const std::string* LabelSet::Get(absl::string_view name) const {
-  auto it = std::lower_bound(labels_.begin(), labels_.end(), name,
-                             [](const Label& l, absl::string_view n) { return l.name < n; });
-  if (it == labels_.end() || it->name != name) return nullptr;
-  return &it->value;
+LabelSet::LabelSet(std::initializer_list<Label> labels)
+    : LabelSet(std::vector<Label>(labels)) {}
+
+LabelSet LabelSet::FromViews(absl::Span<LabelView> labels) {
+  const std::size_t size = SortUnique(labels);
+  return LabelSet(Build(labels.subspan(0, size)));
 }
 
-void LabelSet::Set(std::string name, std::string value) {
-  auto it = std::lower_bound(labels_.begin(), labels_.end(), name,
-                             [](const Label& l, absl::string_view n) { return l.name < n; });
-  if (it != labels_.end() && it->name == name) {
-    it->value = std::move(value);
-  } else {
-    labels_.insert(it, Label{std::move(name), std::move(value)});
+LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
+  if (sorted.empty()) return nullptr;
+  std::size_t chars = 0;
+  for (const LabelView& label : sorted) chars += label.name.size() + label.value.size();
+  const std::size_t offsets = 2 * sorted.size() + 1;
+  void* memory = ::operator new(sizeof(Rep) + offsets * sizeof(uint32_t) + chars);
+  Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size())};
+  uint32_t* offset = const_cast<uint32_t*>(Offsets(rep));
+  char* out = const_cast<char*>(Chars(rep));
+  uint32_t at = 0;
+  for (const LabelView& label : sorted) {
+    for (absl::string_view piece : {label.name, label.value}) {
+      *offset++ = at;
+      std::memcpy(out + at, piece.data(), piece.size());
+      at += static_cast<uint32_t>(piece.size());
+    }
   }
+  *offset = at;
+  return rep;
+}
+
+void LabelSet::Unref(Rep* rep) {
+  if (rep == nullptr || rep->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  rep->~Rep();
+  ::operator delete(rep);
+}
+
+LabelSet::LabelSet(const LabelSet& other) noexcept : rep_(other.rep_) {
+  if (rep_ != nullptr) rep_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+LabelSet& LabelSet::operator=(const LabelSet& other) noexcept {
+  if (other.rep_ != nullptr) other.rep_->refs.fetch_add(1, std::memory_order_relaxed);
+  Unref(rep_);
+  rep_ = other.rep_;
+  return *this;
+}
+
+LabelSet& LabelSet::operator=(LabelSet&& other) noexcept {
+  if (this != &other) {
+    Unref(rep_);
+    rep_ = other.rep_;
+    other.rep_ = nullptr;
+  }
+  return *this;
+}
+
+std::optional<absl::string_view> LabelSet::Get(absl::string_view name) const {
+  // Sets hold a handful of pairs: a binary search over the names.
+  std::size_t low = 0, high = size();
+  while (low < high) {
+    const std::size_t mid = low + (high - low) / 2;
+    if (Piece(2 * mid) < name) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  if (low == size() || Piece(2 * low) != name) return std::nullopt;
+  return Piece(2 * low + 1);
+}
+
+void LabelSet::Set(absl::string_view name, absl::string_view value) {
+  std::vector<LabelView> views(begin(), end());
+  views.push_back(LabelView{name, value});
+  *this = FromViews(absl::MakeSpan(views));
 }
 
 void LabelSet::RemoveEmptyValues() {
-  labels_.erase(std::remove_if(labels_.begin(), labels_.end(),
-                               [](const Label& l) { return l.value.empty(); }),
-                labels_.end());
+  std::vector<LabelView> kept;
+  kept.reserve(size());
+  for (LabelView label : *this) {
+    if (!label.value.empty()) kept.push_back(label);
+  }
+  if (kept.size() == size()) return;
+  *this = LabelSet(Build(kept));
+}
+
+bool operator==(const LabelSet& a, const LabelSet& b) {
+  if (a.rep_ == b.rep_) return true;
+  if (a.size() != b.size()) return false;
+  // Equal pairs give equal offsets; only then are the characters (of equal length) compared.
+  const std::size_t offsets = 2 * a.size() + 1;
+  const uint32_t* a_offsets = LabelSet::Offsets(a.rep_);
+  if (!std::equal(a_offsets, a_offsets + offsets, LabelSet::Offsets(b.rep_))) return false;
+  return std::memcmp(LabelSet::Chars(a.rep_), LabelSet::Chars(b.rep_), a_offsets[offsets - 1]) ==
+         0;
 }
 
 }  // namespace wecom_notify::alert

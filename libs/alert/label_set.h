@@ -1,59 +1,160 @@
 // File: libs/alert/label_set.h
 //
 // LabelSet is a set of (name, value) string pairs kept sorted by name, names unique: the shape
-// in which Alertmanager hashes, compares and prints labels. A sorted vector, not a map, because
-// alerts carry a handful of labels and are held by the hundred thousand: one allocation per
-// set, cache-friendly scans, and the fingerprint walks it in order with no sorting.
+// in which Alertmanager hashes, compares and prints labels.
+//
+// Representation, because notifyd holds alerts by the hundred thousand and copies each one on
+// its way to the store, the durable log and the dispatcher: all names and values of a set live
+// in one immutable, reference-counted block (a header, 2n+1 offsets, then the characters). A set
+// costs one allocation however many labels it has — no std::string per name or value — and
+// copying a set only bumps the count, from any thread. The mutators (Set, RemoveEmptyValues)
+// build a new block, so copies already made never change.
+//
+// Limits: a set's characters must fit in 4 GiB; notifyd's request size limits (a few MiB) keep
+// every set far below that.
 
 #ifndef WECOM_NOTIFY_LIBS_ALERT_LABEL_SET_H_
 #define WECOM_NOTIFY_LIBS_ALERT_LABEL_SET_H_
 
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <initializer_list>
+#include <iterator>
+#include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
-#include <utility>
 #include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace wecom_notify::alert {
 
+// A pair to build a set from; owns its strings.
 struct Label {
   std::string name;
   std::string value;
+};
 
-  friend bool operator==(const Label& a, const Label& b) {
-    return a.name == b.name && a.value == b.value;
-  }
+// A pair as read from a set: views into the set's block, valid while the set or any copy of it
+// lives.
+struct LabelView {
+  absl::string_view name;
+  absl::string_view value;
 };
 
 class LabelSet {
  public:
+  class const_iterator;
+
   LabelSet() = default;
   // Sorts `labels` by name. When a name repeats, the last pair wins.
   explicit LabelSet(std::vector<Label> labels);
-  LabelSet(std::initializer_list<Label> labels) : LabelSet(std::vector<Label>(labels)) {}
+  LabelSet(std::initializer_list<Label> labels);
 
-  // Get()
+  // FromViews()
   //
-  // The value of `name`, or nullptr when absent.
-  const std::string* Get(absl::string_view name) const;
+  // The set of `labels`, which it sorts in place; when a name repeats, the last pair wins. The
+  // characters are copied: the views need only live for the call. This is the way to build a
+  // set from strings owned elsewhere (a parsed request) without a std::string per pair.
+  static LabelSet FromViews(absl::Span<LabelView> labels);
+
+  LabelSet(const LabelSet& other) noexcept;
+  LabelSet(LabelSet&& other) noexcept : rep_(other.rep_) { other.rep_ = nullptr; }
+  LabelSet& operator=(const LabelSet& other) noexcept;
+  LabelSet& operator=(LabelSet&& other) noexcept;
+  ~LabelSet() { Unref(rep_); }
+
+  // The value of `name`, or nullopt when absent.
+  std::optional<absl::string_view> Get(absl::string_view name) const;
 
   // Sets `name` to `value`, replacing an existing value.
-  void Set(std::string name, std::string value);
+  void Set(absl::string_view name, absl::string_view value);
 
   // Removes every pair whose value is empty (Alertmanager treats them as absent).
   void RemoveEmptyValues();
 
-  bool empty() const { return labels_.empty(); }
-  std::size_t size() const { return labels_.size(); }
-  auto begin() const { return labels_.begin(); }
-  auto end() const { return labels_.end(); }
+  bool empty() const { return size() == 0; }
+  std::size_t size() const { return rep_ == nullptr ? 0 : rep_->count; }
+  LabelView operator[](std::size_t i) const;
+  const_iterator begin() const;
+  const_iterator end() const;
 
-  friend bool operator==(const LabelSet& a, const LabelSet& b) { return a.labels_ == b.labels_; }
+  friend bool operator==(const LabelSet& a, const LabelSet& b);
   friend bool operator!=(const LabelSet& a, const LabelSet& b) { return !(a == b); }
 
  private:
-  std::vector<Label> labels_;  // sorted by name, names unique
+  // The block's header; 2 * count + 1 uint32 offsets into the characters follow it (pair i's
+  // name starts at offset 2i, its value at 2i + 1, the last offset is the end), then the
+  // characters of every name and value back to back.
+  struct Rep {
+    std::atomic<uint32_t> refs;
+    uint32_t count;
+  };
+
+  explicit LabelSet(Rep* rep) : rep_(rep) {}
+
+  // Builds a block from pairs sorted by name with unique names; nullptr when there are none.
+  static Rep* Build(absl::Span<const LabelView> sorted);
+  static const uint32_t* Offsets(const Rep* rep) { return reinterpret_cast<const uint32_t*>(rep + 1); }
+  static const char* Chars(const Rep* rep) {
+    return reinterpret_cast<const char*>(Offsets(rep) + 2 * rep->count + 1);
+  }
+  static void Unref(Rep* rep);
+
+  absl::string_view Piece(std::size_t k) const {
+    const uint32_t* offsets = Offsets(rep_);
+    return absl::string_view(Chars(rep_) + offsets[k], offsets[k + 1] - offsets[k]);
+  }
+
+  Rep* rep_ = nullptr;
 };
+
+// A forward iterator over a set's pairs in name order; dereferencing yields a LabelView.
+class LabelSet::const_iterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = LabelView;
+  using difference_type = std::ptrdiff_t;
+  using pointer = void;
+  using reference = LabelView;
+
+  // Lets `it->name` work although the pair is made on the fly.
+  struct ArrowProxy {
+    LabelView view;
+    const LabelView* operator->() const { return &view; }
+  };
+
+  const_iterator() = default;
+  LabelView operator*() const { return (*set_)[index_]; }
+  ArrowProxy operator->() const { return ArrowProxy{**this}; }
+  const_iterator& operator++() {
+    ++index_;
+    return *this;
+  }
+  const_iterator operator++(int) {
+    const_iterator before = *this;
+    ++index_;
+    return before;
+  }
+  friend bool operator==(const const_iterator& a, const const_iterator& b) {
+    return a.index_ == b.index_;
+  }
+  friend bool operator!=(const const_iterator& a, const const_iterator& b) { return !(a == b); }
+
+ private:
+  friend class LabelSet;
+  const_iterator(const LabelSet* set, std::size_t index) : set_(set), index_(index) {}
+
+  const LabelSet* set_ = nullptr;
+  std::size_t index_ = 0;
+};
+
+inline LabelView LabelSet::operator[](std::size_t i) const {
+  return LabelView{Piece(2 * i), Piece(2 * i + 1)};
+}
+inline LabelSet::const_iterator LabelSet::begin() const { return const_iterator(this, 0); }
+inline LabelSet::const_iterator LabelSet::end() const { return const_iterator(this, size()); }
 
 }  // namespace wecom_notify::alert
 

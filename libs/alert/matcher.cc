@@ -83,8 +83,9 @@ absl::StatusOr<Matcher> Matcher::Parse(absl::string_view text) {
 }
 
 bool Matcher::Matches(const LabelSet& labels) const {
-  const std::string* found = labels.Get(name_);
-  re2::StringPiece actual = found ? re2::StringPiece(*found) : re2::StringPiece();
+  const std::optional<absl::string_view> found = labels.Get(name_);
+  re2::StringPiece actual =
+      found.has_value() ? re2::StringPiece(found->data(), found->size()) : re2::StringPiece();
   switch (type_) {
     case Type::kEqual:
       return actual == re2::StringPiece(value_);

@@ -10,7 +10,7 @@ namespace {
 
 std::optional<ValidationError> ValidateSet(const LabelSet& set, absl::string_view kind,
                                            absl::string_view what, absl::string_view code) {
-  for (const Label& label : set) {
+  for (const LabelView label : set) {
     if (!IsValidLabelName(label.name)) {
       return ValidationError{std::string(code), absl::StrCat(kind, ".", label.name),
                              absl::StrCat("invalid ", what, ": invalid name \"", label.name, "\"")};

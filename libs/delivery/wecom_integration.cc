@@ -11,7 +11,7 @@ namespace {
 
 render::LabelSet ToMap(const alert::LabelSet& set) {
   render::LabelSet out;
-  for (const auto& label : set) out.emplace(label.name, label.value);
+  for (const auto& label : set) out.emplace(std::string(label.name), std::string(label.value));
   return out;
 }
 
@@ -22,13 +22,13 @@ render::LabelSet Common(const std::vector<const alert::LabelSet*>& sets) {
   for (const auto& label : *sets.front()) {
     bool everywhere = true;
     for (const alert::LabelSet* s : sets) {
-      const std::string* v = s->Get(label.name);
-      if (v == nullptr || *v != label.value) {
+      const std::optional<absl::string_view> v = s->Get(label.name);
+      if (!v.has_value() || *v != label.value) {
         everywhere = false;
         break;
       }
     }
-    if (everywhere) out.emplace(label.name, label.value);
+    if (everywhere) out.emplace(std::string(label.name), std::string(label.value));
   }
   return out;
 }

@@ -7,8 +7,8 @@ namespace {
 
 // -1, 0, 1 comparing an optional label: present sorts before absent.
 int CompareLabel(const alert::Alert& a, const alert::Alert& b, absl::string_view name) {
-  const std::string* va = a.labels.Get(name);
-  const std::string* vb = b.labels.Get(name);
+  const std::optional<absl::string_view> va = a.labels.Get(name);
+  const std::optional<absl::string_view> vb = b.labels.Get(name);
   if (va && vb) return va->compare(*vb) < 0 ? -1 : (*va == *vb ? 0 : 1);
   if (va) return -1;
   if (vb) return 1;

@@ -24,7 +24,7 @@ const char* OperatorText(alert::Matcher::Type type) {
 
 // Go's strconv.Quote for the characters label values contain in practice: printable UTF-8
 // passes through; quotes, backslashes and control characters are escaped.
-std::string GoQuote(const std::string& value) {
+std::string GoQuote(absl::string_view value) {
   std::string out = "\"";
   for (unsigned char c : value) {
     switch (c) {
@@ -170,11 +170,13 @@ void Route::MatchInto(const alert::LabelSet& labels, std::vector<const Route*>* 
 
 alert::LabelSet Route::GroupLabels(const alert::LabelSet& labels) const {
   if (options_.group_by_all) return labels;
-  std::vector<alert::Label> picked;
+  std::vector<alert::LabelView> picked;
   for (const std::string& name : options_.group_by) {
-    if (const std::string* value = labels.Get(name)) picked.push_back({name, *value});
+    if (const std::optional<absl::string_view> value = labels.Get(name)) {
+      picked.push_back({name, *value});
+    }
   }
-  return alert::LabelSet(std::move(picked));
+  return alert::LabelSet::FromViews(absl::MakeSpan(picked));
 }
 
 std::string Route::GroupKey(const alert::LabelSet& group_labels) const {

@@ -56,11 +56,11 @@ absl::Status Corrupt(absl::string_view what) {
 
 void AppendLabelSet(const alert::LabelSet& labels, std::string* out) {
   AppendVarint(labels.size(), out);
-  for (const alert::Label& label : labels) {
+  for (const alert::LabelView label : labels) {
     AppendVarint(label.name.size(), out);
-    out->append(label.name);
+    out->append(label.name.data(), label.name.size());
     AppendVarint(label.value.size(), out);
-    out->append(label.value);
+    out->append(label.value.data(), label.value.size());
   }
 }
 
@@ -74,7 +74,7 @@ absl::StatusOr<alert::LabelSet> DecodeLabelSet(absl::string_view data) {
     return Corrupt(absl::StrCat("label set: count ", count, " does not fit in ", encoded_size,
                                 " bytes"));
   }
-  std::vector<alert::Label> labels;
+  std::vector<alert::LabelView> labels;
   labels.reserve(static_cast<std::size_t>(count));
   for (uint64_t i = 0; i < count; ++i) {
     absl::string_view name;
@@ -85,12 +85,12 @@ absl::StatusOr<alert::LabelSet> DecodeLabelSet(absl::string_view data) {
     if (!labels.empty() && !(labels.back().name < name)) {
       return Corrupt(absl::StrCat("label set: pair ", i, " out of order"));
     }
-    labels.push_back(alert::Label{std::string(name), std::string(value)});
+    labels.push_back(alert::LabelView{name, value});
   }
   if (!data.empty()) {
     return Corrupt(absl::StrCat("label set: ", data.size(), " trailing bytes"));
   }
-  return alert::LabelSet(std::move(labels));
+  return alert::LabelSet::FromViews(absl::MakeSpan(labels));
 }
 
 void AppendFingerprints(const std::vector<uint64_t>& fingerprints, std::string* out) {

@@ -79,7 +79,7 @@ TEST_F(DispatcherTest, FlushSnapshotIsSortedByJobInstanceThenLabels) {
   ASSERT_EQ(flushes[0].alerts.size(), 3u);
   EXPECT_EQ(*flushes[0].alerts[0].labels.Get("instance"), "a");
   EXPECT_EQ(*flushes[0].alerts[1].labels.Get("instance"), "b");
-  EXPECT_EQ(flushes[0].alerts[2].labels.Get("instance"), nullptr);
+  EXPECT_FALSE(flushes[0].alerts[2].labels.Get("instance").has_value());
 }
 
 TEST_F(DispatcherTest, ReloadRebuildsGroupsFromHeldAlerts) {

@@ -162,9 +162,9 @@ void ExpectAcknowledgedBatchesSurviveSigkill(void (*child)(const std::string&, i
   absl::flat_hash_map<std::string, int> alerts_per_batch;
   for (const alert::Alert& alert : *loaded) {
     by_fingerprint[alert.fingerprint] = &alert;
-    const std::string* batch = alert.annotations.Get("batch");
-    ASSERT_NE(batch, nullptr);
-    ++alerts_per_batch[*batch];
+    const std::optional<absl::string_view> batch = alert.annotations.Get("batch");
+    ASSERT_TRUE(batch.has_value());
+    ++alerts_per_batch[std::string(*batch)];
   }
   // Whole batches only: a transaction cut by the kill left nothing behind.
   for (const auto& [batch, count] : alerts_per_batch) {

@@ -38,7 +38,7 @@ class FakeStore : public StateStore {
   absl::Status PutAlerts(const std::vector<alert::Alert>& alerts) override {
     absl::MutexLock lock(&mu_);
     std::vector<std::string> ids;
-    for (const alert::Alert& alert : alerts) ids.push_back(*alert.labels.Get("id"));
+    for (const alert::Alert& alert : alerts) ids.push_back(std::string(*alert.labels.Get("id")));
     batches_.push_back(std::move(ids));
     ++writing_;
     mu_.Await(absl::Condition(+[](bool* open) { return *open; }, &open_));
