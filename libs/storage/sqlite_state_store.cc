@@ -17,6 +17,7 @@
 #include "libs/alert/fingerprint.h"
 #include "libs/common/status_macros.h"
 #include "libs/storage/codec.h"
+#include "libs/storage/sqlite_status.h"
 
 namespace wecom_notify::storage {
 namespace {
@@ -67,27 +68,6 @@ constexpr const char* kUpgradeFromVersion1[] = {
     "starts_at, ends_at, updated_at, generator_url, ends_at_from_timeout, 0 FROM alerts",
     "DROP TABLE alerts",
 };
-
-absl::StatusCode CodeFor(int sqlite_code) {
-  switch (sqlite_code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_NOMEM:
-    case SQLITE_PROTOCOL:
-      return absl::StatusCode::kUnavailable;
-    case SQLITE_CORRUPT:
-      return absl::StatusCode::kDataLoss;
-    case SQLITE_NOTADB:
-      return absl::StatusCode::kFailedPrecondition;
-    default:
-      return absl::StatusCode::kInternal;
-  }
-}
 
 int64_t ToColumn(uint64_t fingerprint) { return static_cast<int64_t>(fingerprint); }
 uint64_t FromColumn(int64_t value) { return static_cast<uint64_t>(value); }
@@ -210,6 +190,8 @@ SqliteStateStore::SqliteStateStore(std::string path, sqlite3* db)
     : path_(std::move(path)), db_(db), statements_(std::make_unique<Statements>()) {}
 
 SqliteStateStore::~SqliteStateStore() {
+  // First, so that the main connection is the last one and its close checkpoints the WAL.
+  checkpointer_.reset();
   absl::MutexLock lock(&mu_);
   statements_.reset();
   sqlite3_close_v2(db_);
@@ -229,7 +211,7 @@ absl::StatusOr<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
       nullptr);
   if (code != SQLITE_OK) {
-    absl::Status status(CodeFor(code),
+    absl::Status status(StatusCodeForSqlite(code),
                         absl::StrCat("storage: open ", path, ": ",
                                      db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
     sqlite3_close_v2(db);
@@ -240,13 +222,20 @@ absl::StatusOr<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(
     absl::MutexLock lock(&store->mu_);
     RETURN_IF_ERROR(store->Initialize(options));
   }
+  if (options.checkpoint_interval != absl::ZeroDuration()) {
+    WalCheckpointer::Options checkpoints;
+    checkpoints.interval = options.checkpoint_interval;
+    auto checkpointer = WalCheckpointer::Start(store->path_, checkpoints);
+    if (!checkpointer.ok()) return checkpointer.status();
+    store->checkpointer_ = *std::move(checkpointer);
+  }
   return store;
 }
 
 absl::Status SqliteStateStore::Error(int code, const char* operation) {
-  return absl::Status(CodeFor(code), absl::StrCat("storage: ", operation, " on ", path_, ": ",
-                                                  sqlite3_errmsg(db_), " (sqlite code ", code,
-                                                  ")"));
+  return absl::Status(StatusCodeForSqlite(code),
+                      absl::StrCat("storage: ", operation, " on ", path_, ": ",
+                                   sqlite3_errmsg(db_), " (sqlite code ", code, ")"));
 }
 
 absl::Status SqliteStateStore::Exec(const char* sql, const char* operation) {
@@ -283,6 +272,9 @@ absl::Status SqliteStateStore::Initialize(const Options& options) {
                        "set synchronous"));
   // Truncate a large WAL back to 64 MiB after checkpoints instead of keeping it at its peak.
   RETURN_IF_ERROR(Exec("PRAGMA journal_size_limit=67108864", "set journal_size_limit"));
+  if (options.checkpoint_interval != absl::ZeroDuration()) {
+    RETURN_IF_ERROR(Exec("PRAGMA wal_autocheckpoint=0", "turn off automatic checkpoints"));
+  }
 
   // Create or check the schema. BEGIN IMMEDIATE so two processes opening a new file at once
   // do not both create it.

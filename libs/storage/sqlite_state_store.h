@@ -6,7 +6,7 @@
 // Durability. Every write method is one transaction (BEGIN IMMEDIATE … COMMIT); when it returns
 // OK the transaction is in the WAL file.
 //  - Synchronous::kNormal (default): the commit is written to the WAL but not fsynced; a
-//    checkpoint fsyncs. Survives a process crash or SIGKILL (the bytes are in the OS page
+//    checkpoint fsyncs (every Options::checkpoint_interval, see wal_checkpointer.h). Survives a process crash or SIGKILL (the bytes are in the OS page
 //    cache), and the database is never corrupted, but a power loss or kernel crash may roll
 //    back the last transactions before the next checkpoint. Commits cost a write(), no fsync.
 //  - Synchronous::kFull: every commit fsyncs the WAL as well, so an acknowledged write also
@@ -68,6 +68,7 @@
 #include "libs/alert/alert.h"
 #include "libs/nflog/notification_log.h"
 #include "libs/storage/state_store.h"
+#include "libs/storage/wal_checkpointer.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -94,6 +95,11 @@ class SqliteStateStore : public StateStore {
     // call: a bigger chunk pauses other calls longer.
     std::size_t compact_at_garbage_rows = 20'000;
     std::size_t compact_chunk_rows = 10'000;
+    // Non-zero: the WAL is checkpointed from a WalCheckpointer's own connection and thread at
+    // this interval (absl::InfiniteDuration(): only when its CheckpointNow() is called), never
+    // inside a commit. Zero: SQLite's automatic checkpoint inside the commit that takes the
+    // WAL past 1000 pages, which that commit's callers wait for.
+    absl::Duration checkpoint_interval = absl::Milliseconds(100);
   };
 
   // Open()
@@ -137,6 +143,9 @@ class SqliteStateStore : public StateStore {
   // The database file's path.
   const std::string& path() const { return path_; }
 
+  // The background checkpointer; nullptr when Options::checkpoint_interval is zero.
+  WalCheckpointer* checkpointer() { return checkpointer_.get(); }
+
  private:
   // The statements prepared once in Open() and reused.
   struct Statements;
@@ -172,6 +181,7 @@ class SqliteStateStore : public StateStore {
   std::string annotations_buffer_ ABSL_GUARDED_BY(mu_);
   std::size_t compact_at_garbage_rows_ ABSL_GUARDED_BY(mu_) = 0;
   std::size_t compact_chunk_rows_ ABSL_GUARDED_BY(mu_) = 1;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 
   // Where an alert's current version is in the log.
   struct Version {

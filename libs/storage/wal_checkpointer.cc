@@ -1,0 +1,124 @@
+#include "libs/storage/wal_checkpointer.h"
+
+#include <sqlite3.h>
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "libs/logging/logging.h"
+#include "libs/storage/sqlite_status.h"
+
+namespace wecom_notify::storage {
+namespace {
+
+// Catch-up passes before a TRUNCATE, and the frames (~1 MiB) it may be left to copy.
+constexpr int kMaxCatchUpPasses = 4;
+constexpr int kFramesLeftForTruncate = 256;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path,
+                                                                         const Options& options) {
+  sqlite3* db = nullptr;
+  const int code =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (code != SQLITE_OK) {
+    absl::Status status(StatusCodeForSqlite(code),
+                        absl::StrCat("storage: open ", path, " for checkpoints: ",
+                                     db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
+    sqlite3_close_v2(db);
+    return status;
+  }
+  sqlite3_busy_timeout(db, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
+  // Reading the mode also makes the connection read the database header: until it has, it
+  // does not know the file is in WAL mode and its checkpoints do nothing.
+  std::string mode;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+    mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  if (mode != "wal") {
+    absl::Status status = absl::FailedPreconditionError(
+        absl::StrCat("storage: ", path, " is not in WAL mode (journal_mode '", mode,
+                     "'): ", sqlite3_errmsg(db)));
+    sqlite3_close_v2(db);
+    return status;
+  }
+  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(db, options));
+  if (options.interval != absl::InfiniteDuration()) {
+    checkpointer->thread_ = std::thread([raw = checkpointer.get()] { raw->Run(); });
+  }
+  return checkpointer;
+}
+
+WalCheckpointer::WalCheckpointer(sqlite3* db, const Options& options)
+    : options_(options), db_(db) {}
+
+WalCheckpointer::~WalCheckpointer() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  sqlite3_close_v2(db_);
+}
+
+absl::Status WalCheckpointer::CheckpointNow() {
+  absl::MutexLock lock(&mu_);
+  int wal_frames = 0;
+  int checkpointed = 0;
+  // PASSIVE first, even when the WAL is long: it copies the bulk without holding writers off.
+  // Before a TRUNCATE, passes repeat while they shrink what is left to copy (the frames
+  // written during the previous pass), so the TRUNCATE, which holds writers off while it
+  // copies the rest, finds little.
+  int code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                                       &checkpointed);
+  bool truncated = false;
+  for (int pass = 0; pass < kMaxCatchUpPasses && code == SQLITE_OK &&
+                     wal_frames >= options_.truncate_at_frames &&
+                     wal_frames - checkpointed > kFramesLeftForTruncate;
+       ++pass) {
+    code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                                     &checkpointed);
+  }
+  if (code == SQLITE_OK && wal_frames >= options_.truncate_at_frames) {
+    code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &wal_frames,
+                                     &checkpointed);
+    truncated = true;
+  }
+  if (code != SQLITE_OK) {
+    ++stats_.failures;
+    return absl::Status(StatusCodeForSqlite(code),
+                        absl::StrCat("storage: checkpoint ", sqlite3_db_filename(db_, "main"),
+                                     ": ", sqlite3_errmsg(db_), " (sqlite code ", code, ")"));
+  }
+  ++stats_.checkpoints;
+  if (truncated) ++stats_.truncations;
+  stats_.last_wal_frames = wal_frames;
+  stats_.last_checkpointed_frames = checkpointed;
+  return absl::OkStatus();
+}
+
+WalCheckpointer::Stats WalCheckpointer::GetStats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+void WalCheckpointer::Run() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.interval)) return;
+    }
+    if (absl::Status status = CheckpointNow(); !status.ok()) {
+      logging::Warn("WAL checkpoint failed; retrying at the next interval",
+                    {{"err", status.message()}});
+    }
+  }
+}
+
+}  // namespace wecom_notify::storage
