@@ -17,6 +17,7 @@
 #include "libs/alert/fingerprint.h"
 #include "libs/common/status_macros.h"
 #include "libs/storage/codec.h"
+#include "libs/storage/sqlite_busy.h"
 #include "libs/storage/sqlite_status.h"
 
 namespace wecom_notify::storage {
@@ -246,7 +247,8 @@ absl::Status SqliteStateStore::Exec(const char* sql, const char* operation) {
 
 absl::Status SqliteStateStore::Initialize(const Options& options) {
   sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
+  busy_timeout_ = options.busy_timeout;
+  SetPollingBusyHandler(db_, &busy_timeout_);
 
   // journal_mode answers with the mode in effect; a file system without shared memory support
   // would answer something else, and we would silently lose WAL's guarantees.

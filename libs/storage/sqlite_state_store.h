@@ -45,7 +45,7 @@
 // Internal for anything else. Never an exception.
 //
 // Thread-safety: safe for concurrent use. One connection serves the store, guarded by one mutex,
-// so calls are serialized; SQLite allows one writer at a time anyway, and GroupCommitter is how
+// so calls are serialized (a second one, the WalCheckpointer's, only checkpoints); SQLite allows one writer at a time anyway, and GroupCommitter is how
 // concurrent writers share a transaction. Another process (or another SqliteStateStore) may
 // open the same file; SQLite's locks serialize them, waiting up to busy_timeout.
 
@@ -181,6 +181,8 @@ class SqliteStateStore : public StateStore {
   std::string annotations_buffer_ ABSL_GUARDED_BY(mu_);
   std::size_t compact_at_garbage_rows_ ABSL_GUARDED_BY(mu_) = 0;
   std::size_t compact_chunk_rows_ ABSL_GUARDED_BY(mu_) = 1;
+  // Options::busy_timeout, read by the connection's busy handler (sqlite_busy.h).
+  absl::Duration busy_timeout_;
   std::unique_ptr<WalCheckpointer> checkpointer_;
 
   // Where an alert's current version is in the log.

@@ -7,14 +7,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/logging/logging.h"
+#include "libs/storage/sqlite_busy.h"
 #include "libs/storage/sqlite_status.h"
 
 namespace wecom_notify::storage {
 namespace {
 
-// Catch-up passes before a TRUNCATE, and the frames (~1 MiB) it may be left to copy.
+// Catch-up passes before a RESTART, and the frames (~1 MiB) it may be left to copy.
 constexpr int kMaxCatchUpPasses = 4;
-constexpr int kFramesLeftForTruncate = 256;
+constexpr int kFramesLeftForRestart = 256;
 
 }  // namespace
 
@@ -30,7 +31,7 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const st
     sqlite3_close_v2(db);
     return status;
   }
-  sqlite3_busy_timeout(db, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
+  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(db, options));
   // Reading the mode also makes the connection read the database header: until it has, it
   // does not know the file is in WAL mode and its checkpoints do nothing.
   std::string mode;
@@ -41,13 +42,10 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const st
   }
   sqlite3_finalize(stmt);
   if (mode != "wal") {
-    absl::Status status = absl::FailedPreconditionError(
+    return absl::FailedPreconditionError(
         absl::StrCat("storage: ", path, " is not in WAL mode (journal_mode '", mode,
                      "'): ", sqlite3_errmsg(db)));
-    sqlite3_close_v2(db);
-    return status;
   }
-  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(db, options));
   if (options.interval != absl::InfiniteDuration()) {
     checkpointer->thread_ = std::thread([raw = checkpointer.get()] { raw->Run(); });
   }
@@ -55,7 +53,9 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const st
 }
 
 WalCheckpointer::WalCheckpointer(sqlite3* db, const Options& options)
-    : options_(options), db_(db) {}
+    : options_(options), db_(db) {
+  SetPollingBusyHandler(db, &options_.busy_timeout);
+}
 
 WalCheckpointer::~WalCheckpointer() {
   {
@@ -72,23 +72,23 @@ absl::Status WalCheckpointer::CheckpointNow() {
   int wal_frames = 0;
   int checkpointed = 0;
   // PASSIVE first, even when the WAL is long: it copies the bulk without holding writers off.
-  // Before a TRUNCATE, passes repeat while they shrink what is left to copy (the frames
-  // written during the previous pass), so the TRUNCATE, which holds writers off while it
+  // Before a RESTART, passes repeat while they shrink what is left to copy (the frames
+  // written during the previous pass), so the RESTART, which holds writers off while it
   // copies the rest, finds little.
   int code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
                                        &checkpointed);
-  bool truncated = false;
+  bool restarted = false;
   for (int pass = 0; pass < kMaxCatchUpPasses && code == SQLITE_OK &&
-                     wal_frames >= options_.truncate_at_frames &&
-                     wal_frames - checkpointed > kFramesLeftForTruncate;
+                     wal_frames >= options_.restart_at_frames &&
+                     wal_frames - checkpointed > kFramesLeftForRestart;
        ++pass) {
     code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
                                      &checkpointed);
   }
-  if (code == SQLITE_OK && wal_frames >= options_.truncate_at_frames) {
-    code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &wal_frames,
+  if (code == SQLITE_OK && wal_frames >= options_.restart_at_frames) {
+    code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_RESTART, &wal_frames,
                                      &checkpointed);
-    truncated = true;
+    restarted = true;
   }
   if (code != SQLITE_OK) {
     ++stats_.failures;
@@ -97,7 +97,7 @@ absl::Status WalCheckpointer::CheckpointNow() {
                                      ": ", sqlite3_errmsg(db_), " (sqlite code ", code, ")"));
   }
   ++stats_.checkpoints;
-  if (truncated) ++stats_.truncations;
+  if (restarted) ++stats_.restarts;
   stats_.last_wal_frames = wal_frames;
   stats_.last_checkpointed_frames = checkpointed;
   return absl::OkStatus();

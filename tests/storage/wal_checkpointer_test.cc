@@ -73,27 +73,33 @@ TEST_F(WalCheckpointerTest, CommitsNeverCheckpointAndCheckpointNowCopiesTheWhole
   // Nothing else writes: a passive checkpoint copies every frame.
   EXPECT_EQ(stats.last_checkpointed_frames, stats.last_wal_frames);
   EXPECT_EQ(stats.checkpoints, 1u);
-  EXPECT_EQ(stats.truncations, 0u);
+  EXPECT_EQ(stats.restarts, 0u);
   EXPECT_EQ(stats.failures, 0u);
 }
 
-TEST_F(WalCheckpointerTest, ALongWalIsTruncated) {
+TEST_F(WalCheckpointerTest, ALongWalIsRestartedFromItsBeginning) {
   std::unique_ptr<SqliteStateStore> store = OpenStore(absl::InfiniteDuration());
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->PutAlerts(MakeAlerts(0, kAlerts)).ok());
-  ASSERT_GT(WalBytes(store->path()), 1u << 20);
+  PutInSmallTransactions(*store);
+  const std::uintmax_t wal_bytes = WalBytes(store->path());
+  ASSERT_GT(wal_bytes, 1u << 20);
 
   WalCheckpointer::Options options;
   options.interval = absl::InfiniteDuration();
-  options.truncate_at_frames = 1000;
+  options.restart_at_frames = 1000;
   auto checkpointer = WalCheckpointer::Start(store->path(), options);
   ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
   ASSERT_TRUE((*checkpointer)->CheckpointNow().ok());
-  EXPECT_EQ((*checkpointer)->GetStats().truncations, 1u);
-  EXPECT_EQ(WalBytes(store->path()), 0u);
+  EXPECT_EQ((*checkpointer)->GetStats().restarts, 1u);
 
-  // The data went to the database file, and the store goes on writing after the truncation.
+  // The next write starts at the beginning of the file, which keeps its size.
   ASSERT_TRUE(store->PutAlerts({MakeAlert("after")}).ok());
+  ASSERT_TRUE((*checkpointer)->CheckpointNow().ok());
+  EXPECT_LT((*checkpointer)->GetStats().last_wal_frames, 100);
+  EXPECT_EQ((*checkpointer)->GetStats().restarts, 1u);
+  EXPECT_EQ(WalBytes(store->path()), wal_bytes);
+
+  // Everything went to the database file.
   store.reset();
   store = OpenStore(absl::InfiniteDuration());
   ASSERT_NE(store, nullptr);
