@@ -181,6 +181,26 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
     AddGauge(queued, {}, static_cast<double>(s.storage->pending_alerts));
     out.push_back(std::move(queued));
   }
+  if (s.checkpoints) {
+    auto checkpoints = Family("wecom_notify_storage_wal_checkpoints_total",
+                              "Checkpoints of the durable store's WAL (copying it into the "
+                              "database file and syncing it to disk) that succeeded.",
+                              MetricType::Counter);
+    AddCounter(checkpoints, {}, static_cast<double>(s.checkpoints->checkpoints));
+    out.push_back(std::move(checkpoints));
+    auto failed = Family("wecom_notify_storage_failed_wal_checkpoints_total",
+                         "WAL checkpoints that failed (retried every 100 ms); while they fail the "
+                         "WAL grows and acknowledged alerts are not yet synced to disk.",
+                         MetricType::Counter);
+    AddCounter(failed, {}, static_cast<double>(s.checkpoints->failures));
+    out.push_back(std::move(failed));
+    auto frames = Family("wecom_notify_storage_wal_frames",
+                         "Pages (4 KiB) in the WAL at the latest checkpoint; it is restarted at "
+                         "16384, so a higher value means checkpoints do not keep up.",
+                         MetricType::Gauge);
+    AddGauge(frames, {}, static_cast<double>(s.checkpoints->last_wal_frames));
+    out.push_back(std::move(frames));
+  }
   return out;
 }
 

@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "libs/dispatch/pipeline.h"
 #include "libs/storage/group_committer.h"
+#include "libs/storage/wal_checkpointer.h"
 
 namespace wecom_notify::notify_server {
 
@@ -50,6 +51,8 @@ struct DispatchSnapshot {
   bool ready = true;
   // Absent when notifyd keeps no durable state: the storage families are then not exported.
   std::optional<storage::GroupCommitter::Stats> storage;
+  // Absent unless the durable store checkpoints its WAL in the background (the default).
+  std::optional<storage::WalCheckpointer::Stats> checkpoints;
 };
 
 class DispatchMetrics : public prometheus::Collectable {

@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   if (state == nullptr && !options.storage_path.empty()) {
     auto sqlite = storage::SqliteStateStore::Open(options.storage_path);
     if (!sqlite.ok()) return sqlite.status();
+    server->checkpointer_ = (*sqlite)->checkpointer();
     state = *std::move(sqlite);
   }
   if (state != nullptr) {
@@ -256,6 +257,7 @@ DispatchSnapshot NotifyServer::DispatchMetricsSnapshot() const {
     snapshot.flushes_in_flight = loop_->flushes_in_flight();
   }
   if (committer_) snapshot.storage = committer_->GetStats();
+  if (checkpointer_ != nullptr) snapshot.checkpoints = checkpointer_->GetStats();
   snapshot.ready = readiness_.Check().ok();
   return snapshot;
 }

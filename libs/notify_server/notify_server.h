@@ -34,6 +34,7 @@
 #include "libs/notify_server/readiness.h"
 #include "libs/storage/group_committer.h"
 #include "libs/storage/state_store.h"
+#include "libs/storage/wal_checkpointer.h"
 #include "libs/store/alert_store.h"
 
 namespace prometheus {
@@ -146,6 +147,8 @@ class NotifyServer {
   store::AlertStore store_;
   std::unique_ptr<storage::StateStore> state_;
   std::unique_ptr<storage::GroupCommitter> committer_;
+  // The WAL checkpointer of state_ when notifyd opened it itself (for metrics); owned by state_.
+  storage::WalCheckpointer* checkpointer_ = nullptr;
   std::unique_ptr<delivery::Delivery> delivery_;
   std::unique_ptr<dispatch::Pipeline> pipeline_;
   std::unique_ptr<dispatch::DispatchLoop> loop_;

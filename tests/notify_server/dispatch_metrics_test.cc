@@ -139,6 +139,11 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
   storage.pending_alerts = 40;
   storage.failed_compactions = 2;
   snapshot.storage = storage;
+  storage::WalCheckpointer::Stats checkpoints;
+  checkpoints.checkpoints = 11;
+  checkpoints.failures = 1;
+  checkpoints.last_wal_frames = 300;
+  snapshot.checkpoints = checkpoints;
   snapshot.ready = false;
   auto metrics = std::make_shared<DispatchMetrics>(registry, [&] { return snapshot; });
   metrics->ConfigReloaded(true, absl::FromUnixSeconds(1700000000));
@@ -164,6 +169,9 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
            "wecom_notify_storage_rejected_requests_total{reason=\"shutdown\"} 0\n",
            "wecom_notify_storage_queued_alerts 40\n",
            "wecom_notify_storage_failed_compactions_total 2\n",
+           "wecom_notify_storage_wal_checkpoints_total 11\n",
+           "wecom_notify_storage_failed_wal_checkpoints_total 1\n",
+           "wecom_notify_storage_wal_frames 300\n",
            "wecom_notify_ready 0\n",
            "wecom_notify_config_last_reload_successful 1\n",
            "wecom_notify_config_last_reload_success_timestamp_seconds 1700000000\n",
