@@ -36,6 +36,18 @@ void AddGauge(prometheus::MetricFamily& family, std::vector<prometheus::ClientMe
   family.metric.push_back(std::move(metric));
 }
 
+// Appends a family of one unlabelled series, a counter or a gauge by `type`.
+void PushSingle(std::vector<prometheus::MetricFamily>& out, std::string name, std::string help,
+                prometheus::MetricType type, double value) {
+  prometheus::MetricFamily family = Family(std::move(name), std::move(help), type);
+  if (type == prometheus::MetricType::Counter) {
+    AddCounter(family, {}, value);
+  } else {
+    AddGauge(family, {}, value);
+  }
+  out.push_back(std::move(family));
+}
+
 // Registered once; BuildCounter().Register answers the existing family the second time.
 prometheus::Family<prometheus::Counter>& ReloadsFamily(prometheus::Registry& registry) {
   return prometheus::BuildCounter()
@@ -116,50 +128,37 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
              static_cast<double>(s.pipeline.notifications_suppressed));
   out.push_back(std::move(suppressed));
 
-  auto retries = Family("wecom_notify_notification_retries_total",
-                        "Send attempts repeated after a retryable failure.", MetricType::Counter);
-  AddCounter(retries, {}, static_cast<double>(s.pipeline.retries));
-  out.push_back(std::move(retries));
+  PushSingle(out, "wecom_notify_notification_retries_total",
+             "Send attempts repeated after a retryable failure.", MetricType::Counter,
+             static_cast<double>(s.pipeline.retries));
 
   auto alerts = Family("wecom_notify_alerts", "Alerts held, by state.", MetricType::Gauge);
   AddGauge(alerts, {{"state", "firing"}}, static_cast<double>(s.alerts_firing));
   AddGauge(alerts, {{"state", "resolved"}}, static_cast<double>(s.alerts_resolved));
   out.push_back(std::move(alerts));
 
-  auto groups =
-      Family("wecom_notify_aggregation_groups", "Aggregation groups held.", MetricType::Gauge);
-  AddGauge(groups, {}, static_cast<double>(s.aggregation_groups));
-  out.push_back(std::move(groups));
+  PushSingle(out, "wecom_notify_aggregation_groups", "Aggregation groups held.", MetricType::Gauge,
+             static_cast<double>(s.aggregation_groups));
 
-  auto in_flight =
-      Family("wecom_notify_dispatch_flushes_in_flight",
-             "Group flushes taken for delivery and not yet completed.", MetricType::Gauge);
-  AddGauge(in_flight, {}, static_cast<double>(s.flushes_in_flight));
-  out.push_back(std::move(in_flight));
+  PushSingle(out, "wecom_notify_dispatch_flushes_in_flight",
+             "Group flushes taken for delivery and not yet completed.", MetricType::Gauge,
+             static_cast<double>(s.flushes_in_flight));
 
-  auto ready = Family("wecom_notify_ready",
-                      "1 while notifyd takes alerts (the durable store accepts writes); 0 while "
-                      "/-/ready and the gRPC health service answer not ready.",
-                      MetricType::Gauge);
-  AddGauge(ready, {}, s.ready ? 1 : 0);
-  out.push_back(std::move(ready));
+  PushSingle(out, "wecom_notify_ready",
+             "1 while notifyd takes alerts (the durable store accepts writes); 0 while "
+             "/-/ready and the gRPC health service answer not ready.",
+             MetricType::Gauge, s.ready ? 1 : 0);
 
   if (s.storage) {
-    auto batches =
-        Family("wecom_notify_storage_batches_total",
-               "Group-commit batches written to the durable store.", MetricType::Counter);
-    AddCounter(batches, {}, static_cast<double>(s.storage->batches));
-    out.push_back(std::move(batches));
-    auto failed_batches =
-        Family("wecom_notify_storage_failed_batches_total",
-               "Group-commit batches the durable store failed to write.", MetricType::Counter);
-    AddCounter(failed_batches, {}, static_cast<double>(s.storage->failed_batches));
-    out.push_back(std::move(failed_batches));
-    auto written =
-        Family("wecom_notify_storage_alerts_written_total",
-               "Alerts written to the durable store in group-commit batches.", MetricType::Counter);
-    AddCounter(written, {}, static_cast<double>(s.storage->alerts));
-    out.push_back(std::move(written));
+    PushSingle(out, "wecom_notify_storage_batches_total",
+               "Group-commit batches written to the durable store.", MetricType::Counter,
+               static_cast<double>(s.storage->batches));
+    PushSingle(out, "wecom_notify_storage_failed_batches_total",
+               "Group-commit batches the durable store failed to write.", MetricType::Counter,
+               static_cast<double>(s.storage->failed_batches));
+    PushSingle(out, "wecom_notify_storage_alerts_written_total",
+               "Alerts written to the durable store in group-commit batches.", MetricType::Counter,
+               static_cast<double>(s.storage->alerts));
     auto rejected = Family("wecom_notify_storage_rejected_requests_total",
                            "Ingest requests refused before writing, by reason (queue_full: the "
                            "group-commit queue was at its bound; shutdown: notifyd was stopping).",
@@ -168,38 +167,28 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
     AddCounter(rejected, {{"reason", "shutdown"}},
                static_cast<double>(s.storage->rejected_shutdown));
     out.push_back(std::move(rejected));
-    auto failed_compactions = Family(
-        "wecom_notify_storage_failed_compactions_total",
+    PushSingle(
+        out, "wecom_notify_storage_failed_compactions_total",
         "Compactions of the durable store's alert log (reclaiming superseded rows) that failed; "
         "nothing stored is lost, the rows are reclaimed by a later try.",
-        MetricType::Counter);
-    AddCounter(failed_compactions, {}, static_cast<double>(s.storage->failed_compactions));
-    out.push_back(std::move(failed_compactions));
-    auto queued = Family("wecom_notify_storage_queued_alerts",
-                         "Accepted alerts waiting for the next group-commit batch (queue depth).",
-                         MetricType::Gauge);
-    AddGauge(queued, {}, static_cast<double>(s.storage->pending_alerts));
-    out.push_back(std::move(queued));
+        MetricType::Counter, static_cast<double>(s.storage->failed_compactions));
+    PushSingle(out, "wecom_notify_storage_queued_alerts",
+               "Accepted alerts waiting for the next group-commit batch (queue depth).",
+               MetricType::Gauge, static_cast<double>(s.storage->pending_alerts));
   }
   if (s.checkpoints) {
-    auto checkpoints = Family("wecom_notify_storage_wal_checkpoints_total",
-                              "Checkpoints of the durable store's WAL (copying it into the "
-                              "database file and syncing it to disk) that succeeded.",
-                              MetricType::Counter);
-    AddCounter(checkpoints, {}, static_cast<double>(s.checkpoints->checkpoints));
-    out.push_back(std::move(checkpoints));
-    auto failed = Family("wecom_notify_storage_failed_wal_checkpoints_total",
-                         "WAL checkpoints that failed (retried every 100 ms); while they fail the "
-                         "WAL grows and acknowledged alerts are not yet synced to disk.",
-                         MetricType::Counter);
-    AddCounter(failed, {}, static_cast<double>(s.checkpoints->failures));
-    out.push_back(std::move(failed));
-    auto frames = Family("wecom_notify_storage_wal_frames",
-                         "Pages (4 KiB) in the WAL at the latest checkpoint; it is restarted at "
-                         "16384, so a higher value means checkpoints do not keep up.",
-                         MetricType::Gauge);
-    AddGauge(frames, {}, static_cast<double>(s.checkpoints->last_wal_frames));
-    out.push_back(std::move(frames));
+    PushSingle(out, "wecom_notify_storage_wal_checkpoints_total",
+               "Checkpoints of the durable store's WAL (copying it into the "
+               "database file and syncing it to disk) that succeeded.",
+               MetricType::Counter, static_cast<double>(s.checkpoints->checkpoints));
+    PushSingle(out, "wecom_notify_storage_failed_wal_checkpoints_total",
+               "WAL checkpoints that failed (retried every 100 ms); while they fail the "
+               "WAL grows and acknowledged alerts are not yet synced to disk.",
+               MetricType::Counter, static_cast<double>(s.checkpoints->failures));
+    PushSingle(out, "wecom_notify_storage_wal_frames",
+               "Pages (4 KiB) in the WAL at the latest checkpoint; it is restarted at "
+               "16384, so a higher value means checkpoints do not keep up.",
+               MetricType::Gauge, static_cast<double>(s.checkpoints->last_wal_frames));
   }
   return out;
 }
