@@ -1,6 +1,7 @@
 // File: libs/alertmanager_json/alertmanager_json.h
 //
-// Alertmanager's JSON wire formats, translated to and from the Notify API's protobuf messages:
+// Alertmanager's JSON wire formats, translated to and from the Notify API's protobuf messages
+// (posted alerts straight into their wire encoding, libs/notify_wire/notify_wire.h):
 //  - API v2 postable alerts: the JSON array Prometheus and `amtool alert add` POST to
 //    /api/v2/alerts (labels required; annotations, startsAt, endsAt, generatorURL optional);
 //  - webhook payload version 4: the object Alertmanager's webhook receiver POSTs (receiver,
@@ -24,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/notify_wire/notify_wire.h"
 #include "wecom_notify/v1/notify.pb.h"
 
 namespace wecom_notify::alertmanager_json {
@@ -33,14 +35,14 @@ namespace wecom_notify::alertmanager_json {
 // Parses the body of POST /api/v2/alerts: a JSON array of postable alerts (source API) or, so
 // that an Alertmanager webhook can point at the same URL, a webhook object (source WEBHOOK).
 // Errors: InvalidArgument naming the position or field.
-absl::StatusOr<wecom_notify::v1::NotifyRequest> ParseAlertsBody(absl::string_view body);
+absl::StatusOr<notify_wire::EncodedNotifyRequest> ParseAlertsBody(absl::string_view body);
 
 // ParseWebhookBody()
 //
 // Parses the body of POST /webhook: a webhook object of payload version 4 (a missing version is
 // read as 4). Errors: InvalidArgument naming the position or field; a JSON array or another
 // version is refused.
-absl::StatusOr<wecom_notify::v1::NotifyRequest> ParseWebhookBody(absl::string_view body);
+absl::StatusOr<notify_wire::EncodedNotifyRequest> ParseWebhookBody(absl::string_view body);
 
 // GettableAlertsJson()
 //

@@ -5,18 +5,19 @@
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
+#include <optional>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
-#include "libs/alert/alert_proto.h"
 #include "libs/alertmanager_json/alertmanager_json.h"
 
 namespace wecom_notify::alertmanager_json {
 namespace {
 
+using notify_wire::EncodedNotifyRequest;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
-using wecom_notify::v1::NotifyRequest;
 
 // simdjson speaks std::string_view; Debian's Abseil has its own string_view type.
 absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -55,139 +56,171 @@ absl::Status SyntaxError(absl::string_view body, simdjson::error_code error) {
       absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
 }
 
-absl::Status ParseStringMap(element value, absl::string_view path,
-                            google::protobuf::Map<std::string, std::string>* out) {
+// Field paths are built only for an error message: a valid alert costs no string.
+using PathFn = absl::FunctionRef<std::string()>;
+
+// Hands every pair of a JSON object of strings to `add`.
+absl::Status ParseStringMap(element value, PathFn path,
+                            absl::FunctionRef<void(absl::string_view, absl::string_view)> add) {
   if (value.is_null()) return absl::OkStatus();
   simdjson::dom::object object;
-  if (value.get(object)) return TypeError(path, "an object of strings", value);
+  if (value.get(object)) return TypeError(path(), "an object of strings", value);
   for (auto field : object) {
     std::string_view text;
     if (field.value.get(text)) {
-      return TypeError(absl::StrCat(path, ".", View(field.key)), "a string", field.value);
+      return TypeError(absl::StrCat(path(), ".", View(field.key)), "a string", field.value);
     }
-    (*out)[std::string(field.key)] = std::string(text);
+    add(View(field.key), View(text));
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseString(element value, absl::string_view path, std::string* out) {
+absl::Status ParseProtoMap(element value, PathFn path,
+                           google::protobuf::Map<std::string, std::string>* out) {
+  return ParseStringMap(value, path, [out](absl::string_view key, absl::string_view text) {
+    (*out)[std::string(key)] = std::string(text);
+  });
+}
+
+absl::Status ParseString(element value, PathFn path, absl::string_view* out) {
   if (value.is_null()) return absl::OkStatus();
   std::string_view text;
-  if (value.get(text)) return TypeError(path, "a string", value);
-  out->assign(text);
+  if (value.get(text)) return TypeError(path(), "a string", value);
+  *out = View(text);
   return absl::OkStatus();
 }
 
-absl::Status ParseTime(element value, absl::string_view path, google::protobuf::Timestamp* out,
-                       bool* present) {
-  *present = false;
+absl::Status ParseString(element value, PathFn path, std::string* out) {
+  absl::string_view text;
+  if (auto status = ParseString(value, path, &text); !status.ok()) return status;
+  out->assign(text.data(), text.size());
+  return absl::OkStatus();
+}
+
+// Leaves `out` empty for null, "" and Go's zero time (Alertmanager writes it as the endsAt of
+// firing alerts): all stand for "unset".
+absl::Status ParseTime(element value, PathFn path, std::optional<absl::Time>* out) {
+  out->reset();
   if (value.is_null()) return absl::OkStatus();
   std::string_view text;
-  if (value.get(text)) return TypeError(path, "an RFC 3339 time string", value);
+  if (value.get(text)) return TypeError(path(), "an RFC 3339 time string", value);
   if (text.empty()) return absl::OkStatus();
   auto time = ParseRfc3339(View(text));
   if (!time.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", time.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(path(), ": ", time.status().message()));
   }
-  // Go's zero time stands for "unset" (Alertmanager writes it as endsAt of firing alerts).
   if (*time <= absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0), absl::UTCTimeZone())) {
     return absl::OkStatus();
   }
-  alert::TimeToProto(*time, out);
-  *present = true;
+  *out = *time;
   return absl::OkStatus();
 }
 
-// One alert of either format. `labels_required` is the API's rule; the webhook always has them.
-absl::Status ParseAlert(element value, const std::string& path, bool labels_required,
-                        wecom_notify::v1::Alert* out) {
+// One alert of either format, `array_path`[`index`]. `labels_required` is the API's rule; the
+// webhook always has them.
+absl::Status ParseAlert(element value, absl::string_view array_path, int index,
+                        bool labels_required, notify_wire::AlertEncoder* out) {
+  auto alert_path = [&] { return absl::StrCat(array_path, "[", index, "]"); };
   simdjson::dom::object object;
-  if (value.get(object)) return TypeError(path, "an alert object", value);
+  if (value.get(object)) return TypeError(alert_path(), "an alert object", value);
+  out->Clear();
   bool has_labels = false;
   for (auto field : object) {
     const absl::string_view key = View(field.key);
-    const std::string field_path = absl::StrCat(path, ".", key);
+    auto field_path = [&] { return absl::StrCat(alert_path(), ".", key); };
     absl::Status status;
-    bool present = false;
     if (key == "labels") {
       has_labels = !field.value.is_null();
-      status = ParseStringMap(field.value, field_path, out->mutable_labels());
+      status = ParseStringMap(field.value, field_path,
+                              [out](absl::string_view name, absl::string_view text) {
+                                out->AddLabel(name, text);
+                              });
     } else if (key == "annotations") {
-      status = ParseStringMap(field.value, field_path, out->mutable_annotations());
-    } else if (key == "startsAt") {
-      status = ParseTime(field.value, field_path, out->mutable_starts_at(), &present);
-      if (!present) out->clear_starts_at();
-    } else if (key == "endsAt") {
-      status = ParseTime(field.value, field_path, out->mutable_ends_at(), &present);
-      if (!present) out->clear_ends_at();
+      status = ParseStringMap(field.value, field_path,
+                              [out](absl::string_view name, absl::string_view text) {
+                                out->AddAnnotation(name, text);
+                              });
+    } else if (key == "startsAt" || key == "endsAt") {
+      std::optional<absl::Time> time;
+      status = ParseTime(field.value, field_path, &time);
+      if (key == "startsAt" && time) out->SetStartsAt(*time);
+      if (key == "startsAt" && !time) out->ClearStartsAt();
+      if (key == "endsAt" && time) out->SetEndsAt(*time);
+      if (key == "endsAt" && !time) out->ClearEndsAt();
     } else if (key == "generatorURL") {
-      status = ParseString(field.value, field_path, out->mutable_generator_url());
+      absl::string_view url;
+      status = ParseString(field.value, field_path, &url);
+      out->SetGeneratorUrl(url);
     }
     // status, fingerprint, updatedAt: output fields notifyd recomputes; others: ignored.
     if (!status.ok()) return status;
   }
   if (labels_required && !has_labels) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ".labels: is required"));
+    return absl::InvalidArgumentError(absl::StrCat(alert_path(), ".labels: is required"));
   }
   return absl::OkStatus();
 }
 
 absl::Status ParseAlertArray(element value, absl::string_view path, bool labels_required,
-                             NotifyRequest* request) {
+                             notify_wire::EncodedNotifyRequest* request) {
   simdjson::dom::array array;
   if (value.get(array)) return TypeError(path, "an array of alerts", value);
-  request->mutable_alerts()->Reserve(static_cast<int>(array.size()));
+  // One encoder per thread: its buffers keep their capacity from request to request.
+  thread_local notify_wire::AlertEncoder encoder;
   int index = 0;
   for (element item : array) {
-    auto status = ParseAlert(item, absl::StrCat(path, "[", index, "]"), labels_required,
-                             request->add_alerts());
+    auto status = ParseAlert(item, path, index, labels_required, &encoder);
     if (!status.ok()) return status;
+    request->AddAlert(encoder);
     ++index;
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseWebhookObject(simdjson::dom::object object, NotifyRequest* request) {
+absl::Status ParseWebhookObject(simdjson::dom::object object,
+                                notify_wire::EncodedNotifyRequest* request) {
   request->set_source(wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
-  auto* meta = request->mutable_webhook();
+  wecom_notify::v1::WebhookMetadata meta;
   bool has_alerts = false;
   for (auto field : object) {
     const absl::string_view key = View(field.key);
+    auto path = [key] { return std::string(key); };
     absl::Status status;
     if (key == "alerts") {
       has_alerts = true;
       status = ParseAlertArray(field.value, "alerts", false, request);
     } else if (key == "receiver") {
-      status = ParseString(field.value, key, meta->mutable_receiver());
+      status = ParseString(field.value, path, meta.mutable_receiver());
     } else if (key == "status") {
-      status = ParseString(field.value, key, meta->mutable_status());
+      status = ParseString(field.value, path, meta.mutable_status());
     } else if (key == "groupLabels") {
-      status = ParseStringMap(field.value, key, meta->mutable_group_labels());
+      status = ParseProtoMap(field.value, path, meta.mutable_group_labels());
     } else if (key == "commonLabels") {
-      status = ParseStringMap(field.value, key, meta->mutable_common_labels());
+      status = ParseProtoMap(field.value, path, meta.mutable_common_labels());
     } else if (key == "commonAnnotations") {
-      status = ParseStringMap(field.value, key, meta->mutable_common_annotations());
+      status = ParseProtoMap(field.value, path, meta.mutable_common_annotations());
     } else if (key == "externalURL") {
-      status = ParseString(field.value, key, meta->mutable_external_url());
+      status = ParseString(field.value, path, meta.mutable_external_url());
     } else if (key == "version") {
-      status = ParseString(field.value, key, meta->mutable_version());
+      status = ParseString(field.value, path, meta.mutable_version());
     } else if (key == "groupKey") {
-      status = ParseString(field.value, key, meta->mutable_group_key());
+      status = ParseString(field.value, path, meta.mutable_group_key());
     } else if (key == "truncatedAlerts") {
       uint64_t truncated = 0;
       if (!field.value.is_null() && field.value.get(truncated)) {
         status = TypeError(key, "a non-negative integer", field.value);
       }
-      meta->set_truncated_alerts(truncated);
+      meta.set_truncated_alerts(truncated);
     }
     if (!status.ok()) return status;
   }
   if (!has_alerts) return absl::InvalidArgumentError("alerts: is required");
-  if (meta->version().empty()) meta->set_version("4");
-  if (meta->version() != "4") {
+  if (meta.version().empty()) meta.set_version("4");
+  if (meta.version() != "4") {
     return absl::InvalidArgumentError(absl::StrCat(
-        "version: webhook payload version \"", meta->version(), "\" is not supported (only 4)"));
+        "version: webhook payload version \"", meta.version(), "\" is not supported (only 4)"));
   }
+  request->set_webhook(meta);
   return absl::OkStatus();
 }
 
@@ -211,10 +244,10 @@ absl::StatusOr<absl::Time> ParseRfc3339(absl::string_view text) {
   return time;
 }
 
-absl::StatusOr<NotifyRequest> ParseAlertsBody(absl::string_view body) {
+absl::StatusOr<EncodedNotifyRequest> ParseAlertsBody(absl::string_view body) {
   auto root = ParseDocument(body);
   if (!root.ok()) return root.status();
-  NotifyRequest request;
+  EncodedNotifyRequest request;
   simdjson::dom::object object;
   if (root->get(object) == simdjson::SUCCESS) {
     if (auto status = ParseWebhookObject(object, &request); !status.ok()) return status;
@@ -228,12 +261,12 @@ absl::StatusOr<NotifyRequest> ParseAlertsBody(absl::string_view body) {
   return request;
 }
 
-absl::StatusOr<NotifyRequest> ParseWebhookBody(absl::string_view body) {
+absl::StatusOr<EncodedNotifyRequest> ParseWebhookBody(absl::string_view body) {
   auto root = ParseDocument(body);
   if (!root.ok()) return root.status();
   simdjson::dom::object object;
   if (root->get(object)) return TypeError("(body)", "a webhook object", *root);
-  NotifyRequest request;
+  EncodedNotifyRequest request;
   if (auto status = ParseWebhookObject(object, &request); !status.ok()) return status;
   return request;
 }

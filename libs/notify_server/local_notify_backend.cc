@@ -5,23 +5,33 @@
 #include <memory>
 #include <utility>
 
+#include <google/protobuf/arena.h>
+
 #include "libs/common/grpc_status.h"
 
 namespace wecom_notify::notify_server {
 
-void LocalNotifyBackend::Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done) {
+void LocalNotifyBackend::Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) {
   // HandleNotify may answer on another thread, after this call returns: the request and the
   // response live with the callback until then.
   struct Call {
-    wecom_notify::v1::NotifyRequest request;
-    wecom_notify::v1::NotifyResponse response;
+    google::protobuf::Arena arena;
+    wecom_notify::v1::NotifyRequest* request =
+        google::protobuf::Arena::CreateMessage<wecom_notify::v1::NotifyRequest>(&arena);
+    wecom_notify::v1::NotifyResponse* response =
+        google::protobuf::Arena::CreateMessage<wecom_notify::v1::NotifyResponse>(&arena);
     NotifyDone done;
   };
-  auto call = std::make_unique<Call>(Call{std::move(request), {}, std::move(done)});
+  auto call = std::make_unique<Call>();
+  call->done = std::move(done);
+  if (!call->request->ParseFromString(std::move(request).Release())) {
+    return call->done(grpc::Status(grpc::StatusCode::INTERNAL, "encoded Notify request is corrupt"),
+                      *call->response);
+  }
   Call& ref = *call;
-  server_.service().HandleNotify(ref.request, &ref.response,
+  server_.service().HandleNotify(*ref.request, ref.response,
                                  [call = std::move(call)](absl::Status status) mutable {
-                                   call->done(ToGrpcStatus(status), call->response);
+                                   call->done(ToGrpcStatus(status), *call->response);
                                  });
 }
 

@@ -15,6 +15,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/functional/any_invocable.h"
+#include "libs/notify_wire/notify_wire.h"
 #include "wecom_notify/v1/notify.pb.h"
 
 namespace wecom_notify::shim {
@@ -30,8 +31,9 @@ class NotifyBackend {
   virtual ~NotifyBackend() = default;
 
   // Stores the alerts (durably, as notifyd acknowledges) and answers OK with the rejected
-  // ones; an error means nothing of the request was acknowledged.
-  virtual void Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done) = 0;
+  // ones; an error means nothing of the request was acknowledged. The request comes encoded:
+  // the shim never builds the message (libs/notify_wire/notify_wire.h).
+  virtual void Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) = 0;
   virtual void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) = 0;
   // notifyd re-reads its --config.file.
   virtual void ReloadConfig(ReloadDone done) = 0;

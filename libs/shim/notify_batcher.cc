@@ -6,10 +6,10 @@
 namespace wecom_notify::shim {
 namespace {
 
-using wecom_notify::v1::NotifyRequest;
+using notify_wire::EncodedNotifyRequest;
 using wecom_notify::v1::NotifyResponse;
 
-bool Mergeable(const NotifyRequest& request) { return !request.has_webhook(); }
+bool Mergeable(const EncodedNotifyRequest& request) { return !request.has_webhook(); }
 
 // The part of a merged call's answer that belongs to the request at [offset, offset + count).
 NotifyResponse Slice(const NotifyResponse& merged, int offset, int count) {
@@ -33,7 +33,7 @@ NotifyBatcher::~NotifyBatcher() {
   mu_.Await(absl::Condition(+[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
 }
 
-void NotifyBatcher::Submit(NotifyRequest request, NotifyBackend::NotifyDone done) {
+void NotifyBatcher::Submit(EncodedNotifyRequest request, NotifyBackend::NotifyDone done) {
   if (options_.max_in_flight <= 0 || !Mergeable(request)) {
     {
       absl::MutexLock lock(&mu_);
@@ -79,24 +79,19 @@ void NotifyBatcher::SendBatch(std::vector<Pending> batch) {
                    Completed();
                  });
   }
-  // Move (not copy) every alert into one request; remember where each caller's alerts are.
+  // Concatenate the callers' alerts into one request; remember where each caller's alerts are.
   struct Part {
     int offset;
     int count;
     NotifyBackend::NotifyDone done;
   };
-  NotifyRequest merged;
-  merged.set_source(batch.front().request.source());
+  EncodedNotifyRequest merged(batch.front().request.source());
   auto parts = std::make_shared<std::vector<Part>>();
   parts->reserve(batch.size());
-  std::vector<wecom_notify::v1::Alert*> moved;
   for (Pending& pending : batch) {
-    auto* alerts = pending.request.mutable_alerts();
-    const int count = alerts->size();
-    parts->push_back(Part{merged.alerts_size(), count, std::move(pending.done)});
-    moved.resize(static_cast<std::size_t>(count));
-    alerts->ExtractSubrange(0, count, moved.data());
-    for (wecom_notify::v1::Alert* alert : moved) merged.mutable_alerts()->AddAllocated(alert);
+    parts->push_back(
+        Part{merged.alerts_size(), pending.request.alerts_size(), std::move(pending.done)});
+    merged.AppendAlerts(std::move(pending.request));
   }
   send_(std::move(merged), [this, parts](const grpc::Status& status,
                                          const NotifyResponse& response) mutable {

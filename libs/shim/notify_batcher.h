@@ -29,15 +29,15 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/shim/notify_backend.h"
-#include "wecom_notify/v1/notify.pb.h"
+#include "libs/notify_wire/notify_wire.h"
 
 namespace wecom_notify::shim {
 
 class NotifyBatcher {
  public:
   // Sends one (possibly merged) request and calls `done` once with its outcome.
-  using Send =
-      std::function<void(wecom_notify::v1::NotifyRequest request, NotifyBackend::NotifyDone done)>;
+  using Send = std::function<void(notify_wire::EncodedNotifyRequest request,
+                                  NotifyBackend::NotifyDone done)>;
 
   struct Options {
     // Calls outstanding at once; 0 disables coalescing (every request is sent at once, alone).
@@ -55,7 +55,7 @@ class NotifyBatcher {
   NotifyBatcher(const NotifyBatcher&) = delete;
   NotifyBatcher& operator=(const NotifyBatcher&) = delete;
 
-  void Submit(wecom_notify::v1::NotifyRequest request, NotifyBackend::NotifyDone done);
+  void Submit(notify_wire::EncodedNotifyRequest request, NotifyBackend::NotifyDone done);
 
   struct Stats {
     std::size_t calls = 0;     // Send invocations
@@ -65,7 +65,7 @@ class NotifyBatcher {
 
  private:
   struct Pending {
-    wecom_notify::v1::NotifyRequest request;
+    notify_wire::EncodedNotifyRequest request;
     NotifyBackend::NotifyDone done;
   };
 

@@ -5,7 +5,10 @@
 #include <grpcpp/support/channel_arguments.h>
 
 #include <chrono>
+#include <string>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
 
 namespace wecom_notify::shim {
 namespace {
@@ -33,11 +36,21 @@ std::unique_ptr<Call<Request, Response, Done>> NewCall(Request request, Done don
   return call;
 }
 
+// Hands `bytes` to gRPC without a copy; gRPC frees them when it no longer needs them.
+grpc::ByteBuffer ByteBufferOwning(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 }  // namespace
 
 NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
                            std::string admin_token)
-    : timeout_(timeout), admin_token_(std::move(admin_token)) {
+    : notify_method_(absl::StrCat("/", wecom_notify::v1::Notify::service_full_name(), "/Notify")),
+      timeout_(timeout),
+      admin_token_(std::move(admin_token)) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -47,19 +60,21 @@ NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   notify_ = wecom_notify::v1::Notify::NewStub(channel_);
+  notify_encoded_ = std::make_unique<
+      grpc::TemplatedGenericStub<grpc::ByteBuffer, wecom_notify::v1::NotifyResponse>>(channel_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
   admin_ = wecom_notify::v1::Admin::NewStub(channel_);
 }
 
-void NotifyClient::Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done) {
-  auto call = NewCall<wecom_notify::v1::NotifyRequest, wecom_notify::v1::NotifyResponse>(
-      std::move(request), std::move(done), timeout_);
+void NotifyClient::Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) {
+  auto call = NewCall<grpc::ByteBuffer, wecom_notify::v1::NotifyResponse>(
+      ByteBufferOwning(std::move(request).Release()), std::move(done), timeout_);
   auto* raw = call.release();
-  notify_->async()->Notify(&raw->context, &raw->request, &raw->response,
-                           [raw](grpc::Status status) {
-                             std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
-                             owned->done(status, owned->response);
-                           });
+  notify_encoded_->UnaryCall(&raw->context, notify_method_, grpc::StubOptions(), &raw->request,
+                             &raw->response, [raw](grpc::Status status) {
+                               std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
+                               owned->done(status, owned->response);
+                             });
 }
 
 void NotifyClient::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) {

@@ -10,6 +10,8 @@
 #define WECOM_NOTIFY_LIBS_SHIM_NOTIFY_CLIENT_H_
 
 #include <grpcpp/channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include <functional>
 #include <memory>
@@ -31,7 +33,8 @@ class NotifyClient : public NotifyBackend {
   NotifyClient(const std::string& target, absl::Duration timeout,
                std::string admin_token = "");
 
-  void Notify(wecom_notify::v1::NotifyRequest request, NotifyDone done) override;
+  // Sends the encoded request as it is (a generic call: no message is built or serialized).
+  void Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) override;
   void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) override;
   // Admin.ReloadConfig.
   void ReloadConfig(ReloadDone done) override;
@@ -41,6 +44,9 @@ class NotifyClient : public NotifyBackend {
  private:
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<wecom_notify::v1::Notify::Stub> notify_;
+  std::unique_ptr<grpc::TemplatedGenericStub<grpc::ByteBuffer, wecom_notify::v1::NotifyResponse>>
+      notify_encoded_;
+  const std::string notify_method_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<wecom_notify::v1::Admin::Stub> admin_;
   absl::Duration timeout_;

@@ -25,7 +25,6 @@
 namespace wecom_notify::shim {
 namespace {
 
-using wecom_notify::v1::NotifyRequest;
 using wecom_notify::v1::NotifyResponse;
 
 // The HTTP answer for a failed forward: UNAVAILABLE / DEADLINE_EXCEEDED and anything not the
@@ -143,7 +142,7 @@ class ShimImpl : public Shim {
                                                       options.notify_timeout,
                                                       options.notify_admin_token)),
         batcher_(
-            [this](NotifyRequest request, NotifyBackend::NotifyDone done) {
+            [this](notify_wire::EncodedNotifyRequest request, NotifyBackend::NotifyDone done) {
               backend_->Notify(std::move(request), std::move(done));
             },
             BatcherOptions(options)) {}

@@ -12,12 +12,31 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The parsers encode the request (libs/notify_wire); read it back as notifyd decodes it.
+absl::StatusOr<wecom_notify::v1::NotifyRequest> Decoded(
+    absl::StatusOr<notify_wire::EncodedNotifyRequest> encoded) {
+  if (!encoded.ok()) return encoded.status();
+  wecom_notify::v1::NotifyRequest request;
+  if (!request.ParseFromString(std::move(*encoded).Release())) {
+    return absl::InternalError("the encoded request does not decode");
+  }
+  return request;
+}
+
+absl::StatusOr<wecom_notify::v1::NotifyRequest> DecodedWebhookBody(absl::string_view body) {
+  return Decoded(ParseWebhookBody(body));
+}
+
+absl::StatusOr<wecom_notify::v1::NotifyRequest> DecodedAlertsBody(absl::string_view body) {
+  return Decoded(ParseAlertsBody(body));
+}
+
 // A webhook body captured from Alertmanager 0.25 (research/alertmanager.md §1.1).
 constexpr char kCapturedWebhook[] =
     R"({"receiver":"hook","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"DiskFull","instance":"h1","severity":"critical"},"annotations":{"summary":"disk full"},"startsAt":"2026-11-25T04:59:16.576493259Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prom.example/graph?g0.expr=x","fingerprint":"3e3095adf7ad569a"},{"status":"firing","labels":{"alertname":"DiskFull","instance":"h2","severity":"critical"},"annotations":{"summary":"disk full"},"startsAt":"2026-11-25T04:59:16.576493259Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"c2858fd1aa15668d"}],"groupLabels":{"alertname":"DiskFull"},"commonLabels":{"alertname":"DiskFull","severity":"critical"},"commonAnnotations":{"summary":"disk full"},"externalURL":"http://alertmanager.example:9093","version":"4","groupKey":"{}:{alertname=\"DiskFull\"}","truncatedAlerts":0})";
 
 TEST(ParseWebhookTest, ReadsAlertmanagerPayloadV4) {
-  auto request = ParseWebhookBody(kCapturedWebhook);
+  auto request = DecodedWebhookBody(kCapturedWebhook);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->source(), wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
   const auto& meta = request->webhook();
@@ -41,23 +60,23 @@ TEST(ParseWebhookTest, ReadsAlertmanagerPayloadV4) {
 }
 
 TEST(ParseWebhookTest, UnknownFieldsAreIgnored) {
-  auto request = ParseWebhookBody(
+  auto request = DecodedWebhookBody(
       R"({"version":"4","alerts":[{"labels":{"a":"b"},"newField":{"x":1}}],"routeLabels":{},"notification_reason":"x"})");
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->alerts_size(), 1);
 }
 
 TEST(ParseWebhookTest, OtherVersionsAndArraysAreRefused) {
-  EXPECT_THAT(std::string(ParseWebhookBody(R"({"version":"3","alerts":[]})").status().message()),
+  EXPECT_THAT(std::string(DecodedWebhookBody(R"({"version":"3","alerts":[]})").status().message()),
               HasSubstr("version"));
-  EXPECT_THAT(std::string(ParseWebhookBody(R"([{"labels":{"a":"b"}}])").status().message()),
+  EXPECT_THAT(std::string(DecodedWebhookBody(R"([{"labels":{"a":"b"}}])").status().message()),
               HasSubstr("expected a webhook object"));
-  EXPECT_THAT(std::string(ParseWebhookBody(R"({"receiver":"x"})").status().message()),
+  EXPECT_THAT(std::string(DecodedWebhookBody(R"({"receiver":"x"})").status().message()),
               HasSubstr("alerts: is required"));
 }
 
 TEST(ParseAlertsBodyTest, ReadsPostableAlertsAsPrometheusSendsThem) {
-  auto request = ParseAlertsBody(
+  auto request = DecodedAlertsBody(
       R"([{"labels":{"alertname":"HighLatency","job":"api"},"annotations":{"summary":"p99 > 1s"},"startsAt":"2026-11-25T05:00:00.123+08:00","endsAt":"2026-11-25T05:04:00Z","generatorURL":"http://prom:9090/graph?g0.expr=up"}])");
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->source(), wecom_notify::v1::ALERT_SOURCE_API);
@@ -70,20 +89,34 @@ TEST(ParseAlertsBodyTest, ReadsPostableAlertsAsPrometheusSendsThem) {
 }
 
 TEST(ParseAlertsBodyTest, AcceptsAWebhookObjectOnTheSameUrl) {
-  auto request = ParseAlertsBody(kCapturedWebhook);
+  auto request = DecodedAlertsBody(kCapturedWebhook);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->source(), wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
   EXPECT_EQ(request->alerts_size(), 2);
 }
 
+TEST(ParseAlertsBodyTest, ARepeatedKeyCountsAsItsLastValue) {
+  auto request = DecodedAlertsBody(
+      R"([{"labels":{"severity":"warning","severity":"critical"},)"
+      R"("startsAt":"2026-11-25T04:59:16Z","startsAt":"","endsAt":"2026-11-25T05:00:00Z",)"
+      R"("generatorURL":"http://a","generatorURL":"http://b"}])");
+  ASSERT_TRUE(request.ok()) << request.status();
+  ASSERT_EQ(request->alerts_size(), 1);
+  const auto& alert = request->alerts(0);
+  EXPECT_EQ(alert.labels().at("severity"), "critical");
+  EXPECT_FALSE(alert.has_starts_at());
+  EXPECT_EQ(alert::TimeFromProto(alert.ends_at()), absl::FromUnixSeconds(1795582800));
+  EXPECT_EQ(alert.generator_url(), "http://b");
+}
+
 TEST(ParseAlertsBodyTest, EmptyArrayIsFine) {
-  auto request = ParseAlertsBody("[]");
+  auto request = DecodedAlertsBody("[]");
   ASSERT_TRUE(request.ok());
   EXPECT_EQ(request->alerts_size(), 0);
 }
 
 TEST(ParseAlertsBodyTest, SyntaxErrorsNameThePosition) {
-  auto bad = ParseAlertsBody("[{\"labels\": {\"a\": \"b\",}}]");
+  auto bad = DecodedAlertsBody("[{\"labels\": {\"a\": \"b\",}}]");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("invalid JSON"));
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("column"));
@@ -91,28 +124,28 @@ TEST(ParseAlertsBodyTest, SyntaxErrorsNameThePosition) {
 
 TEST(ParseAlertsBodyTest, TruncatedBodyIsAnError) {
   std::string body = R"([{"labels":{"alertname":"x"}}])";
-  auto bad = ParseAlertsBody(body.substr(0, body.size() - 5));
+  auto bad = DecodedAlertsBody(body.substr(0, body.size() - 5));
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("invalid JSON"));
 }
 
 TEST(ParseAlertsBodyTest, NonUtf8IsAnError) {
-  auto bad = ParseAlertsBody("[{\"labels\":{\"alertname\":\"\xff\xfe\"}}]");
+  auto bad = DecodedAlertsBody("[{\"labels\":{\"alertname\":\"\xff\xfe\"}}]");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("invalid JSON"));
 }
 
 TEST(ParseAlertsBodyTest, TypeErrorsNameTheField) {
-  EXPECT_EQ(ParseAlertsBody(R"([{"labels":{"a":"b"}},{"labels":{"severity":3}}])").status().message(),
+  EXPECT_EQ(DecodedAlertsBody(R"([{"labels":{"a":"b"}},{"labels":{"severity":3}}])").status().message(),
             "[1].labels.severity: expected a string, got number");
-  EXPECT_EQ(ParseAlertsBody(R"([{"annotations":{}}])").status().message(),
+  EXPECT_EQ(DecodedAlertsBody(R"([{"annotations":{}}])").status().message(),
             "[0].labels: is required");
-  EXPECT_EQ(ParseAlertsBody(R"([{"labels":{"a":"b"},"startsAt":"yesterday"}])").status().message()
+  EXPECT_EQ(DecodedAlertsBody(R"([{"labels":{"a":"b"},"startsAt":"yesterday"}])").status().message()
                 .substr(0, 13),
             "[0].startsAt:");
-  EXPECT_EQ(ParseAlertsBody(R"("hello")").status().message(),
+  EXPECT_EQ(DecodedAlertsBody(R"("hello")").status().message(),
             "(body): expected an array of alerts or a webhook object, got string");
-  EXPECT_EQ(ParseAlertsBody(R"([1])").status().message(),
+  EXPECT_EQ(DecodedAlertsBody(R"([1])").status().message(),
             "[0]: expected an alert object, got number");
 }
 

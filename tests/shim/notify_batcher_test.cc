@@ -19,6 +19,7 @@ namespace wecom_notify::shim {
 namespace {
 
 using ::testing::ElementsAre;
+using notify_wire::EncodedNotifyRequest;
 using wecom_notify::v1::NotifyRequest;
 using wecom_notify::v1::NotifyResponse;
 
@@ -27,8 +28,10 @@ using wecom_notify::v1::NotifyResponse;
 class FakeNotifyd {
  public:
   NotifyBatcher::Send AsSend() {
-    return [this](NotifyRequest request, NotifyBackend::NotifyDone done) {
-      calls_.push_back({std::move(request), std::move(done)});
+    return [this](EncodedNotifyRequest request, NotifyBackend::NotifyDone done) {
+      NotifyRequest decoded;
+      EXPECT_TRUE(decoded.ParseFromString(std::move(request).Release()));
+      calls_.push_back({std::move(decoded), std::move(done)});
     };
   }
 
@@ -72,12 +75,15 @@ class FakeNotifyd {
   std::size_t completed_ = 0;
 };
 
-NotifyRequest Request(std::vector<std::string> names,
-                      wecom_notify::v1::AlertSource source = wecom_notify::v1::ALERT_SOURCE_API) {
-  NotifyRequest request;
-  request.set_source(source);
+EncodedNotifyRequest Request(
+    std::vector<std::string> names,
+    wecom_notify::v1::AlertSource source = wecom_notify::v1::ALERT_SOURCE_API) {
+  EncodedNotifyRequest request(source);
+  notify_wire::AlertEncoder alert;
   for (const std::string& name : names) {
-    (*request.add_alerts()->mutable_labels())["alertname"] = name;
+    alert.Clear();
+    alert.AddLabel("alertname", name);
+    request.AddAlert(alert);
   }
   return request;
 }
@@ -205,8 +211,10 @@ TEST(NotifyBatcherTest, WebhookNotificationsAndDisabledCoalescingAreSentAlone) {
   NotifyBatcher batcher(notifyd.AsSend(), Options(1));
   Answer first, webhook;
   batcher.Submit(Request({"first"}), first.Callback());
-  NotifyRequest with_metadata = Request({"w"}, wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
-  with_metadata.mutable_webhook()->set_receiver("wecom");
+  EncodedNotifyRequest with_metadata = Request({"w"}, wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
+  wecom_notify::v1::WebhookMetadata metadata;
+  metadata.set_receiver("wecom");
+  with_metadata.set_webhook(metadata);
   batcher.Submit(std::move(with_metadata), webhook.Callback());
   EXPECT_EQ(notifyd.Names().size(), 2u);  // not held behind the open call
 
