@@ -56,7 +56,8 @@ LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
   for (const LabelView& label : sorted) {
     for (absl::string_view piece : {label.name, label.value}) {
       *offset++ = at;
-      std::memcpy(out + at, piece.data(), piece.size());
+      // An empty view may carry a null data(), which memcpy must not see.
+      if (!piece.empty()) std::memcpy(out + at, piece.data(), piece.size());
       at += static_cast<uint32_t>(piece.size());
     }
   }
