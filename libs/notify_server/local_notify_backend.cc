@@ -5,34 +5,24 @@
 #include <memory>
 #include <utility>
 
-#include <google/protobuf/arena.h>
-
 #include "libs/common/grpc_status.h"
 
 namespace wecom_notify::notify_server {
 
 void LocalNotifyBackend::Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) {
-  // HandleNotify may answer on another thread, after this call returns: the request and the
-  // response live with the callback until then.
-  struct Call {
-    google::protobuf::Arena arena;
-    wecom_notify::v1::NotifyRequest* request =
-        google::protobuf::Arena::CreateMessage<wecom_notify::v1::NotifyRequest>(&arena);
-    wecom_notify::v1::NotifyResponse* response =
-        google::protobuf::Arena::CreateMessage<wecom_notify::v1::NotifyResponse>(&arena);
-    NotifyDone done;
-  };
-  auto call = std::make_unique<Call>();
-  call->done = std::move(done);
-  if (!call->request->ParseFromString(std::move(request).Release())) {
-    return call->done(grpc::Status(grpc::StatusCode::INTERNAL, "encoded Notify request is corrupt"),
-                      *call->response);
+  auto decoded = notify_wire::DecodeNotifyRequest(std::move(request).Release());
+  if (!decoded.ok()) {
+    return done(ToGrpcStatus(decoded.status()), wecom_notify::v1::NotifyResponse());
   }
-  Call& ref = *call;
-  server_.service().HandleNotify(*ref.request, ref.response,
-                                 [call = std::move(call)](absl::Status status) mutable {
-                                   call->done(ToGrpcStatus(status), *call->response);
-                                 });
+  // HandleNotify may answer on another thread, after this call returns: the response lives with
+  // the callback until then.
+  auto response = std::make_unique<wecom_notify::v1::NotifyResponse>();
+  auto* response_ptr = response.get();
+  server_.service().HandleNotify(
+      *std::move(decoded), response_ptr,
+      [response = std::move(response), done = std::move(done)](absl::Status status) mutable {
+        done(ToGrpcStatus(status), *response);
+      });
 }
 
 void LocalNotifyBackend::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) {

@@ -22,7 +22,7 @@ class LocalNotifyBackend : public shim::NotifyBackend {
  public:
   explicit LocalNotifyBackend(NotifyServer& server) : server_(server) {}
 
-  // Decodes the request on an arena (as notifyd's gRPC service does) and handles it.
+  // Decodes the request into alerts (as notifyd's gRPC service does) and handles it.
   void Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) override;
   void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) override;
   // Runs NotifyServer::ReloadConfigFile on the calling thread.

@@ -1,12 +1,15 @@
 #include "libs/notify_server/notify_service.h"
 
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "libs/alert/alert_proto.h"
 #include "libs/alert/validate.h"
-#include "absl/strings/str_cat.h"
 #include "libs/common/grpc_status.h"
 
 namespace wecom_notify::notify_server {
@@ -46,47 +49,27 @@ NotifyService::NotifyService(store::AlertStore& store, Clock& clock, IngestMetri
       metrics_(metrics),
       options_(options),
       durable_(durable),
-      dispatch_(dispatch) {
-  SetMessageAllocatorFor_Notify(&arena_allocator_);
-}
+      dispatch_(dispatch) {}
 
-grpc::MessageHolder<wecom_notify::v1::NotifyRequest, wecom_notify::v1::NotifyResponse>*
-NotifyService::ArenaAllocator::AllocateMessages() {
-  class Holder : public grpc::MessageHolder<wecom_notify::v1::NotifyRequest,
-                                            wecom_notify::v1::NotifyResponse> {
-   public:
-    Holder() {
-      set_request(google::protobuf::Arena::CreateMessage<wecom_notify::v1::NotifyRequest>(&arena_));
-      set_response(
-          google::protobuf::Arena::CreateMessage<wecom_notify::v1::NotifyResponse>(&arena_));
-    }
-    void Release() override { delete this; }
-
-   private:
-    google::protobuf::Arena arena_;
-  };
-  return new Holder;
-}
-
-void NotifyService::HandleNotify(const wecom_notify::v1::NotifyRequest& request,
+void NotifyService::HandleNotify(notify_wire::DecodedNotifyRequest request,
                                  wecom_notify::v1::NotifyResponse* response,
                                  absl::AnyInvocable<void(absl::Status)> done) {
   const absl::Time now = clock_.Now();
-  const AlertSource source = request.source();
+  const AlertSource source = request.source;
   const IngestSource ingest_source = SourceFromProto(source);
   const absl::Duration resolve_timeout = source == wecom_notify::v1::ALERT_SOURCE_WEBHOOK
                                              ? options_.webhook_resolve_timeout
                                              : options_.resolve_timeout;
   std::vector<alert::Alert> valid;
-  valid.reserve(request.alerts_size());
-  for (int i = 0; i < request.alerts_size(); ++i) {
-    alert::Alert a = alert::FromProto(request.alerts(i));
+  valid.reserve(request.alerts.size());
+  for (std::size_t i = 0; i < request.alerts.size(); ++i) {
+    alert::Alert& a = request.alerts[i];
     alert::Normalize(a, now, resolve_timeout);
     metrics_.Received(ingest_source, a.ResolvedAt(now)).Increment();
     if (auto error = alert::ValidateAlert(a)) {
       metrics_.Invalid(ingest_source, error->code).Increment();
       auto* rejected = response->add_rejected();
-      rejected->set_index(i);
+      rejected->set_index(static_cast<int32_t>(i));
       rejected->set_field(std::move(error->field));
       rejected->set_reason(std::move(error->reason));
       continue;
@@ -132,11 +115,44 @@ absl::Status NotifyService::HandleListAlerts(const wecom_notify::v1::ListAlertsR
 }
 
 grpc::ServerUnaryReactor* NotifyService::Notify(grpc::CallbackServerContext* context,
-                                                const wecom_notify::v1::NotifyRequest* request,
-                                                wecom_notify::v1::NotifyResponse* response) {
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) {
   auto* reactor = context->DefaultReactor();
-  HandleNotify(*request, response,
-               [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+  // gRPC usually hands a request over in one slice; a larger one may come in several.
+  grpc::Slice single;
+  std::string joined;
+  absl::string_view bytes;
+  if (request->TrySingleSlice(&single).ok()) {
+    bytes = absl::string_view(reinterpret_cast<const char*>(single.begin()), single.size());
+  } else {
+    std::vector<grpc::Slice> slices;
+    if (grpc::Status dumped = request->Dump(&slices); !dumped.ok()) {
+      reactor->Finish(dumped);
+      return reactor;
+    }
+    for (const grpc::Slice& slice : slices) {
+      joined.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    bytes = joined;
+  }
+  auto decoded = notify_wire::DecodeNotifyRequest(bytes);
+  if (!decoded.ok()) {
+    reactor->Finish(ToGrpcStatus(decoded.status()));
+    return reactor;
+  }
+  auto answer = std::make_unique<wecom_notify::v1::NotifyResponse>();
+  auto* answer_ptr = answer.get();
+  HandleNotify(*std::move(decoded), answer_ptr,
+               [reactor, response, answer = std::move(answer)](absl::Status status) {
+                 bool own_buffer = false;
+                 if (status.ok()) {
+                   grpc::Status serialized =
+                       grpc::SerializationTraits<wecom_notify::v1::NotifyResponse>::Serialize(
+                           *answer, response, &own_buffer);
+                   if (!serialized.ok()) return reactor->Finish(serialized);
+                 }
+                 reactor->Finish(ToGrpcStatus(status));
+               });
   return reactor;
 }
 

@@ -3,20 +3,23 @@
 // NotifyService implements the gRPC service wecom_notify.v1.Notify over an AlertStore: Notify
 // normalizes, validates and stores a batch (Alertmanager's receive rules, best effort per alert);
 // ListAlerts answers from the store. Handlers finish inline: storing is in-memory and O(1) per
-// alert, so they never block gRPC's threads for long.
+// alert, so they never block gRPC's threads for long. Notify is registered as a raw method: its
+// request is decoded from the wire bytes straight into alerts (libs/notify_wire/notify_decoder.h)
+// rather than into the generated message first.
 //
 // Thread-safety: handlers run concurrently on gRPC's threads; the store is thread-safe.
 
 #ifndef WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_
 #define WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_
 
-#include <grpcpp/support/message_allocator.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/common/clock.h"
 #include "libs/dispatch/dispatch_loop.h"
 #include "libs/notify_server/ingest_metrics.h"
+#include "libs/notify_wire/notify_decoder.h"
 #include "libs/storage/group_committer.h"
 #include "libs/store/alert_store.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
@@ -33,7 +36,9 @@ struct NotifyServiceOptions {
   absl::Duration webhook_resolve_timeout = absl::Hours(24);
 };
 
-class NotifyService final : public wecom_notify::v1::Notify::CallbackService {
+class NotifyService final : public wecom_notify::v1::Notify::WithRawCallbackMethod_Notify<
+                                wecom_notify::v1::Notify::WithCallbackMethod_ListAlerts<
+                                    wecom_notify::v1::Notify::Service>> {
  public:
   // `store`, `clock` and `metrics` must outlive the service. `durable` (nullable: memory only)
   // makes accepted alerts durable before the answer; `dispatch` (nullable: no routing
@@ -48,33 +53,22 @@ class NotifyService final : public wecom_notify::v1::Notify::CallbackService {
   // accepted alerts are stored (durably, when a GroupCommitter is set) — possibly on another
   // thread. An error from durable storage (Unavailable, ResourceExhausted) means nothing of the
   // batch was acknowledged; the caller retries. `response` must stay valid until `done`.
-  void HandleNotify(const wecom_notify::v1::NotifyRequest& request,
+  void HandleNotify(notify_wire::DecodedNotifyRequest request,
                     wecom_notify::v1::NotifyResponse* response,
                     absl::AnyInvocable<void(absl::Status)> done);
   absl::Status HandleListAlerts(const wecom_notify::v1::ListAlertsRequest& request,
                                 wecom_notify::v1::ListAlertsResponse* response);
 
-  // wecom_notify::v1::Notify::CallbackService
+  // wecom_notify::v1::Notify: Notify takes the request's and answers the response's bytes;
+  // an undecodable request is INVALID_ARGUMENT naming the place.
   grpc::ServerUnaryReactor* Notify(grpc::CallbackServerContext* context,
-                                   const wecom_notify::v1::NotifyRequest* request,
-                                   wecom_notify::v1::NotifyResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
                                        const wecom_notify::v1::ListAlertsRequest* request,
                                        wecom_notify::v1::ListAlertsResponse* response) override;
 
  private:
-  // Gives each Notify call's request and response one protobuf arena: parsing a batch then
-  // takes a few block allocations instead of one malloc per label string and map node, all
-  // freed at once when the call ends (malloc/free led notifyd's profile, docs/performance.md).
-  class ArenaAllocator
-      : public grpc::MessageAllocator<wecom_notify::v1::NotifyRequest,
-                                      wecom_notify::v1::NotifyResponse> {
-   public:
-    grpc::MessageHolder<wecom_notify::v1::NotifyRequest, wecom_notify::v1::NotifyResponse>*
-    AllocateMessages() override;
-  };
-
-  ArenaAllocator arena_allocator_;
   store::AlertStore& store_;
   Clock& clock_;
   IngestMetrics& metrics_;
