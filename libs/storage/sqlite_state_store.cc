@@ -429,9 +429,9 @@ absl::Status SqliteStateStore::Settle(absl::Status status) {
   if (status.ok()) {
     for (const auto& [fingerprint, version] : changes_) {
       if (version.seq == kRemoved) {
-        current_.erase(fingerprint);
+        current_.Erase(fingerprint);
       } else {
-        current_[fingerprint] = version;
+        current_.Set(fingerprint, version);
       }
     }
   }
@@ -457,7 +457,7 @@ absl::Status SqliteStateStore::ReadLogBounds() {
 }
 
 absl::Status SqliteStateStore::IndexLog() {
-  current_.clear();
+  current_.Clear();
   sqlite3_stmt* stmt = statements_->scan_versions;
   ResetOnExit reset(stmt);
   sqlite3_bind_int64(stmt, 1, kWholeLog);
@@ -470,9 +470,9 @@ absl::Status SqliteStateStore::IndexLog() {
                                               seq, ": a column has the wrong type"));
     }
     if (removed != 0) {
-      current_.erase(FromColumn(fingerprint));
+      current_.Erase(FromColumn(fingerprint));
     } else {
-      current_[FromColumn(fingerprint)] = Version{seq, ends_at};
+      current_.Set(FromColumn(fingerprint), {seq, ends_at});
     }
   }
   if (code != SQLITE_DONE) return Error(code, "read alert log");
@@ -488,7 +488,12 @@ absl::Status SqliteStateStore::Compact() {
   const int64_t last_seq = log_first_seq_ + static_cast<int64_t>(compact_chunk_rows_) - 1;
   // The rows of the chunk that hold an alert's current version; everything else in it is
   // superseded or a removal whose older versions all lie in the chunk too.
-  std::vector<std::pair<int64_t, uint64_t>> current_rows;  // seq, fingerprint
+  struct CurrentRow {
+    int64_t seq;
+    uint64_t fingerprint;
+    int64_t ends_at;
+  };
+  std::vector<CurrentRow> current_rows;
   {
     sqlite3_stmt* stmt = statements_->scan_versions;
     ResetOnExit reset(stmt);
@@ -497,19 +502,20 @@ absl::Status SqliteStateStore::Compact() {
     while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
       const int64_t seq = sqlite3_column_int64(stmt, 0);
       const uint64_t fingerprint = FromColumn(sqlite3_column_int64(stmt, 1));
-      const auto it = current_.find(fingerprint);
-      if (it != current_.end() && it->second.seq == seq) current_rows.push_back({seq, fingerprint});
+      const VersionIndex::Version* current = current_.Find(fingerprint);
+      if (current != nullptr && current->seq == seq) {
+        current_rows.push_back({seq, fingerprint, current->ends_at});
+      }
     }
     if (code != SQLITE_DONE) return Error(code, "compact alert log");
   }
   changes_.clear();
   const absl::Status status =
       InTransaction("compact alert log", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        for (const auto& [seq, fingerprint] : current_rows) {
-          sqlite3_bind_int64(statements_->copy_forward, 1, seq);
+        for (const CurrentRow& row : current_rows) {
+          sqlite3_bind_int64(statements_->copy_forward, 1, row.seq);
           RETURN_IF_ERROR(StepDone(statements_->copy_forward, "compact alert log"));
-          changes_.push_back(
-              {fingerprint, {sqlite3_last_insert_rowid(db_), current_[fingerprint].ends_at}});
+          changes_.push_back({row.fingerprint, {sqlite3_last_insert_rowid(db_), row.ends_at}});
         }
         sqlite3_bind_int64(statements_->trim_log, 1, last_seq);
         return StepDone(statements_->trim_log, "compact alert log");
@@ -535,8 +541,8 @@ absl::StatusOr<std::vector<alert::Alert>> SqliteStateStore::LoadAlerts() {
   int code;
   while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
     // Superseded versions are skipped before decoding: a damaged old row does not matter.
-    const auto it = current_.find(FromColumn(sqlite3_column_int64(stmt, 0)));
-    if (it == current_.end() || it->second.seq != sqlite3_column_int64(stmt, 8)) continue;
+    const VersionIndex::Version* current = current_.Find(FromColumn(sqlite3_column_int64(stmt, 0)));
+    if (current == nullptr || current->seq != sqlite3_column_int64(stmt, 8)) continue;
     absl::StatusOr<alert::Alert> alert = DecodeAlertRow(stmt);
     if (!alert.ok()) {
       return absl::DataLossError(
@@ -631,9 +637,9 @@ absl::Status SqliteStateStore::Prune(absl::Time now, absl::Time resolved_before)
   absl::MutexLock lock(&mu_);
   const int64_t cutoff = EncodeTime(resolved_before);
   std::vector<uint64_t> resolved;
-  for (const auto& [fingerprint, version] : current_) {
+  current_.ForEach([&](uint64_t fingerprint, const VersionIndex::Version& version) {
     if (version.ends_at != kUnsetTime && version.ends_at <= cutoff) resolved.push_back(fingerprint);
-  }
+  });
   changes_.clear();
   return Settle(InTransaction("prune", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     sqlite3_bind_int64(statements_->prune_nflog, 1, EncodeTime(now));

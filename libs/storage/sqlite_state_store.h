@@ -6,9 +6,10 @@
 // Durability. Every write method is one transaction (BEGIN IMMEDIATE … COMMIT); when it returns
 // OK the transaction is in the WAL file.
 //  - Synchronous::kNormal (default): the commit is written to the WAL but not fsynced; a
-//    checkpoint fsyncs (every Options::checkpoint_interval, see wal_checkpointer.h). Survives a process crash or SIGKILL (the bytes are in the OS page
-//    cache), and the database is never corrupted, but a power loss or kernel crash may roll
-//    back the last transactions before the next checkpoint. Commits cost a write(), no fsync.
+//    checkpoint fsyncs (every Options::checkpoint_interval, see wal_checkpointer.h). Survives a
+//    process crash or SIGKILL (the bytes are in the OS page cache), and the database is never
+//    corrupted, but a power loss or kernel crash may roll back the last transactions before the
+//    next checkpoint. Commits cost a write(), no fsync.
 //  - Synchronous::kFull: every commit fsyncs the WAL as well, so an acknowledged write also
 //    survives a power loss; each commit costs one fsync (milliseconds on many disks), which is
 //    why writers batch through GroupCommitter.
@@ -32,7 +33,9 @@
 // measured ~10x slower than appending (tests/storage/storage_bench.cc). Every write therefore
 // appends — a version of an alert, or a removal — and the rows go to the end of the b-tree.
 // The store keeps in memory, per alert, the seq of the row holding its current version (plus
-// its ends_at, for Prune): ~24 bytes per alert, built by one scan on open. LoadAlerts decodes
+// its ends_at, for Prune): ~24 bytes per alert in a VersionIndex (version_index.h: grows a
+// shard at a time, so holding more alerts never pauses commits for the whole index), built
+// by one scan on open. LoadAlerts decodes
 // only those rows. Compact() reclaims superseded rows once they outnumber the current ones
 // (and Options::compact_at_garbage_rows): it copies the current versions found among the
 // oldest Options::compact_chunk_rows rows to the end and deletes the chunk, so it is a
@@ -45,9 +48,10 @@
 // Internal for anything else. Never an exception.
 //
 // Thread-safety: safe for concurrent use. One connection serves the store, guarded by one mutex,
-// so calls are serialized (a second one, the WalCheckpointer's, only checkpoints); SQLite allows one writer at a time anyway, and GroupCommitter is how
-// concurrent writers share a transaction. Another process (or another SqliteStateStore) may
-// open the same file; SQLite's locks serialize them, waiting up to busy_timeout.
+// so calls are serialized (a second one, the WalCheckpointer's, only checkpoints); SQLite allows
+// one writer at a time anyway, and GroupCommitter is how concurrent writers share a transaction.
+// Another process (or another SqliteStateStore) may open the same file; SQLite's locks serialize
+// them, waiting up to busy_timeout.
 
 #ifndef WECOM_NOTIFY_LIBS_STORAGE_SQLITE_STATE_STORE_H_
 #define WECOM_NOTIFY_LIBS_STORAGE_SQLITE_STATE_STORE_H_
@@ -60,7 +64,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -68,6 +71,7 @@
 #include "libs/alert/alert.h"
 #include "libs/nflog/notification_log.h"
 #include "libs/storage/state_store.h"
+#include "libs/storage/version_index.h"
 #include "libs/storage/wal_checkpointer.h"
 
 struct sqlite3;
@@ -185,14 +189,10 @@ class SqliteStateStore : public StateStore {
   absl::Duration busy_timeout_;
   std::unique_ptr<WalCheckpointer> checkpointer_;
 
-  // Where an alert's current version is in the log.
-  struct Version {
-    int64_t seq;      // its row
-    int64_t ends_at;  // codec.h EncodeTime of Alert::ends_at, for Prune
-  };
-  absl::flat_hash_map<uint64_t, Version> current_ ABSL_GUARDED_BY(mu_);
+  // Where each alert's current version is in the log.
+  VersionIndex current_ ABSL_GUARDED_BY(mu_);
   // What the transaction under way will change in current_ once it commits.
-  std::vector<std::pair<uint64_t, Version>> changes_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<uint64_t, VersionIndex::Version>> changes_ ABSL_GUARDED_BY(mu_);
   int64_t log_first_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::size_t log_rows_ ABSL_GUARDED_BY(mu_) = 0;
 };

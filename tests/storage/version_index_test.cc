@@ -1,0 +1,86 @@
+// Tests for libs/storage/version_index.h.
+
+#include "libs/storage/version_index.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "gtest/gtest.h"
+
+namespace wecom_notify::storage {
+namespace {
+
+TEST(VersionIndexTest, HoldsTheLastVersionSetPerFingerprint) {
+  VersionIndex index;
+  EXPECT_EQ(index.Find(1), nullptr);
+  index.Set(1, {10, 100});
+  index.Set(2, {11, 0});
+  index.Set(1, {12, 200});
+  ASSERT_NE(index.Find(1), nullptr);
+  EXPECT_EQ(index.Find(1)->seq, 12);
+  EXPECT_EQ(index.Find(1)->ends_at, 200);
+  EXPECT_EQ(index.Find(2)->seq, 11);
+  EXPECT_EQ(index.size(), 2u);
+
+  index.Erase(1);
+  index.Erase(3);  // unknown: nothing happens
+  EXPECT_EQ(index.Find(1), nullptr);
+  EXPECT_EQ(index.size(), 1u);
+
+  index.Clear();
+  EXPECT_EQ(index.Find(2), nullptr);
+  EXPECT_EQ(index.size(), 0u);
+}
+
+TEST(VersionIndexTest, ForEachVisitsEveryFingerprintOnceWithItsVersion) {
+  VersionIndex index;
+  absl::flat_hash_map<uint64_t, int64_t> want;
+  std::mt19937_64 random(7);
+  for (int64_t seq = 0; seq < 5000; ++seq) {
+    const uint64_t fingerprint = seq < 100 ? static_cast<uint64_t>(seq) : random();
+    index.Set(fingerprint, {seq, -seq});
+    want[fingerprint] = seq;
+  }
+  absl::flat_hash_map<uint64_t, int64_t> seen;
+  index.ForEach([&](uint64_t fingerprint, const VersionIndex::Version& version) {
+    EXPECT_TRUE(seen.emplace(fingerprint, version.seq).second) << fingerprint;
+    EXPECT_EQ(version.ends_at, -version.seq);
+  });
+  EXPECT_EQ(seen, want);
+  EXPECT_EQ(index.size(), want.size());
+}
+
+// The reason the index exists: growing never moves all entries at once, and growths do not
+// bunch up (with equal shards, all sixteen would grow within a few hundred inserts).
+TEST(VersionIndexTest, GrowthsMoveASmallShareAndAreSpreadOut) {
+  VersionIndex index;
+  std::mt19937_64 random(42);
+  constexpr std::size_t kInserts = 2'000'000;
+  constexpr std::size_t kCheckFrom = 500'000;  // shares are steady by then (±0.5 %)
+  std::size_t capacity = index.capacity();
+  std::size_t last_growth_at = 0;
+  int growths = 0;
+  for (std::size_t n = 1; n <= kInserts; ++n) {
+    index.Set(random(), {static_cast<int64_t>(n), 0});
+    const std::size_t grown = index.capacity();
+    if (grown == capacity) continue;
+    if (n >= kCheckFrom) {
+      ++growths;
+      EXPECT_LE(grown - capacity, capacity / 8) << "growth at insert " << n;
+      EXPECT_GE(n - last_growth_at, n / 64)
+          << "growth at insert " << n << " follows the previous one at " << last_growth_at;
+    }
+    capacity = grown;
+    last_growth_at = n;
+  }
+  EXPECT_EQ(index.size(), kInserts);
+  // Two doublings (500k → 2M) grow each shard twice.
+  EXPECT_GE(growths, 28);
+  EXPECT_LE(growths, 36);
+}
+
+}  // namespace
+}  // namespace wecom_notify::storage
