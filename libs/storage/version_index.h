@@ -3,15 +3,11 @@
 // VersionIndex maps an alert's fingerprint to where its current version is in the alert log
 // (SqliteStateStore's "Why a log"): the row's seq, and the alert's ends_at for Prune.
 //
-// Why not one hash map. A hash table grows by moving every entry into a table twice the size,
-// and the store's owner holds the store's mutex meanwhile: with one table of 2M alerts that is a
-// ~400 ms pause of every commit, and so of every durable acknowledgement (measured at 100-alert
-// requests on 64 connections, docs/performance.md), growing in proportion to the alerts held.
-// Sharding alone does not help: equal shards fill at the same rate and grow within a few
-// batches of each other. So the shards take unequal shares of the fingerprints, in geometric
-// steps of 2^(1/kShards): shard i reaches its growth point after shard i-1 by a factor of
-// 2^(1/kShards) more alerts, and the growths spread evenly over each doubling of the index. An
-// insert moves at most the largest shard's share, ~1/12 of the entries.
+// Why not one hash map. A table grows by moving every entry, and the store holds its mutex
+// meanwhile: with one table of 2M alerts that was a ~400 ms pause of every commit, and so of
+// every durable acknowledgement (100-alert requests on 64 connections, docs/performance.md),
+// growing with the alerts held. The index is split into StaggeredShards
+// (libs/common/staggered_shards.h), which grow one at a time.
 //
 // Thread-safety: none; the owner serializes calls.
 
@@ -23,6 +19,7 @@
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
+#include "libs/common/staggered_shards.h"
 
 namespace wecom_notify::storage {
 
@@ -33,8 +30,6 @@ class VersionIndex {
     int64_t seq;      // its row
     int64_t ends_at;  // codec.h EncodeTime of Alert::ends_at
   };
-
-  VersionIndex();
 
   // The version of `fingerprint`, or nullptr. Valid until the next Set, Erase or Clear.
   const Version* Find(uint64_t fingerprint) const;
@@ -63,15 +58,13 @@ class VersionIndex {
   }
 
  private:
-  static constexpr int kShards = 16;
-
+  static constexpr std::size_t kShards = 16;
   using Shard = absl::flat_hash_map<uint64_t, Version>;
-  Shard& ShardOf(uint64_t fingerprint);
-  const Shard& ShardOf(uint64_t fingerprint) const;
 
-  // Shard i takes the fingerprints whose mixed 32 bits are below upper_bounds_[i] (and at or
-  // above the previous bound); the last shard takes the rest.
-  std::array<uint32_t, kShards - 1> upper_bounds_;
+  Shard& ShardOf(uint64_t fingerprint) { return shards_[shard_of_.Of(fingerprint)]; }
+  const Shard& ShardOf(uint64_t fingerprint) const { return shards_[shard_of_.Of(fingerprint)]; }
+
+  StaggeredShards<kShards> shard_of_;
   std::array<Shard, kShards> shards_;
 };
 
