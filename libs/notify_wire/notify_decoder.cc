@@ -8,6 +8,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/timestamp.pb.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -247,10 +248,27 @@ absl::Status MalformedRequest(absl::string_view field) {
       absl::StrCat(field, ": not a valid encoding (a truncated or malformed record)"));
 }
 
+// How many alert records `bytes` holds, counted up to the first malformed record (which the
+// decoding proper then reports): the alerts vector is sized once instead of growing by doubling,
+// which moved every decoded alert again (1 % of notifyd under batched ingest).
+std::size_t CountAlerts(absl::string_view bytes) {
+  MessageReader reader(bytes);
+  std::size_t alerts = 0;
+  uint32_t tag;
+  while (reader.Next(&tag)) {
+    if (FieldOf(tag) == NotifyRequest::kAlertsFieldNumber && WireTypeOf(tag) == kLengthDelimited) {
+      ++alerts;
+    }
+    if (!reader.Skip(tag)) break;
+  }
+  return alerts;
+}
+
 }  // namespace
 
 absl::StatusOr<DecodedNotifyRequest> DecodeNotifyRequest(absl::string_view bytes) {
   DecodedNotifyRequest request;
+  request.alerts.reserve(CountAlerts(bytes));
   AlertDecoder alert_decoder;
   MessageReader reader(bytes);
   uint32_t tag;
