@@ -45,7 +45,8 @@ class MessageReader {
   explicit MessageReader(absl::string_view bytes)
       : input_(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size())) {}
 
-  // The next record's tag; false at the end of the message or on a malformed tag (see ok()).
+  // The next record's tag; false at the end of the message or on a malformed tag (see
+  // ended_cleanly()).
   bool Next(uint32_t* tag) {
     *tag = input_.ReadTag();
     if (*tag != 0) return true;
