@@ -1,7 +1,8 @@
 // File: libs/common/staggered_shards.h
 //
-// StaggeredShards<kShards> says which of kShards hash tables a key belongs to, giving the
-// tables unequal shares so that they grow one after another instead of all at once.
+// StaggeredShards<Shard, kShards> holds kShards shards (typically hash tables, or a table with its
+// mutex) and says which one a key belongs to, giving them unequal shares so that they grow one
+// after another instead of all at once.
 //
 // Why. A hash table grows by moving every entry into a table twice the size, while its owner
 // holds the lock that guards it. Sharding a big table into equal parts does not shorten that
@@ -16,7 +17,8 @@
 // Keys are mixed (Fibonacci hashing) before they are split, so keys that are not hashes, such
 // as a test's 1, 2, 3, spread too.
 //
-// Thread-safety: immutable after construction; Of() may be called from any thread.
+// Thread-safety: the key-to-shard split is immutable, so IndexOf()/For() may be called from any
+// thread; guarding each shard's contents is the owner's business.
 
 #ifndef WECOM_NOTIFY_LIBS_COMMON_STAGGERED_SHARDS_H_
 #define WECOM_NOTIFY_LIBS_COMMON_STAGGERED_SHARDS_H_
@@ -29,7 +31,7 @@
 
 namespace wecom_notify {
 
-template <std::size_t kShards>
+template <typename Shard, std::size_t kShards>
 class StaggeredShards {
   static_assert(kShards >= 2, "one shard needs no staggering");
 
@@ -44,8 +46,18 @@ class StaggeredShards {
     }
   }
 
-  // The shard of `key`, in [0, kShards).
-  std::size_t Of(uint64_t key) const {
+  // The shard of `key`.
+  Shard& For(uint64_t key) { return shards_[IndexOf(key)]; }
+  const Shard& For(uint64_t key) const { return shards_[IndexOf(key)]; }
+
+  // Every shard, for walks over the whole table.
+  auto begin() { return shards_.begin(); }
+  auto end() { return shards_.end(); }
+  auto begin() const { return shards_.begin(); }
+  auto end() const { return shards_.end(); }
+
+  // The index of `key`'s shard, in [0, kShards).
+  std::size_t IndexOf(uint64_t key) const {
     const auto mixed = static_cast<uint32_t>((key * 0x9E3779B97F4A7C15ULL) >> 32);
     return static_cast<std::size_t>(
         std::upper_bound(upper_bounds_.begin(), upper_bounds_.end(), mixed) -
@@ -67,6 +79,7 @@ class StaggeredShards {
   // Shard i takes the mixed keys below upper_bounds_[i] and at or above the previous bound; the
   // last shard takes the rest.
   std::array<uint32_t, kShards - 1> upper_bounds_;
+  std::array<Shard, kShards> shards_;
 };
 
 }  // namespace wecom_notify

@@ -3,16 +3,16 @@
 namespace wecom_notify::storage {
 
 const VersionIndex::Version* VersionIndex::Find(uint64_t fingerprint) const {
-  const Shard& shard = ShardOf(fingerprint);
+  const Shard& shard = shards_.For(fingerprint);
   const auto it = shard.find(fingerprint);
   return it == shard.end() ? nullptr : &it->second;
 }
 
 void VersionIndex::Set(uint64_t fingerprint, Version version) {
-  ShardOf(fingerprint).insert_or_assign(fingerprint, version);
+  shards_.For(fingerprint).insert_or_assign(fingerprint, version);
 }
 
-void VersionIndex::Erase(uint64_t fingerprint) { ShardOf(fingerprint).erase(fingerprint); }
+void VersionIndex::Erase(uint64_t fingerprint) { shards_.For(fingerprint).erase(fingerprint); }
 
 void VersionIndex::Clear() {
   for (Shard& shard : shards_) shard.clear();

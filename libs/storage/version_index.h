@@ -14,7 +14,6 @@
 #ifndef WECOM_NOTIFY_LIBS_STORAGE_VERSION_INDEX_H_
 #define WECOM_NOTIFY_LIBS_STORAGE_VERSION_INDEX_H_
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -61,11 +60,7 @@ class VersionIndex {
   static constexpr std::size_t kShards = 16;
   using Shard = absl::flat_hash_map<uint64_t, Version>;
 
-  Shard& ShardOf(uint64_t fingerprint) { return shards_[shard_of_.Of(fingerprint)]; }
-  const Shard& ShardOf(uint64_t fingerprint) const { return shards_[shard_of_.Of(fingerprint)]; }
-
-  StaggeredShards<kShards> shard_of_;
-  std::array<Shard, kShards> shards_;
+  StaggeredShards<Shard, kShards> shards_;
 };
 
 }  // namespace wecom_notify::storage

@@ -7,7 +7,7 @@ namespace wecom_notify::store {
 
 std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now) {
   for (alert::Alert& incoming : alerts) {
-    Shard& shard = ShardFor(incoming.fingerprint);
+    Shard& shard = shards_.For(incoming.fingerprint);
     absl::MutexLock lock(&shard.mu);
     auto [it, inserted] = shard.alerts.try_emplace(incoming.fingerprint);
     if (inserted) {
@@ -21,7 +21,7 @@ std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl
 }
 
 std::optional<alert::Alert> AlertStore::Get(uint64_t fingerprint) const {
-  const Shard& shard = ShardFor(fingerprint);
+  const Shard& shard = shards_.For(fingerprint);
   absl::MutexLock lock(&shard.mu);
   auto it = shard.alerts.find(fingerprint);
   if (it == shard.alerts.end()) return std::nullopt;
@@ -51,9 +51,8 @@ std::size_t AlertStore::CollectResolved(absl::Time resolved_before) {
   std::size_t removed = 0;
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    removed += absl::erase_if(shard.alerts, [&](const auto& entry) {
-      return entry.second.ResolvedAt(resolved_before);
-    });
+    removed += absl::erase_if(
+        shard.alerts, [&](const auto& entry) { return entry.second.ResolvedAt(resolved_before); });
   }
   return removed;
 }

@@ -13,7 +13,6 @@
 #ifndef WECOM_NOTIFY_LIBS_STORE_ALERT_STORE_H_
 #define WECOM_NOTIFY_LIBS_STORE_ALERT_STORE_H_
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -77,13 +76,9 @@ class AlertStore {
     absl::node_hash_map<uint64_t, alert::Alert> alerts ABSL_GUARDED_BY(mu);
   };
 
-  Shard& ShardFor(uint64_t fingerprint) { return shards_[shard_of_.Of(fingerprint)]; }
-  const Shard& ShardFor(uint64_t fingerprint) const { return shards_[shard_of_.Of(fingerprint)]; }
-
   // Unequal shards, so that they grow one at a time (staggered_shards.h): equal ones grew
   // within a few inserts of each other, a pause of ingest as long as growing one whole table.
-  StaggeredShards<kShards> shard_of_;
-  std::array<Shard, kShards> shards_;
+  StaggeredShards<Shard, kShards> shards_;
 };
 
 }  // namespace wecom_notify::store
