@@ -33,10 +33,10 @@ bool Stack::StartWeComSim(const std::vector<std::string>& extra_flags) {
 }
 
 bool Stack::StartNotifyd(const std::vector<std::string>& extra_flags) {
-  std::vector<std::string> argv = {BinPath("notifyd"),
-                                   absl::StrCat("--grpc.listen-address=", grpc_address()),
-                                   absl::StrCat("--web.listen-address=127.0.0.1:", notifyd_web_port_),
-                                   absl::StrCat("--storage.path=", dir_, "/data")};
+  std::vector<std::string> argv = {
+      BinPath("notifyd"), absl::StrCat("--grpc.listen-address=", grpc_address()),
+      absl::StrCat("--web.listen-address=127.0.0.1:", notifyd_web_port_),
+      absl::StrCat("--storage.path=", dir_, "/data")};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   auto process = Process::Start(argv, absl::StrCat(dir_, "/notifyd.log"));
   if (!process.ok()) return false;
@@ -45,20 +45,35 @@ bool Stack::StartNotifyd(const std::vector<std::string>& extra_flags) {
 }
 
 bool Stack::StartShim(const std::vector<std::string>& extra_flags, bool expect_ready) {
-  std::vector<std::string> argv = {BinPath("webhook-shim"),
-                                   absl::StrCat("--web.listen-address=127.0.0.1:", shim_port_),
-                                   absl::StrCat("--notify.address=", grpc_address())};
-  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  auto process = Process::Start(argv, absl::StrCat(dir_, "/shim.log"));
-  if (!process.ok()) return false;
-  shim_ = *std::move(process);
-  const std::string scheme =
-      std::find_if(extra_flags.begin(), extra_flags.end(), [](const std::string& f) {
-        return f.rfind("--web.tls-cert-file", 0) == 0;
-      }) != extra_flags.end() ? "https" : "http";
+  const std::string scheme = std::find_if(extra_flags.begin(), extra_flags.end(),
+                                          [](const std::string& f) {
+                                            return f.rfind("--web.tls-cert-file", 0) == 0;
+                                          }) != extra_flags.end()
+                                 ? "https"
+                                 : "http";
   const std::string path = expect_ready ? "/-/ready" : "/-/healthy";
-  return WaitFor([&] { return HttpRequest("GET", ShimUrl(path, scheme)).status == 200; },
-                 absl::Seconds(15));
+  // FreePort() only found the port free: a test running in parallel may bind it first, and then
+  // the shim exits at once. A fresh port is tried then, up to three times.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::vector<std::string> argv = {BinPath("webhook-shim"),
+                                     absl::StrCat("--web.listen-address=127.0.0.1:", shim_port_),
+                                     absl::StrCat("--notify.address=", grpc_address())};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    auto process = Process::Start(argv, absl::StrCat(dir_, "/shim.log"));
+    if (!process.ok()) return false;
+    shim_ = *std::move(process);
+    const bool up = WaitFor(
+        [&] {
+          return !shim_->Running() || HttpRequest("GET", ShimUrl(path, scheme)).status == 200;
+        },
+        absl::Seconds(15));
+    if (up && shim_->Running()) return true;
+    if (shim_->Running() || shim_->Output().find("Address already in use") == std::string::npos) {
+      return false;
+    }
+    shim_port_ = FreePort();
+  }
+  return false;
 }
 
 std::vector<wecom_notify::v1::Alert> Stack::ListAlerts(const std::string& alertname,
