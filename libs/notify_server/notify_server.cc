@@ -180,6 +180,7 @@ void NotifyServer::Shutdown(absl::Duration grace) {
       serving_stopped_ = true;
       grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     }
+    service_->EndStreams();
     grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   }
   if (web_server_) web_server_->Stop();

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/alert/alert_proto.h"
 #include "libs/alert/validate.h"
+#include "libs/common/grpc_bytes.h"
 #include "libs/common/grpc_status.h"
 
 namespace wecom_notify::notify_server {
@@ -118,24 +119,12 @@ grpc::ServerUnaryReactor* NotifyService::Notify(grpc::CallbackServerContext* con
                                                 const grpc::ByteBuffer* request,
                                                 grpc::ByteBuffer* response) {
   auto* reactor = context->DefaultReactor();
-  // gRPC usually hands a request over in one slice; a larger one may come in several.
-  grpc::Slice single;
-  std::string joined;
-  absl::string_view bytes;
-  if (request->TrySingleSlice(&single).ok()) {
-    bytes = absl::string_view(reinterpret_cast<const char*>(single.begin()), single.size());
-  } else {
-    std::vector<grpc::Slice> slices;
-    if (grpc::Status dumped = request->Dump(&slices); !dumped.ok()) {
-      reactor->Finish(dumped);
-      return reactor;
-    }
-    for (const grpc::Slice& slice : slices) {
-      joined.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-    bytes = joined;
+  FlatBytes bytes;
+  if (absl::Status loaded = bytes.Load(*request); !loaded.ok()) {
+    reactor->Finish(ToGrpcStatus(loaded));
+    return reactor;
   }
-  auto decoded = notify_wire::DecodeNotifyRequest(bytes);
+  auto decoded = notify_wire::DecodeNotifyRequest(bytes.view());
   if (!decoded.ok()) {
     reactor->Finish(ToGrpcStatus(decoded.status()));
     return reactor;
@@ -154,6 +143,11 @@ grpc::ServerUnaryReactor* NotifyService::Notify(grpc::CallbackServerContext* con
                  reactor->Finish(ToGrpcStatus(status));
                });
   return reactor;
+}
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NotifyService::NotifyStream(
+    grpc::CallbackServerContext* context) {
+  return streams_.Open(context);
 }
 
 grpc::ServerUnaryReactor* NotifyService::ListAlerts(

@@ -5,7 +5,7 @@
 // ListAlerts answers from the store. Handlers finish inline: storing is in-memory and O(1) per
 // alert, so they never block gRPC's threads for long. Notify is registered as a raw method: its
 // request is decoded from the wire bytes straight into alerts (libs/notify_wire/notify_decoder.h)
-// rather than into the generated message first.
+// rather than into the generated message first; so is NotifyStream, its streaming twin.
 //
 // Thread-safety: handlers run concurrently on gRPC's threads; the store is thread-safe.
 
@@ -19,6 +19,7 @@
 #include "libs/common/clock.h"
 #include "libs/dispatch/dispatch_loop.h"
 #include "libs/notify_server/ingest_metrics.h"
+#include "libs/notify_server/notify_stream.h"
 #include "libs/notify_wire/notify_decoder.h"
 #include "libs/storage/group_committer.h"
 #include "libs/store/alert_store.h"
@@ -37,8 +38,9 @@ struct NotifyServiceOptions {
 };
 
 class NotifyService final : public wecom_notify::v1::Notify::WithRawCallbackMethod_Notify<
-                                wecom_notify::v1::Notify::WithCallbackMethod_ListAlerts<
-                                    wecom_notify::v1::Notify::Service>> {
+                                wecom_notify::v1::Notify::WithRawCallbackMethod_NotifyStream<
+                                    wecom_notify::v1::Notify::WithCallbackMethod_ListAlerts<
+                                        wecom_notify::v1::Notify::Service>>> {
  public:
   // `store`, `clock` and `metrics` must outlive the service. `durable` (nullable: memory only)
   // makes accepted alerts durable before the answer; `dispatch` (nullable: no routing
@@ -64,9 +66,17 @@ class NotifyService final : public wecom_notify::v1::Notify::WithRawCallbackMeth
   grpc::ServerUnaryReactor* Notify(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
+  // NotifyStream: each message as Notify, answered under its id
+  // (libs/notify_server/notify_stream.h).
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NotifyStream(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
                                        const wecom_notify::v1::ListAlertsRequest* request,
                                        wecom_notify::v1::ListAlertsResponse* response) override;
+
+  // Ends every NotifyStream once the requests it read are answered, and refuses new ones: call
+  // before the gRPC server's shutdown, which would otherwise wait its grace period for them.
+  void EndStreams() { streams_.EndAll(); }
 
  private:
   store::AlertStore& store_;
@@ -75,6 +85,7 @@ class NotifyService final : public wecom_notify::v1::Notify::WithRawCallbackMeth
   NotifyServiceOptions options_;
   storage::GroupCommitter* durable_;
   dispatch::DispatchLoop* dispatch_;
+  NotifyStreams streams_{*this};
 };
 
 }  // namespace wecom_notify::notify_server

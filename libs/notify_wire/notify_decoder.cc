@@ -15,6 +15,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/alert/alert_proto.h"
 #include "libs/alert/validate.h"
 
@@ -300,6 +301,34 @@ absl::StatusOr<DecodedNotifyRequest> DecodeNotifyRequest(absl::string_view bytes
   }
   if (!reader.ended_cleanly()) return MalformedRequest("(request)");
   return request;
+}
+
+absl::StatusOr<DecodedNotifyStreamRequest> DecodeNotifyStreamRequest(absl::string_view bytes) {
+  using wecom_notify::v1::NotifyStreamRequest;
+  DecodedNotifyStreamRequest decoded;
+  absl::InlinedVector<absl::string_view, 1> request_records;
+  MessageReader reader(bytes);
+  uint32_t tag;
+  while (reader.Next(&tag)) {
+    const int field = FieldOf(tag);
+    if (field == NotifyStreamRequest::kIdFieldNumber && WireTypeOf(tag) == kVarint) {
+      if (!reader.ReadVarint(&decoded.id)) return MalformedRequest("id");
+    } else if (field == NotifyStreamRequest::kRequestFieldNumber &&
+               WireTypeOf(tag) == kLengthDelimited) {
+      if (!reader.ReadBytes(&request_records.emplace_back())) return MalformedRequest("request");
+    } else if (!reader.Skip(tag)) {
+      return MalformedRequest("(stream request)");
+    }
+  }
+  if (!reader.ended_cleanly()) return MalformedRequest("(stream request)");
+  if (request_records.size() <= 1) {
+    decoded.request =
+        DecodeNotifyRequest(request_records.empty() ? absl::string_view() : request_records[0]);
+  } else {
+    // Merging two encodings of a message is decoding their concatenation.
+    decoded.request = DecodeNotifyRequest(absl::StrJoin(request_records, ""));
+  }
+  return decoded;
 }
 
 }  // namespace wecom_notify::notify_wire

@@ -16,6 +16,7 @@
 #ifndef WECOM_NOTIFY_LIBS_NOTIFY_WIRE_NOTIFY_DECODER_H_
 #define WECOM_NOTIFY_LIBS_NOTIFY_WIRE_NOTIFY_DECODER_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,6 +37,20 @@ struct DecodedNotifyRequest {
 // Errors: InvalidArgument naming the place ("alerts[3].labels: ...") when `bytes` are not a
 // NotifyRequest encoding (truncated, a malformed record, a string not UTF-8).
 absl::StatusOr<DecodedNotifyRequest> DecodeNotifyRequest(absl::string_view bytes);
+
+// One message of the NotifyStream call (wecom_notify.v1.NotifyStreamRequest).
+struct DecodedNotifyStreamRequest {
+  uint64_t id = 0;
+  // The request, or why it is not one (as DecodeNotifyRequest): answered under `id`.
+  absl::StatusOr<DecodedNotifyRequest> request;
+};
+
+// DecodeNotifyStreamRequest()
+//
+// Errors: InvalidArgument when the message's own records (its id, its request's record) are
+// malformed, so there is no id to answer. A missing request is an empty one, as protobuf reads
+// it; several request records merge, as protobuf merges them.
+absl::StatusOr<DecodedNotifyStreamRequest> DecodeNotifyStreamRequest(absl::string_view bytes);
 
 }  // namespace wecom_notify::notify_wire
 

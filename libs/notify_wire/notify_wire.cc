@@ -165,4 +165,14 @@ std::string EncodedNotifyRequest::Release() && {
   return bytes;
 }
 
+std::string NotifyStreamRequestPrefix(uint64_t id, std::size_t request_size) {
+  std::string prefix;
+  prefix.reserve(2 * 10 + 2);
+  AppendTag(wecom_notify::v1::NotifyStreamRequest::kIdFieldNumber, kVarint, &prefix);
+  AppendVarint(id, &prefix);
+  AppendTag(wecom_notify::v1::NotifyStreamRequest::kRequestFieldNumber, kLengthDelimited, &prefix);
+  AppendVarint(request_size, &prefix);
+  return prefix;
+}
+
 }  // namespace wecom_notify::notify_wire

@@ -16,6 +16,7 @@
 #ifndef WECOM_NOTIFY_LIBS_NOTIFY_WIRE_NOTIFY_WIRE_H_
 #define WECOM_NOTIFY_LIBS_NOTIFY_WIRE_NOTIFY_WIRE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -83,6 +84,14 @@ class EncodedNotifyRequest {
   std::string alerts_;   // the `alerts` records (field 1), tag and length included
   std::string webhook_;  // the `webhook` record (field 3), or empty
 };
+
+// NotifyStreamRequestPrefix()
+//
+// The bytes of a wecom_notify.v1.NotifyStreamRequest that come before its request: the id, then
+// the request record's tag and length. Followed by the `request_size` bytes of an encoded
+// NotifyRequest (EncodedNotifyRequest::Release()) they are the whole stream message, so the
+// request is sent as it is, uncopied, behind a prefix of a few bytes.
+std::string NotifyStreamRequestPrefix(uint64_t id, std::size_t request_size);
 
 }  // namespace wecom_notify::notify_wire
 

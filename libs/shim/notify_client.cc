@@ -8,8 +8,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-
 namespace wecom_notify::shim {
 namespace {
 
@@ -36,21 +34,11 @@ std::unique_ptr<Call<Request, Response, Done>> NewCall(Request request, Done don
   return call;
 }
 
-// Hands `bytes` to gRPC without a copy; gRPC frees them when it no longer needs them.
-grpc::ByteBuffer ByteBufferOwning(std::string bytes) {
-  auto* owned = new std::string(std::move(bytes));
-  grpc::Slice slice(
-      owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
 }  // namespace
 
 NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
                            std::string admin_token)
-    : notify_method_(absl::StrCat("/", wecom_notify::v1::Notify::service_full_name(), "/Notify")),
-      timeout_(timeout),
-      admin_token_(std::move(admin_token)) {
+    : timeout_(timeout), admin_token_(std::move(admin_token)) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -60,21 +48,13 @@ NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   notify_ = wecom_notify::v1::Notify::NewStub(channel_);
-  notify_encoded_ = std::make_unique<
-      grpc::TemplatedGenericStub<grpc::ByteBuffer, wecom_notify::v1::NotifyResponse>>(channel_);
+  notify_stream_ = std::make_unique<NotifyStreamClient>(channel_, timeout);
   health_ = grpc::health::v1::Health::NewStub(channel_);
   admin_ = wecom_notify::v1::Admin::NewStub(channel_);
 }
 
 void NotifyClient::Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) {
-  auto call = NewCall<grpc::ByteBuffer, wecom_notify::v1::NotifyResponse>(
-      ByteBufferOwning(std::move(request).Release()), std::move(done), timeout_);
-  auto* raw = call.release();
-  notify_encoded_->UnaryCall(&raw->context, notify_method_, grpc::StubOptions(), &raw->request,
-                             &raw->response, [raw](grpc::Status status) {
-                               std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
-                               owned->done(status, owned->response);
-                             });
+  notify_stream_->Notify(std::move(request), std::move(done));
 }
 
 void NotifyClient::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) {
@@ -89,9 +69,9 @@ void NotifyClient::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListD
 }
 
 void NotifyClient::ReloadConfig(ReloadDone done) {
-  auto call = NewCall<wecom_notify::v1::ReloadConfigRequest,
-                      wecom_notify::v1::ReloadConfigResponse>(
-      wecom_notify::v1::ReloadConfigRequest(), std::move(done), timeout_);
+  auto call =
+      NewCall<wecom_notify::v1::ReloadConfigRequest, wecom_notify::v1::ReloadConfigResponse>(
+          wecom_notify::v1::ReloadConfigRequest(), std::move(done), timeout_);
   if (!admin_token_.empty()) call->context.AddMetadata("authorization", "Bearer " + admin_token_);
   auto* raw = call.release();
   admin_->async()->ReloadConfig(&raw->context, &raw->request, &raw->response,
@@ -102,18 +82,15 @@ void NotifyClient::ReloadConfig(ReloadDone done) {
 }
 
 void NotifyClient::CheckServing(absl::AnyInvocable<void(bool)> done) {
-  auto call = NewCall<grpc::health::v1::HealthCheckRequest,
-                      grpc::health::v1::HealthCheckResponse>(
+  auto call = NewCall<grpc::health::v1::HealthCheckRequest, grpc::health::v1::HealthCheckResponse>(
       grpc::health::v1::HealthCheckRequest(), std::move(done),
       std::min(timeout_, absl::Seconds(2)));
   auto* raw = call.release();
-  health_->async()->Check(&raw->context, &raw->request, &raw->response,
-                          [raw](grpc::Status status) {
-                            std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
-                            owned->done(status.ok() &&
-                                        owned->response.status() ==
-                                            grpc::health::v1::HealthCheckResponse::SERVING);
-                          });
+  health_->async()->Check(&raw->context, &raw->request, &raw->response, [raw](grpc::Status status) {
+    std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
+    owned->done(status.ok() &&
+                owned->response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+  });
 }
 
 }  // namespace wecom_notify::shim

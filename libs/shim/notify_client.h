@@ -1,8 +1,8 @@
 // File: libs/shim/notify_client.h
 //
-// The shim's asynchronous gRPC client of notifyd: Notify, ListAlerts, the Admin API's
-// ReloadConfig and the standard health check. Each call takes a completion callback run on a gRPC thread, so an HTTP I/O thread never
-// blocks on notifyd.
+// The shim's asynchronous gRPC client of notifyd: Notify (as messages on one NotifyStream),
+// ListAlerts, the Admin API's ReloadConfig and the standard health check. Each call takes a
+// completion callback run on a gRPC thread, so an HTTP I/O thread never blocks on notifyd.
 //
 // Thread-safety: all methods may be called concurrently.
 
@@ -10,8 +10,6 @@
 #define WECOM_NOTIFY_LIBS_SHIM_NOTIFY_CLIENT_H_
 
 #include <grpcpp/channel.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/support/byte_buffer.h>
 
 #include <functional>
 #include <memory>
@@ -21,6 +19,7 @@
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/shim/notify_backend.h"
+#include "libs/shim/notify_stream_client.h"
 #include "wecom_notify/v1/admin.grpc.pb.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 
@@ -30,10 +29,9 @@ class NotifyClient : public NotifyBackend {
  public:
   // `admin_token`, when non-empty, is sent as `authorization: Bearer` on Admin API calls
   // (notifyd --admin.token-file).
-  NotifyClient(const std::string& target, absl::Duration timeout,
-               std::string admin_token = "");
+  NotifyClient(const std::string& target, absl::Duration timeout, std::string admin_token = "");
 
-  // Sends the encoded request as it is (a generic call: no message is built or serialized).
+  // Sends the encoded request as it is, on the stream of NotifyStreamClient.
   void Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) override;
   void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) override;
   // Admin.ReloadConfig.
@@ -44,9 +42,7 @@ class NotifyClient : public NotifyBackend {
  private:
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<wecom_notify::v1::Notify::Stub> notify_;
-  std::unique_ptr<grpc::TemplatedGenericStub<grpc::ByteBuffer, wecom_notify::v1::NotifyResponse>>
-      notify_encoded_;
-  const std::string notify_method_;
+  std::unique_ptr<NotifyStreamClient> notify_stream_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<wecom_notify::v1::Admin::Stub> admin_;
   absl::Duration timeout_;

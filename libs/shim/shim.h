@@ -46,8 +46,8 @@ struct ShimOptions {
   std::shared_ptr<NotifyBackend> backend;
   // Deadline of one forwarded call; beyond it the client gets 503 and retries.
   absl::Duration notify_timeout = absl::Seconds(10);
-  // Calls to notifyd outstanding at once; requests arriving meanwhile are coalesced into the
-  // next call (see notify_batcher.h). 0: one call per request, no coalescing.
+  // Requests to notifyd outstanding at once; requests arriving meanwhile are coalesced into the
+  // next one (see notify_batcher.h). 0: one request to notifyd per HTTP request, no coalescing.
   int notify_max_in_flight = 2;
   // Bearer token of notifyd's Admin API (its --admin.token-file), for POST /-/reload.
   std::string notify_admin_token;

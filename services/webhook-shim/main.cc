@@ -46,11 +46,11 @@ int Run(int argc, char** argv) {
       ("notify.address", po::value(&options.notify_address)->default_value(options.notify_address),
        "notifyd's gRPC address.")
       ("notify.timeout", po::value(&notify_timeout)->default_value(notify_timeout),
-       "Deadline of one call to notifyd; beyond it the client gets 503 and retries.")
+       "Deadline of one request to notifyd; beyond it the client gets 503 and retries.")
       ("notify.max-in-flight", po::value(&options.notify_max_in_flight)
            ->default_value(options.notify_max_in_flight),
-       "Calls to notifyd outstanding at once; posts arriving meanwhile are coalesced into the "
-       "next call. 0: one call per post.")
+       "Requests to notifyd outstanding at once; posts arriving meanwhile are coalesced into "
+       "the next request. 0: one request per post.")
       ("notify.admin-token-file", po::value(&notify_admin_token_file),
        "File holding notifyd's admin token (its --admin.token-file), presented when POST "
        "/-/reload asks notifyd to reload its configuration.")

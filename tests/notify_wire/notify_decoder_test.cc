@@ -6,11 +6,14 @@
 #include "libs/notify_wire/notify_decoder.h"
 
 #include <google/protobuf/unknown_field_set.h>
+#include <google/protobuf/util/message_differencer.h>
 
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/alert/alert_proto.h"
+#include "libs/notify_wire/notify_wire.h"
 
 namespace wecom_notify::notify_wire {
 namespace {
@@ -149,6 +152,76 @@ TEST(NotifyDecoderTest, GarbageIsAnErrorNotACrash) {
     SCOPED_TRACE(bytes.size());
     EXPECT_FALSE(DecodesLikeProtobuf(bytes));
   }
+}
+
+// The shim's way of building a stream message: a prefix, then the request's own bytes.
+TEST(NotifyStreamRequestTest, PrefixPlusRequestIsTheMessageProtobufReads) {
+  const std::string request = FullRequest().SerializeAsString();
+  for (uint64_t id : {uint64_t{0}, uint64_t{1}, uint64_t{300}, ~uint64_t{0}}) {
+    SCOPED_TRACE(id);
+    const std::string bytes = NotifyStreamRequestPrefix(id, request.size()) + request;
+    wecom_notify::v1::NotifyStreamRequest parsed;
+    ASSERT_TRUE(parsed.ParseFromString(bytes));
+    EXPECT_EQ(parsed.id(), id);
+    EXPECT_TRUE(
+        google::protobuf::util::MessageDifferencer::Equals(parsed.request(), FullRequest()));
+
+    auto decoded = DecodeNotifyStreamRequest(bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->id, id);
+    ASSERT_TRUE(decoded->request.ok()) << decoded->request.status();
+    EXPECT_EQ(decoded->request->source, wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
+    EXPECT_EQ(decoded->request->alerts.size(), 3u);
+  }
+}
+
+TEST(NotifyStreamRequestTest, GeneratedMessagesDecodeAndRequestRecordsMerge) {
+  wecom_notify::v1::NotifyStreamRequest message;
+  message.set_id(7);
+  *message.mutable_request() = FullRequest();
+  auto decoded = DecodeNotifyStreamRequest(message.SerializeAsString());
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->id, 7u);
+  ASSERT_TRUE(decoded->request.ok());
+  EXPECT_EQ(decoded->request->alerts.size(), 3u);
+
+  // Two request records merge: their alert lists join, as protobuf parses them.
+  wecom_notify::v1::NotifyStreamRequest twice = message;
+  twice.MergeFromString(message.SerializeAsString());
+  ASSERT_EQ(twice.request().alerts_size(), 6);
+  auto merged =
+      DecodeNotifyStreamRequest(message.SerializeAsString() + message.SerializeAsString());
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  ASSERT_TRUE(merged->request.ok());
+  EXPECT_EQ(merged->request->alerts.size(), 6u);
+
+  // No request at all is an empty one, and no id is id 0.
+  auto empty = DecodeNotifyStreamRequest("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->id, 0u);
+  ASSERT_TRUE(empty->request.ok());
+  EXPECT_TRUE(empty->request->alerts.empty());
+}
+
+TEST(NotifyStreamRequestTest, ABadRequestIsAnsweredUnderItsIdABadMessageIsNot) {
+  // The request's bytes are not a NotifyRequest: the message is fine, its request is refused.
+  const std::string bad_request = "\x0a\x05\x0a\x03\x0a\x01";  // alerts[0].labels cut short
+  auto decoded =
+      DecodeNotifyStreamRequest(NotifyStreamRequestPrefix(42, bad_request.size()) + bad_request);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->id, 42u);
+  ASSERT_FALSE(decoded->request.ok());
+  EXPECT_EQ(decoded->request.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(decoded->request.status().message()), ::testing::HasSubstr("alerts[0]"));
+
+  // The message itself is cut short: there is no id to answer.
+  const std::string request = FullRequest().SerializeAsString();
+  const std::string whole = NotifyStreamRequestPrefix(42, request.size()) + request;
+  auto cut = DecodeNotifyStreamRequest(whole.substr(0, whole.size() - 1));
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(cut.status().message()), ::testing::HasSubstr("request"));
+  EXPECT_FALSE(DecodeNotifyStreamRequest("\x08").ok());  // an id without its value
 }
 
 }  // namespace
