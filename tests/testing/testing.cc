@@ -9,10 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -34,20 +37,52 @@ std::string MakeTempDir(const std::string& prefix) {
   return pattern;
 }
 
-int FreePort() {
+namespace {
+
+// The ports the kernel hands out to bind(port 0) and to every outgoing connection: a port found
+// free there may be taken by any client socket of a parallel test before the server that was to
+// listen on it binds it. Ports below the range are only ever taken by an explicit bind.
+std::pair<int, int> EphemeralPortRange() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768, high = 60999;
+  in >> low >> high;
+  return {low, high};
+}
+
+// Binds 127.0.0.1:`port` (0: any) and returns the port bound, or 0.
+int BindAndRelease(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  close(fd);
+  return bound ? ntohs(addr.sin_port) : 0;
+}
+
+}  // namespace
+
+int FreePort() {
+  // Below the ephemeral range, at random: parallel tests pick the same port only by chance.
+  constexpr int kLowest = 10000;
+  const int ephemeral_low = EphemeralPortRange().first;
+  if (ephemeral_low - kLowest >= 1000) {
+    thread_local std::mt19937 random(std::random_device{}());
+    std::uniform_int_distribution<int> pick(kLowest, ephemeral_low - 1);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      if (const int port = BindAndRelease(pick(random)); port != 0) return port;
+    }
+  }
+  const int port = BindAndRelease(0);
+  if (port == 0) {
     std::cerr << "FreePort: cannot bind 127.0.0.1:0" << std::endl;
     std::abort();
   }
-  close(fd);
-  return ntohs(addr.sin_port);
+  return port;
 }
 
 void WriteFile(const std::string& path, const std::string& text) {

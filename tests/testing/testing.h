@@ -27,7 +27,8 @@ std::string BinPath(const std::string& name);
 // and a failed test's files are worth reading.
 std::string MakeTempDir(const std::string& prefix);
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, outside the kernel's ephemeral range (so no
+// client connection takes it meanwhile) where that range leaves room below it.
 int FreePort();
 
 // Writes `text` to `path`; aborts the test binary on failure.
