@@ -10,10 +10,10 @@
 #define WECOM_NOTIFY_LIBS_ALERT_ALERT_H_
 
 #include <cstdint>
-#include <string>
 
 #include "absl/time/time.h"
 #include "libs/alert/label_set.h"
+#include "libs/alert/shared_text.h"
 
 namespace wecom_notify::alert {
 
@@ -24,7 +24,8 @@ struct Alert {
   absl::Time ends_at = absl::InfinitePast();
   // When notifyd last received this alert; the newer update wins a merge.
   absl::Time updated_at = absl::InfinitePast();
-  std::string generator_url;
+  // Shared: every alert of a rule carries the same URL (see shared_text.h).
+  SharedText generator_url;
   // Fingerprint(labels); kept in sync by Normalize().
   uint64_t fingerprint = 0;
   // ends_at was not given by the sender but derived from resolve_timeout. An explicit ends_at

@@ -56,7 +56,7 @@ void ToProto(const Alert& alert, absl::Time now, wecom_notify::v1::Alert* proto)
   if (alert.updated_at != absl::InfinitePast()) {
     TimeToProto(alert.updated_at, proto->mutable_updated_at());
   }
-  proto->set_generator_url(alert.generator_url);
+  proto->set_generator_url(alert.generator_url.str());
   proto->set_fingerprint(FingerprintToHex(alert.fingerprint));
   proto->set_status(alert.ResolvedAt(now) ? wecom_notify::v1::ALERT_STATUS_RESOLVED
                                           : wecom_notify::v1::ALERT_STATUS_FIRING);

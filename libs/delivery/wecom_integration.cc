@@ -50,7 +50,7 @@ render::NotificationGroup ToRenderGroup(const dispatch::Notification& n) {
     out.annotations = ToMap(a.annotations);
     out.starts_at = a.starts_at;
     if (resolved) out.ends_at = a.ends_at;
-    out.generator_url = a.generator_url;
+    out.generator_url = a.generator_url.str();
     out.fingerprint = alert::FingerprintToHex(a.fingerprint);
     group.alerts.push_back(std::move(out));
     labels.push_back(&a.labels);

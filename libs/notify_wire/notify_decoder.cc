@@ -229,7 +229,9 @@ class AlertDecoder {
     out->annotations = alert::LabelSet::FromViews(absl::MakeSpan(annotations_));
     if (has_starts_at) out->starts_at = alert::TimeFromProto(starts_at);
     if (has_ends_at) out->ends_at = alert::TimeFromProto(ends_at);
-    out->generator_url.assign(generator_url.data(), generator_url.size());
+    // Alerts of one rule, usually posted together, share one URL block (shared_text.h).
+    if (generator_url != previous_url_.view()) previous_url_ = alert::SharedText(generator_url);
+    out->generator_url = previous_url_;
     return absl::OkStatus();
   }
 
@@ -243,6 +245,7 @@ class AlertDecoder {
   // Views into the request, reused from alert to alert.
   absl::InlinedVector<alert::LabelView, 8> labels_;
   absl::InlinedVector<alert::LabelView, 8> annotations_;
+  alert::SharedText previous_url_;
 };
 
 absl::Status MalformedRequest(absl::string_view field) {

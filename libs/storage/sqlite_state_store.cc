@@ -97,7 +97,9 @@ bool ColumnText(sqlite3_stmt* stmt, int column, absl::string_view* value) {
 }
 
 void BindText(sqlite3_stmt* stmt, int index, absl::string_view text) {
-  sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  // As for blobs: an empty view may carry a null pointer, which would bind NULL.
+  sqlite3_bind_text(stmt, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
+                    SQLITE_STATIC);
 }
 
 void BindBlob(sqlite3_stmt* stmt, int index, absl::string_view blob) {

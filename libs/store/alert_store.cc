@@ -5,16 +5,45 @@
 
 namespace wecom_notify::store {
 
+AlertStore::StoredAlert::StoredAlert(const alert::Alert& alert)
+    : labels(alert.labels),
+      annotations(alert.annotations),
+      generator_url(alert.generator_url),
+      starts_at(alert.starts_at),
+      ends_at(alert.ends_at),
+      updated_at(alert.updated_at),
+      ends_at_from_timeout(alert.ends_at_from_timeout) {}
+
+alert::Alert AlertStore::StoredAlert::ToAlert(uint64_t fingerprint) const {
+  alert::Alert alert;
+  alert.labels = labels;
+  alert.annotations = annotations;
+  alert.starts_at = starts_at.ToTime();
+  alert.ends_at = ends_at.ToTime();
+  alert.updated_at = updated_at.ToTime();
+  alert.generator_url = generator_url;
+  alert.fingerprint = fingerprint;
+  alert.ends_at_from_timeout = ends_at_from_timeout;
+  return alert;
+}
+
+bool AlertStore::StoredAlert::ResolvedAt(absl::Time now) const {
+  const absl::Time ends = ends_at.ToTime();
+  return ends != absl::InfinitePast() && ends <= now;
+}
+
 std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now) {
   for (alert::Alert& incoming : alerts) {
     Shard& shard = shards_.For(incoming.fingerprint);
     absl::MutexLock lock(&shard.mu);
-    auto [it, inserted] = shard.alerts.try_emplace(incoming.fingerprint);
-    if (inserted) {
-      it->second = incoming;
+    incoming.generator_url.ShareIfEqual(shard.recent_url);
+    shard.recent_url = incoming.generator_url;
+    auto it = shard.alerts.find(incoming.fingerprint);
+    if (it == shard.alerts.end()) {
+      shard.alerts.emplace(incoming.fingerprint, StoredAlert(incoming));
     } else {
-      it->second = alert::Merge(it->second, std::move(incoming), now);
-      incoming = it->second;
+      incoming = alert::Merge(it->second.ToAlert(it->first), std::move(incoming), now);
+      it->second = StoredAlert(incoming);
     }
   }
   return alerts;
@@ -25,7 +54,7 @@ std::optional<alert::Alert> AlertStore::Get(uint64_t fingerprint) const {
   absl::MutexLock lock(&shard.mu);
   auto it = shard.alerts.find(fingerprint);
   if (it == shard.alerts.end()) return std::nullopt;
-  return it->second;
+  return it->second.ToAlert(fingerprint);
 }
 
 std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& matchers,
@@ -38,7 +67,7 @@ std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& ma
       if (state == StateFilter::kFiring && resolved) continue;
       if (state == StateFilter::kResolved && !resolved) continue;
       if (!alert::MatchesAll(matchers, alert.labels)) continue;
-      out.push_back(alert);
+      out.push_back(alert.ToAlert(fingerprint));
     }
   }
   std::sort(out.begin(), out.end(), [](const alert::Alert& a, const alert::Alert& b) {

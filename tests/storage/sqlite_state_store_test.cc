@@ -318,7 +318,7 @@ TEST_F(SqliteStateStoreTest, UpgradesAVersion1Database) {
                    static_cast<int64_t>(a.fingerprint), ", x'", absl::BytesToHexString(labels),
                    "', x'", absl::BytesToHexString(annotations), "', ", EncodeTime(a.starts_at),
                    ", ", EncodeTime(a.ends_at), ", ", EncodeTime(a.updated_at), ", '",
-                   a.generator_url, "', 0);"
+                   a.generator_url.view(), "', 0);"
                    "PRAGMA user_version = 1;"));
   absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir);
   ASSERT_TRUE(store.ok()) << store.status();

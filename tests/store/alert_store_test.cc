@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+
 #include "libs/common/clock.h"
 
 namespace wecom_notify::store {
@@ -72,6 +74,55 @@ TEST_F(AlertStoreTest, CollectResolvedForgetsOnlyResolvedAlerts) {
   Post({{"alertname", "Firing"}});
   EXPECT_EQ(store_.CollectResolved(clock_.Now()), 1u);
   EXPECT_EQ(store_.size(), 1u);
+}
+
+TEST_F(AlertStoreTest, GetReturnsEveryFieldAsPut) {
+  alert::Alert a;
+  a.labels = alert::LabelSet({{"alertname", "A"}, {"instance", "db-1"}});
+  a.annotations = alert::LabelSet({{"summary", "disk full"}});
+  a.generator_url = "http://prometheus:9090/graph?g0.expr=up";
+  a.starts_at = absl::FromUnixNanos(1764936000123456789);
+  a.ends_at = absl::FromCivil(absl::CivilSecond(9999, 12, 31, 0, 0, 0), absl::UTCTimeZone());
+  a.ends_at_from_timeout = false;
+  alert::Normalize(a, clock_.Now(), absl::Minutes(5));
+  const std::vector<alert::Alert> stored = store_.Put({a}, clock_.Now());
+  for (const alert::Alert& got : {stored.at(0), *store_.Get(a.fingerprint), List().at(0)}) {
+    EXPECT_EQ(got.labels, a.labels);
+    EXPECT_EQ(got.annotations, a.annotations);
+    EXPECT_EQ(got.generator_url, a.generator_url);
+    EXPECT_EQ(got.starts_at, a.starts_at);
+    EXPECT_EQ(got.ends_at, a.ends_at);
+    EXPECT_EQ(got.updated_at, clock_.Now());
+    EXPECT_EQ(got.fingerprint, a.fingerprint);
+    EXPECT_FALSE(got.ends_at_from_timeout);
+  }
+}
+
+TEST_F(AlertStoreTest, AlertsWithTheSameUrlShareOneCopyAcrossPuts) {
+  auto put = [&](absl::string_view instance) {
+    alert::Alert a;
+    a.labels = alert::LabelSet({{"alertname", "A"}, {"instance", std::string(instance)}});
+    a.generator_url = std::string("http://prometheus:9090/graph?g0.expr=up");
+    alert::Normalize(a, clock_.Now(), absl::Minutes(5));
+    return store_.Put({a}, clock_.Now()).at(0);
+  };
+  std::vector<alert::Alert> held;
+  for (int i = 0; i < 64; ++i) held.push_back(put(absl::StrCat("db-", i)));
+  int shared = 0;
+  for (int i = 1; i < 64; ++i) {
+    for (int j = 0; j < i; ++j) {
+      if (held[i].generator_url.view().data() == held[j].generator_url.view().data()) {
+        ++shared;
+        break;
+      }
+    }
+  }
+  // 64 alerts in 16 shards: at least 64 - 16 of them reuse a block already held.
+  EXPECT_GE(shared, 48);
+  for (const alert::Alert& a : held) {
+    EXPECT_EQ(store_.Get(a.fingerprint)->generator_url.view().data(),
+              a.generator_url.view().data());
+  }
 }
 
 TEST_F(AlertStoreTest, ConcurrentPutsLoseNothing) {
