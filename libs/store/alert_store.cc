@@ -38,10 +38,9 @@ std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl
     absl::MutexLock lock(&shard.mu);
     incoming.generator_url.ShareIfEqual(shard.recent_url);
     shard.recent_url = incoming.generator_url;
-    auto it = shard.alerts.find(incoming.fingerprint);
-    if (it == shard.alerts.end()) {
-      shard.alerts.emplace(incoming.fingerprint, StoredAlert(incoming));
-    } else {
+    // One lookup: the node is built from `incoming` only when the fingerprint is new.
+    auto [it, inserted] = shard.alerts.try_emplace(incoming.fingerprint, incoming);
+    if (!inserted) {
       incoming = alert::Merge(it->second.ToAlert(it->first), std::move(incoming), now);
       it->second = StoredAlert(incoming);
     }
