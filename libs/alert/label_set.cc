@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <new>
 
 namespace wecom_notify::alert {
@@ -19,6 +20,14 @@ std::size_t SortUnique(absl::Span<LabelView> labels) {
   const std::size_t size = static_cast<std::size_t>(last - labels.begin());
   std::reverse(labels.begin(), labels.begin() + size);
   return size;
+}
+
+void StoreOffset(void* offsets, bool wide, std::size_t k, uint32_t offset) {
+  if (wide) {
+    static_cast<uint32_t*>(offsets)[k] = offset;
+  } else {
+    static_cast<uint16_t*>(offsets)[k] = static_cast<uint16_t>(offset);
+  }
 }
 
 std::vector<LabelView> ViewsOf(const std::vector<Label>& labels) {
@@ -47,21 +56,24 @@ LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
   if (sorted.empty()) return nullptr;
   std::size_t chars = 0;
   for (const LabelView& label : sorted) chars += label.name.size() + label.value.size();
+  const bool wide = chars > std::numeric_limits<uint16_t>::max();
   const std::size_t offsets = 2 * sorted.size() + 1;
-  void* memory = ::operator new(sizeof(Rep) + offsets * sizeof(uint32_t) + chars);
-  Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size())};
-  uint32_t* offset = const_cast<uint32_t*>(Offsets(rep));
+  void* memory = ::operator new(sizeof(Rep) + offsets * (wide ? 4 : 2) + chars);
+  Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size()), wide};
+  // The offset array's memory is the block's own, written once here before anyone reads it.
+  void* offset_array = rep + 1;
   char* out = const_cast<char*>(Chars(rep));
   uint32_t at = 0;
+  std::size_t k = 0;
   for (const LabelView& label : sorted) {
     for (absl::string_view piece : {label.name, label.value}) {
-      *offset++ = at;
+      StoreOffset(offset_array, wide, k++, at);
       // An empty view may carry a null data(), which memcpy must not see.
       if (!piece.empty()) std::memcpy(out + at, piece.data(), piece.size());
       at += static_cast<uint32_t>(piece.size());
     }
   }
-  *offset = at;
+  StoreOffset(offset_array, wide, k, at);
   return rep;
 }
 
@@ -125,12 +137,15 @@ void LabelSet::RemoveEmptyValues() {
 bool operator==(const LabelSet& a, const LabelSet& b) {
   if (a.rep_ == b.rep_) return true;
   if (a.size() != b.size()) return false;
-  // Equal pairs give equal offsets; only then are the characters (of equal length) compared.
-  const std::size_t offsets = 2 * a.size() + 1;
-  const uint32_t* a_offsets = LabelSet::Offsets(a.rep_);
-  if (!std::equal(a_offsets, a_offsets + offsets, LabelSet::Offsets(b.rep_))) return false;
-  return std::memcmp(LabelSet::Chars(a.rep_), LabelSet::Chars(b.rep_), a_offsets[offsets - 1]) ==
-         0;
+  // Equal pairs give equal offsets of the same width; only then are the characters (of equal
+  // length) compared.
+  const std::size_t offset_bytes = LabelSet::OffsetBytes(a.rep_);
+  if (a.rep_->wide_offsets != b.rep_->wide_offsets ||
+      std::memcmp(a.rep_ + 1, b.rep_ + 1, offset_bytes) != 0) {
+    return false;
+  }
+  const uint32_t chars = LabelSet::Offset(a.rep_, 2 * a.size());
+  return std::memcmp(LabelSet::Chars(a.rep_), LabelSet::Chars(b.rep_), chars) == 0;
 }
 
 }  // namespace wecom_notify::alert

@@ -8,10 +8,12 @@
 // in one immutable, reference-counted block (a header, 2n+1 offsets, then the characters). A set
 // costs one allocation however many labels it has — no std::string per name or value — and
 // copying a set only bumps the count, from any thread. The mutators (Set, RemoveEmptyValues)
-// build a new block, so copies already made never change.
+// build a new block, so copies already made never change. The offsets are 16 bits wide when the
+// characters allow (under 64 KiB: every realistic set), else 32: for a typical alert that is a
+// malloc size class less per label block and per annotation block.
 //
-// Limits: a set's characters must fit in 4 GiB; notifyd's request size limits (a few MiB) keep
-// every set far below that.
+// Limits: a set's characters must fit in 4 GiB and it holds fewer than 2^31 pairs; notifyd's
+// request size limits (a few MiB) keep every set far below that.
 
 #ifndef WECOM_NOTIFY_LIBS_ALERT_LABEL_SET_H_
 #define WECOM_NOTIFY_LIBS_ALERT_LABEL_SET_H_
@@ -84,27 +86,34 @@ class LabelSet {
   friend bool operator!=(const LabelSet& a, const LabelSet& b) { return !(a == b); }
 
  private:
-  // The block's header; 2 * count + 1 uint32 offsets into the characters follow it (pair i's
-  // name starts at offset 2i, its value at 2i + 1, the last offset is the end), then the
-  // characters of every name and value back to back.
+  // The block's header; 2 * count + 1 offsets into the characters follow it (pair i's name
+  // starts at offset 2i, its value at 2i + 1, the last offset is the end), uint16 or, when
+  // wide_offsets, uint32; then the characters of every name and value back to back.
   struct Rep {
     std::atomic<uint32_t> refs;
-    uint32_t count;
+    uint32_t count : 31;
+    uint32_t wide_offsets : 1;
   };
 
   explicit LabelSet(Rep* rep) : rep_(rep) {}
 
   // Builds a block from pairs sorted by name with unique names; nullptr when there are none.
   static Rep* Build(absl::Span<const LabelView> sorted);
-  static const uint32_t* Offsets(const Rep* rep) { return reinterpret_cast<const uint32_t*>(rep + 1); }
+  static std::size_t OffsetBytes(const Rep* rep) {
+    return (2 * std::size_t{rep->count} + 1) * (rep->wide_offsets ? 4 : 2);
+  }
   static const char* Chars(const Rep* rep) {
-    return reinterpret_cast<const char*>(Offsets(rep) + 2 * rep->count + 1);
+    return reinterpret_cast<const char*>(rep + 1) + OffsetBytes(rep);
+  }
+  static uint32_t Offset(const Rep* rep, std::size_t k) {
+    if (rep->wide_offsets) return reinterpret_cast<const uint32_t*>(rep + 1)[k];
+    return reinterpret_cast<const uint16_t*>(rep + 1)[k];
   }
   static void Unref(Rep* rep);
 
   absl::string_view Piece(std::size_t k) const {
-    const uint32_t* offsets = Offsets(rep_);
-    return absl::string_view(Chars(rep_) + offsets[k], offsets[k + 1] - offsets[k]);
+    const uint32_t begin = Offset(rep_, k);
+    return absl::string_view(Chars(rep_) + begin, Offset(rep_, k + 1) - begin);
   }
 
   Rep* rep_ = nullptr;

@@ -51,6 +51,30 @@ TEST(LabelSetTest, EqualityComparesPairsNotIdentity) {
   EXPECT_NE(a, LabelSet());
 }
 
+// The block switches from 16-bit to 32-bit offsets above 65,535 characters; both layouts, and
+// the sets on either side of the boundary, must read back and compare the same way.
+TEST(LabelSetTest, SetsOnBothSidesOfTheOffsetWidthBoundaryReadBackExactly) {
+  for (std::size_t chars : {65'534u, 65'535u, 65'536u, 200'000u}) {
+    SCOPED_TRACE(chars);
+    // "a" + "b" + "long" + value: the value takes the rest of the characters.
+    const std::string value(chars - 6, 'v');
+    LabelSet set({{"long", value}, {"b", "2"}, {"a", "1"}});
+    EXPECT_EQ(*set.Get("a"), "1");
+    EXPECT_EQ(*set.Get("b"), "2");
+    EXPECT_EQ(*set.Get("long"), value);
+    EXPECT_FALSE(set.Get("m").has_value());
+    EXPECT_EQ(set, LabelSet({{"a", "1"}, {"b", "2"}, {"long", value}}));
+    EXPECT_NE(set, LabelSet({{"a", "1"}, {"b", "2"}, {"long", value + "w"}}));
+    EXPECT_NE(set, LabelSet({{"a", "1"}, {"b", "2"}, {"long", value.substr(1)}}));
+
+    LabelSet changed = set;
+    changed.Set("b", "");
+    changed.RemoveEmptyValues();
+    EXPECT_EQ(changed, LabelSet({{"a", "1"}, {"long", value}}));
+    EXPECT_EQ(*set.Get("b"), "2");
+  }
+}
+
 TEST(LabelSetTest, MutatingACopyLeavesTheOriginalAlone) {
   LabelSet original({{"a", "1"}, {"b", ""}});
   LabelSet copy = original;
