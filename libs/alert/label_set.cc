@@ -5,6 +5,8 @@
 #include <limits>
 #include <new>
 
+#include "libs/alert/label_names.h"
+
 namespace wecom_notify::alert {
 namespace {
 
@@ -54,27 +56,40 @@ LabelSet LabelSet::FromViews(absl::Span<LabelView> labels) {
 
 LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
   if (sorted.empty()) return nullptr;
+  const std::optional<uint32_t> names_id = LabelNames::Intern(sorted);
+  const bool interned = names_id.has_value();
   std::size_t chars = 0;
-  for (const LabelView& label : sorted) chars += label.name.size() + label.value.size();
+  for (const LabelView& label : sorted) {
+    chars += (interned ? 0 : label.name.size()) + label.value.size();
+  }
   const bool wide = chars > std::numeric_limits<uint16_t>::max();
-  const std::size_t offsets = 2 * sorted.size() + 1;
-  void* memory = ::operator new(sizeof(Rep) + offsets * (wide ? 4 : 2) + chars);
-  Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size()), wide};
-  // The offset array's memory is the block's own, written once here before anyone reads it.
-  void* offset_array = rep + 1;
+  const std::size_t offsets = (interned ? 1 : 2) * sorted.size() + 1;
+  void* memory =
+      ::operator new(sizeof(Rep) + (interned ? 4 : 0) + offsets * (wide ? 4 : 2) + chars);
+  Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size()), wide, interned};
+  // The id and offset array are the block's own memory, written once here before anyone
+  // reads them.
+  if (interned) std::memcpy(static_cast<void*>(rep + 1), &*names_id, sizeof(uint32_t));
+  void* offset_array = const_cast<unsigned char*>(Offsets(rep));
   char* out = const_cast<char*>(Chars(rep));
   uint32_t at = 0;
   std::size_t k = 0;
+  auto append = [&](absl::string_view piece) {
+    StoreOffset(offset_array, wide, k++, at);
+    // An empty view may carry a null data(), which memcpy must not see.
+    if (!piece.empty()) std::memcpy(out + at, piece.data(), piece.size());
+    at += static_cast<uint32_t>(piece.size());
+  };
   for (const LabelView& label : sorted) {
-    for (absl::string_view piece : {label.name, label.value}) {
-      StoreOffset(offset_array, wide, k++, at);
-      // An empty view may carry a null data(), which memcpy must not see.
-      if (!piece.empty()) std::memcpy(out + at, piece.data(), piece.size());
-      at += static_cast<uint32_t>(piece.size());
-    }
+    if (!interned) append(label.name);
+    append(label.value);
   }
   StoreOffset(offset_array, wide, k, at);
   return rep;
+}
+
+absl::string_view LabelSet::InternedName(uint32_t names_id, std::size_t i) {
+  return LabelNames::Get(names_id)[i];
 }
 
 void LabelSet::Unref(Rep* rep) {
@@ -104,18 +119,21 @@ LabelSet& LabelSet::operator=(LabelSet&& other) noexcept {
 }
 
 std::optional<absl::string_view> LabelSet::Get(absl::string_view name) const {
+  if (rep_ == nullptr) return std::nullopt;
+  const NameList* interned = rep_->interned_names ? &LabelNames::Get(NamesId(rep_)) : nullptr;
+  auto name_at = [&](std::size_t i) { return interned != nullptr ? (*interned)[i] : Piece(2 * i); };
   // Sets hold a handful of pairs: a binary search over the names.
   std::size_t low = 0, high = size();
   while (low < high) {
     const std::size_t mid = low + (high - low) / 2;
-    if (Piece(2 * mid) < name) {
+    if (name_at(mid) < name) {
       low = mid + 1;
     } else {
       high = mid;
     }
   }
-  if (low == size() || Piece(2 * low) != name) return std::nullopt;
-  return Piece(2 * low + 1);
+  if (low == size() || name_at(low) != name) return std::nullopt;
+  return Value(low);
 }
 
 void LabelSet::Set(absl::string_view name, absl::string_view value) {
@@ -137,15 +155,19 @@ void LabelSet::RemoveEmptyValues() {
 bool operator==(const LabelSet& a, const LabelSet& b) {
   if (a.rep_ == b.rep_) return true;
   if (a.size() != b.size()) return false;
-  // Equal pairs give equal offsets of the same width; only then are the characters (of equal
-  // length) compared.
-  const std::size_t offset_bytes = LabelSet::OffsetBytes(a.rep_);
-  if (a.rep_->wide_offsets != b.rep_->wide_offsets ||
-      std::memcmp(a.rep_ + 1, b.rep_ + 1, offset_bytes) != 0) {
-    return false;
-  }
-  const uint32_t chars = LabelSet::Offset(a.rep_, 2 * a.size());
-  return std::memcmp(LabelSet::Chars(a.rep_), LabelSet::Chars(b.rep_), chars) == 0;
+  const LabelSet::Rep* x = a.rep_;
+  const LabelSet::Rep* y = b.rep_;
+  // Equal sets have the same layout: the same names are always interned under one id or never
+  // (the table keeps every list and, once full, stays full), and equal characters need the
+  // same offset width.
+  if (x->interned_names != y->interned_names || x->wide_offsets != y->wide_offsets) return false;
+  // Then equal sets have the same name-list id and equal offsets; only then are the characters
+  // (of equal length) compared.
+  const auto head =
+      static_cast<std::size_t>(LabelSet::Chars(x) - reinterpret_cast<const char*>(x + 1));
+  if (std::memcmp(x + 1, y + 1, head) != 0) return false;
+  const uint32_t chars = LabelSet::Offset(x, LabelSet::OffsetCount(x) - 1);
+  return std::memcmp(LabelSet::Chars(x), LabelSet::Chars(y), chars) == 0;
 }
 
 }  // namespace wecom_notify::alert

@@ -10,9 +10,11 @@
 // copying a set only bumps the count, from any thread. The mutators (Set, RemoveEmptyValues)
 // build a new block, so copies already made never change. The offsets are 16 bits wide when the
 // characters allow (under 64 KiB: every realistic set), else 32: for a typical alert that is a
-// malloc size class less per label block and per annotation block.
+// malloc size class less per label block and per annotation block. The names are usually not
+// in the block at all: sets with the same names share one interned name list (label_names.h)
+// and the block holds its id — for a typical alert a third of the label block's characters.
 //
-// Limits: a set's characters must fit in 4 GiB and it holds fewer than 2^31 pairs; notifyd's
+// Limits: a set's characters must fit in 4 GiB and it holds fewer than 2^30 pairs; notifyd's
 // request size limits (a few MiB) keep every set far below that.
 
 #ifndef WECOM_NOTIFY_LIBS_ALERT_LABEL_SET_H_
@@ -86,34 +88,52 @@ class LabelSet {
   friend bool operator!=(const LabelSet& a, const LabelSet& b) { return !(a == b); }
 
  private:
-  // The block's header; 2 * count + 1 offsets into the characters follow it (pair i's name
-  // starts at offset 2i, its value at 2i + 1, the last offset is the end), uint16 or, when
-  // wide_offsets, uint32; then the characters of every name and value back to back.
+  // The block's header. With interned_names, the uint32 id of the set's name list follows it,
+  // then count + 1 offsets into the characters (value i starts at offset i, the last offset is
+  // the end), then the values back to back. Without, 2 * count + 1 offsets (pair i's name
+  // starts at offset 2i, its value at 2i + 1) and every name and value back to back. Offsets
+  // are uint16 or, when wide_offsets, uint32.
   struct Rep {
     std::atomic<uint32_t> refs;
-    uint32_t count : 31;
+    uint32_t count : 30;
     uint32_t wide_offsets : 1;
+    uint32_t interned_names : 1;
   };
 
   explicit LabelSet(Rep* rep) : rep_(rep) {}
 
   // Builds a block from pairs sorted by name with unique names; nullptr when there are none.
   static Rep* Build(absl::Span<const LabelView> sorted);
-  static std::size_t OffsetBytes(const Rep* rep) {
-    return (2 * std::size_t{rep->count} + 1) * (rep->wide_offsets ? 4 : 2);
+  static std::size_t IdBytes(const Rep* rep) { return rep->interned_names ? 4 : 0; }
+  static std::size_t OffsetCount(const Rep* rep) {
+    return (rep->interned_names ? 1 : 2) * std::size_t{rep->count} + 1;
+  }
+  static const unsigned char* Offsets(const Rep* rep) {
+    return reinterpret_cast<const unsigned char*>(rep + 1) + IdBytes(rep);
   }
   static const char* Chars(const Rep* rep) {
-    return reinterpret_cast<const char*>(rep + 1) + OffsetBytes(rep);
+    return reinterpret_cast<const char*>(Offsets(rep)) +
+           OffsetCount(rep) * (rep->wide_offsets ? 4 : 2);
   }
   static uint32_t Offset(const Rep* rep, std::size_t k) {
-    if (rep->wide_offsets) return reinterpret_cast<const uint32_t*>(rep + 1)[k];
-    return reinterpret_cast<const uint16_t*>(rep + 1)[k];
+    if (rep->wide_offsets) return reinterpret_cast<const uint32_t*>(Offsets(rep))[k];
+    return reinterpret_cast<const uint16_t*>(Offsets(rep))[k];
   }
+  static uint32_t NamesId(const Rep* rep) { return *reinterpret_cast<const uint32_t*>(rep + 1); }
+  // Name i of the interned list `names_id`; out of line, as label_names.h needs this header.
+  static absl::string_view InternedName(uint32_t names_id, std::size_t i);
   static void Unref(Rep* rep);
 
+  // The k-th string in the block's characters.
   absl::string_view Piece(std::size_t k) const {
     const uint32_t begin = Offset(rep_, k);
     return absl::string_view(Chars(rep_) + begin, Offset(rep_, k + 1) - begin);
+  }
+  absl::string_view Name(std::size_t i) const {
+    return rep_->interned_names ? InternedName(NamesId(rep_), i) : Piece(2 * i);
+  }
+  absl::string_view Value(std::size_t i) const {
+    return Piece(rep_->interned_names ? i : 2 * i + 1);
   }
 
   Rep* rep_ = nullptr;
@@ -159,9 +179,7 @@ class LabelSet::const_iterator {
   std::size_t index_ = 0;
 };
 
-inline LabelView LabelSet::operator[](std::size_t i) const {
-  return LabelView{Piece(2 * i), Piece(2 * i + 1)};
-}
+inline LabelView LabelSet::operator[](std::size_t i) const { return LabelView{Name(i), Value(i)}; }
 inline LabelSet::const_iterator LabelSet::begin() const { return const_iterator(this, 0); }
 inline LabelSet::const_iterator LabelSet::end() const { return const_iterator(this, size()); }
 

@@ -144,6 +144,12 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
              "Group flushes taken for delivery and not yet completed.", MetricType::Gauge,
              static_cast<double>(s.flushes_in_flight));
 
+  PushSingle(out, "wecom_notify_label_name_lists",
+             "Distinct lists of label names interned, which label sets share instead of "
+             "holding their names; at 4096 the table is full and sets with new names hold them "
+             "inline (more memory per alert).",
+             MetricType::Gauge, static_cast<double>(s.label_name_lists));
+
   PushSingle(out, "wecom_notify_ready",
              "1 while notifyd takes alerts (the durable store accepts writes); 0 while "
              "/-/ready and the gRPC health service answer not ready.",

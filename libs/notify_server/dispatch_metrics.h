@@ -47,6 +47,9 @@ struct DispatchSnapshot {
   std::size_t alerts_resolved = 0;
   std::size_t aggregation_groups = 0;
   std::size_t flushes_in_flight = 0;
+  // alert::LabelNames::size(): when it reaches the table's capacity, label sets with new names
+  // keep them inline (larger, still correct).
+  std::size_t label_name_lists = 0;
   // Readiness::Check() is OK (what /-/ready and the gRPC health service answer).
   bool ready = true;
   // Absent when notifyd keeps no durable state: the storage families are then not exported.
@@ -63,7 +66,8 @@ class DispatchMetrics : public prometheus::Collectable {
 
   // wecom_notify_notifications_total, _failed_total, _suppressed_total,
   // wecom_notify_notification_retries_total, wecom_notify_alerts, _aggregation_groups,
-  // _dispatch_flushes_in_flight, wecom_notify_ready and wecom_notify_storage_*.
+  // _dispatch_flushes_in_flight, wecom_notify_label_name_lists, wecom_notify_ready and
+  // wecom_notify_storage_*.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
   // One send attempt of an integration of kind `integration` took `duration` (a

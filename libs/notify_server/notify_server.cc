@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "libs/alert/label_names.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/metrics_endpoint.h"
 #include "libs/storage/sqlite_state_store.h"
@@ -259,6 +260,7 @@ DispatchSnapshot NotifyServer::DispatchMetricsSnapshot() const {
   }
   if (committer_) snapshot.storage = committer_->GetStats();
   if (checkpointer_ != nullptr) snapshot.checkpoints = checkpointer_->GetStats();
+  snapshot.label_name_lists = alert::LabelNames::size();
   snapshot.ready = readiness_.Check().ok();
   return snapshot;
 }

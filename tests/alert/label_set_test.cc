@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "libs/alert/label_names.h"
+
 namespace wecom_notify::alert {
 namespace {
 
@@ -51,28 +53,44 @@ TEST(LabelSetTest, EqualityComparesPairsNotIdentity) {
   EXPECT_NE(a, LabelSet());
 }
 
-// The block switches from 16-bit to 32-bit offsets above 65,535 characters; both layouts, and
+// The block switches from 16-bit to 32-bit offsets above 65,535 characters; both widths, with
+// names interned (only the values are in the block) or inline (a name too long to intern), and
 // the sets on either side of the boundary, must read back and compare the same way.
 TEST(LabelSetTest, SetsOnBothSidesOfTheOffsetWidthBoundaryReadBackExactly) {
-  for (std::size_t chars : {65'534u, 65'535u, 65'536u, 200'000u}) {
-    SCOPED_TRACE(chars);
-    // "a" + "b" + "long" + value: the value takes the rest of the characters.
-    const std::string value(chars - 6, 'v');
-    LabelSet set({{"long", value}, {"b", "2"}, {"a", "1"}});
-    EXPECT_EQ(*set.Get("a"), "1");
-    EXPECT_EQ(*set.Get("b"), "2");
-    EXPECT_EQ(*set.Get("long"), value);
-    EXPECT_FALSE(set.Get("m").has_value());
-    EXPECT_EQ(set, LabelSet({{"a", "1"}, {"b", "2"}, {"long", value}}));
-    EXPECT_NE(set, LabelSet({{"a", "1"}, {"b", "2"}, {"long", value + "w"}}));
-    EXPECT_NE(set, LabelSet({{"a", "1"}, {"b", "2"}, {"long", value.substr(1)}}));
+  const std::string uninternable_name(LabelNames::kMaxNameChars + 1, 'n');
+  for (const std::string& long_name : {std::string("long"), uninternable_name}) {
+    // Characters in the block besides the long value: "1" and "2", plus every name if inline.
+    const std::size_t other_chars = long_name == "long" ? 2 : 4 + long_name.size();
+    for (std::size_t chars : {65'534u, 65'535u, 65'536u, 200'000u}) {
+      SCOPED_TRACE(testing::Message() << long_name.size() << "-char name, " << chars);
+      const std::string value(chars - other_chars, 'v');
+      LabelSet set({{long_name, value}, {"b", "2"}, {"a", "1"}});
+      EXPECT_EQ(*set.Get("a"), "1");
+      EXPECT_EQ(*set.Get("b"), "2");
+      EXPECT_EQ(*set.Get(long_name), value);
+      EXPECT_FALSE(set.Get("m").has_value());
+      EXPECT_EQ(set[2].name, long_name);
+      EXPECT_EQ(set, LabelSet({{"a", "1"}, {"b", "2"}, {long_name, value}}));
+      EXPECT_NE(set, LabelSet({{"a", "1"}, {"b", "2"}, {long_name, value + "w"}}));
+      EXPECT_NE(set, LabelSet({{"a", "1"}, {"b", "2"}, {long_name, value.substr(1)}}));
 
-    LabelSet changed = set;
-    changed.Set("b", "");
-    changed.RemoveEmptyValues();
-    EXPECT_EQ(changed, LabelSet({{"a", "1"}, {"long", value}}));
-    EXPECT_EQ(*set.Get("b"), "2");
+      LabelSet changed = set;
+      changed.Set("b", "");
+      changed.RemoveEmptyValues();
+      EXPECT_EQ(changed, LabelSet({{"a", "1"}, {long_name, value}}));
+      EXPECT_EQ(*set.Get("b"), "2");
+    }
   }
+}
+
+// Sets with interned names compare by list id, values and offsets: sets that differ only in a
+// name, or in where the characters split between name and value, must still differ.
+TEST(LabelSetTest, SetsDifferingOnlyInANameAreUnequal) {
+  LabelSet a({{"alertname", "A"}, {"job", "x"}});
+  EXPECT_EQ(a, LabelSet({{"job", "x"}, {"alertname", "A"}}));
+  EXPECT_NE(a, LabelSet({{"alertname", "A"}, {"jobs", "x"}}));
+  EXPECT_NE(a, LabelSet({{"alertname", "A"}, {"jo", "bx"}}));
+  EXPECT_NE(a, LabelSet({{"alertnam", "eA"}, {"job", "x"}}));
 }
 
 TEST(LabelSetTest, MutatingACopyLeavesTheOriginalAlone) {

@@ -131,6 +131,7 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
   snapshot.alerts_resolved = 1;
   snapshot.aggregation_groups = 4;
   snapshot.flushes_in_flight = 1;
+  snapshot.label_name_lists = 6;
   storage::GroupCommitter::Stats storage;
   storage.batches = 9;
   storage.failed_batches = 1;
@@ -162,6 +163,7 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
            "wecom_notify_alerts{state=\"resolved\"} 1\n",
            "wecom_notify_aggregation_groups 4\n",
            "wecom_notify_dispatch_flushes_in_flight 1\n",
+           "wecom_notify_label_name_lists 6\n",
            "wecom_notify_storage_batches_total 9\n",
            "wecom_notify_storage_failed_batches_total 1\n",
            "wecom_notify_storage_alerts_written_total 12\n",
