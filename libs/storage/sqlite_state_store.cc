@@ -276,6 +276,11 @@ absl::Status SqliteStateStore::Initialize(const Options& options) {
                        "set synchronous"));
   // Truncate a large WAL back to 64 MiB after checkpoints instead of keeping it at its peak.
   RETURN_IF_ERROR(Exec("PRAGMA journal_size_limit=67108864", "set journal_size_limit"));
+  // A 256 KiB page cache instead of SQLite's default 2 MiB: the store appends at the log's end
+  // and reads it sequentially (at open, in compaction), so the pages it revisits are the
+  // B-trees' right-most paths and the notification log's; the kernel caches the file anyway.
+  // At 100k alerts that is 1.8 MiB less RSS with the same ingest rate (docs/performance.md).
+  RETURN_IF_ERROR(Exec("PRAGMA cache_size=-256", "set cache_size"));
   if (options.checkpoint_interval != absl::ZeroDuration()) {
     RETURN_IF_ERROR(Exec("PRAGMA wal_autocheckpoint=0", "turn off automatic checkpoints"));
   }
