@@ -143,12 +143,15 @@ void LabelSet::Set(absl::string_view name, absl::string_view value) {
 }
 
 void LabelSet::RemoveEmptyValues() {
+  // Almost every set has no empty value: find that out without building the list of the kept.
+  bool any_empty = false;
+  for (std::size_t i = 0; i < size() && !any_empty; ++i) any_empty = Value(i).empty();
+  if (!any_empty) return;
   std::vector<LabelView> kept;
   kept.reserve(size());
   for (LabelView label : *this) {
     if (!label.value.empty()) kept.push_back(label);
   }
-  if (kept.size() == size()) return;
   *this = LabelSet(Build(kept));
 }
 

@@ -2,10 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
-
 #include "libs/common/clock.h"
 
 namespace wecom_notify::store {
@@ -123,6 +124,33 @@ TEST_F(AlertStoreTest, AlertsWithTheSameUrlShareOneCopyAcrossPuts) {
     EXPECT_EQ(store_.Get(a.fingerprint)->generator_url.view().data(),
               a.generator_url.view().data());
   }
+}
+
+// One call's alerts fall into every shard: they must come back in input order, and repeats of a
+// fingerprint merge in the order given.
+TEST_F(AlertStoreTest, OneCallSpreadOverShardsKeepsInputOrderAndMergesRepeatsInOrder) {
+  auto make = [this](int i, const std::string& summary) {
+    alert::Alert a;
+    a.labels = alert::LabelSet({{"alertname", "Spread"}, {"i", std::to_string(i)}});
+    a.annotations = alert::LabelSet({{"summary", summary}});
+    alert::Normalize(a, clock_.Now(), absl::Minutes(5));
+    return a;
+  };
+  std::vector<alert::Alert> batch;
+  batch.push_back(make(0, "first"));
+  for (int i = 1; i < 200; ++i) batch.push_back(make(i, "only"));
+  batch.push_back(make(0, "second"));
+  std::vector<uint64_t> fingerprints;
+  for (const alert::Alert& a : batch) fingerprints.push_back(a.fingerprint);
+
+  const std::vector<alert::Alert> stored = store_.Put(batch, clock_.Now());
+  ASSERT_EQ(stored.size(), batch.size());
+  for (std::size_t i = 0; i < stored.size(); ++i) EXPECT_EQ(stored[i].fingerprint, fingerprints[i]);
+  EXPECT_EQ(*stored.front().annotations.Get("summary"), "first");
+  EXPECT_EQ(*stored.back().annotations.Get("summary"), "second");
+  EXPECT_EQ(store_.size(), 200u);
+  EXPECT_EQ(*store_.Get(fingerprints[0])->annotations.Get("summary"), "second");
+  EXPECT_EQ(*store_.Get(fingerprints[199])->annotations.Get("summary"), "only");
 }
 
 TEST_F(AlertStoreTest, ConcurrentPutsLoseNothing) {
