@@ -46,8 +46,11 @@ void NotifyBatcher::Submit(EncodedNotifyRequest request, NotifyBackend::NotifyDo
   {
     absl::MutexLock lock(&mu_);
     ++stats_.requests;
+    queued_alerts_ += static_cast<std::size_t>(request.alerts_size());
     queue_.push_back(Pending{std::move(request), std::move(done)});
-    if (in_flight_ >= options_.max_in_flight) return;  // a completing call will take it
+    // Otherwise a completing call will take it.
+    if (in_flight_ >= options_.max_in_flight) return;
+    if (in_flight_ > 0 && queued_alerts_ < options_.min_alerts_for_extra_call) return;
     ++in_flight_;
     batch = TakeBatchLocked();
   }
@@ -62,6 +65,7 @@ std::vector<NotifyBatcher::Pending> NotifyBatcher::TakeBatchLocked() {
     const std::size_t size = static_cast<std::size_t>(queue_.front().request.alerts_size());
     if (!batch.empty() && alerts + size > options_.max_batch_alerts) break;
     alerts += size;
+    queued_alerts_ -= size;
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }

@@ -88,10 +88,12 @@ EncodedNotifyRequest Request(
   return request;
 }
 
-NotifyBatcher::Options Options(int max_in_flight, std::size_t max_batch_alerts = 10'000) {
+NotifyBatcher::Options Options(int max_in_flight, std::size_t max_batch_alerts = 10'000,
+                               std::size_t min_alerts_for_extra_call = 1) {
   NotifyBatcher::Options options;
   options.max_in_flight = max_in_flight;
   options.max_batch_alerts = max_batch_alerts;
+  options.min_alerts_for_extra_call = min_alerts_for_extra_call;
   return options;
 }
 
@@ -226,6 +228,37 @@ TEST(NotifyBatcherTest, WebhookNotificationsAndDisabledCoalescingAreSentAlone) {
   EXPECT_THAT(direct.Names(), ElementsAre(ElementsAre("x"), ElementsAre("y")));
   notifyd.Complete();  // the batcher's destructor waits for its calls
   notifyd.Complete();
+}
+
+// With a call in flight, small posts wait for it until enough alerts are queued to be worth a
+// call of their own; then they go together, at once.
+TEST(NotifyBatcherTest, AnExtraCallStartsOnlyOnceEnoughAlertsWait) {
+  FakeNotifyd notifyd;
+  NotifyBatcher batcher(notifyd.AsSend(), Options(2, 10'000, 3));
+  Answer first, a, b, c, d;
+  batcher.Submit(Request({"first"}), first.Callback());
+  batcher.Submit(Request({"a"}), a.Callback());
+  EXPECT_EQ(notifyd.Names().size(), 1u);  // 1 alert waits: fewer than 3
+  batcher.Submit(Request({"b1", "b2"}), b.Callback());
+  ASSERT_EQ(notifyd.Names().size(), 2u);  // 3 wait: the second slot is used
+  EXPECT_THAT(notifyd.Names()[1], ElementsAre("a", "b1", "b2"));
+
+  // Both slots taken: even a large post waits for a completing call.
+  batcher.Submit(Request({"c1", "c2", "c3"}), c.Callback());
+  EXPECT_EQ(notifyd.Names().size(), 2u);
+  notifyd.Complete();
+  ASSERT_EQ(notifyd.Names().size(), 3u);
+  EXPECT_THAT(notifyd.Names()[2], ElementsAre("c1", "c2", "c3"));
+  notifyd.Complete();
+  notifyd.Complete();
+  EXPECT_TRUE(a.called && b.called && c.called);
+  EXPECT_EQ(b.accepted, 2);
+
+  // Idle again: a single alert goes at once.
+  batcher.Submit(Request({"d"}), d.Callback());
+  EXPECT_EQ(notifyd.Names().size(), 4u);
+  notifyd.Complete();
+  EXPECT_TRUE(d.called);
 }
 
 TEST(NotifyBatcherTest, SlotsAreReleasedSoLaterPostsGoAtOnceAgain) {
