@@ -6,7 +6,8 @@
 // a platform: the names are often half of a set's characters, repeated in every held alert.
 //
 // Interned lists are never freed, so the table is bounded: at most kCapacity lists, each of at
-// most kMaxNames names and kMaxNameChars characters (a few MiB at worst). A list beyond either
+// most kMaxNames names and kMaxNameChars characters — about 14 MiB if a sender filled it with
+// the longest lists; a platform's real alerts use tens of lists, a few KiB. A list beyond either
 // bound, or any list once the table is full, is not interned (Intern returns nullopt) and its
 // label sets keep their names inline — correct, only larger. Label names come from the alerts'
 // senders, so a sender inventing names can fill the table; it then stops growing.
