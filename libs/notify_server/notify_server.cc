@@ -238,10 +238,10 @@ void NotifyServer::Maintain(const NotifyServerOptions& options) {
     if (absl::Now() < next_maintenance) continue;
     next_maintenance = absl::Now() + options.maintenance_interval;
     const absl::Time now = clock_.Now();
-    store_.CollectResolved(now - resolved_retention);
+    const std::vector<uint64_t> resolved = store_.CollectResolved(now - resolved_retention);
     pipeline_->CollectExpired(now);
     if (state_ != nullptr) {
-      const absl::Status pruned = state_->Prune(now, now - resolved_retention);
+      const absl::Status pruned = state_->Prune(now, now - resolved_retention, resolved);
       if (!pruned.ok()) logging::Warn("pruning the durable state failed", {{"err", pruned.message()}});
       readiness_.Set(kStorageCondition, pruned);
     }

@@ -175,6 +175,7 @@ struct SqliteStateStore::Statements {
   sqlite3_stmt* trim_log = nullptr;
   sqlite3_stmt* log_bounds = nullptr;
   sqlite3_stmt* scan_versions = nullptr;
+  sqlite3_stmt* read_ends_at = nullptr;
   sqlite3_stmt* load_alerts = nullptr;
   sqlite3_stmt* put_nflog = nullptr;
   sqlite3_stmt* load_nflog = nullptr;
@@ -182,8 +183,8 @@ struct SqliteStateStore::Statements {
 
   ~Statements() {
     for (sqlite3_stmt* stmt :
-         {begin, commit, rollback, append_alert, append_removal, copy_forward, trim_log,
-          log_bounds, scan_versions, load_alerts, put_nflog, load_nflog, prune_nflog}) {
+         {begin, commit, rollback, append_alert, append_removal, copy_forward, trim_log, log_bounds,
+          scan_versions, read_ends_at, load_alerts, put_nflog, load_nflog, prune_nflog}) {
       sqlite3_finalize(stmt);  // a no-op for nullptr
     }
   }
@@ -346,7 +347,8 @@ absl::Status SqliteStateStore::Initialize(const Options& options) {
       {&statements_->log_bounds,
        "SELECT (SELECT min(seq) FROM alert_log), (SELECT max(seq) FROM alert_log)"},
       {&statements_->scan_versions,
-       "SELECT seq, fingerprint, ends_at, removed FROM alert_log WHERE seq <= ?1 ORDER BY seq"},
+       "SELECT seq, fingerprint, removed FROM alert_log WHERE seq <= ?1 ORDER BY seq"},
+      {&statements_->read_ends_at, "SELECT ends_at FROM alert_log WHERE seq = ?1"},
       {&statements_->load_alerts,
        "SELECT fingerprint, labels, annotations, starts_at, ends_at, updated_at, generator_url, "
        "ends_at_from_timeout, seq FROM alert_log WHERE removed = 0 ORDER BY seq"},
@@ -415,7 +417,7 @@ absl::Status SqliteStateStore::PutAlerts(const std::vector<alert::Alert>& alerts
           BindText(stmt, 7, alert.generator_url);
           sqlite3_bind_int(stmt, 8, alert.ends_at_from_timeout ? 1 : 0);
           RETURN_IF_ERROR(StepDone(stmt, "put alerts"));
-          changes_.push_back({alert.fingerprint, {sqlite3_last_insert_rowid(db_), ends_at}});
+          changes_.push_back({alert.fingerprint, {sqlite3_last_insert_rowid(db_)}});
         }
         return absl::OkStatus();
       });
@@ -427,7 +429,7 @@ absl::Status SqliteStateStore::AppendRemovals(const std::vector<uint64_t>& finge
   for (uint64_t fingerprint : fingerprints) {
     sqlite3_bind_int64(statements_->append_removal, 1, ToColumn(fingerprint));
     RETURN_IF_ERROR(StepDone(statements_->append_removal, operation));
-    changes_.push_back({fingerprint, {kRemoved, 0}});
+    changes_.push_back({fingerprint, {kRemoved}});
   }
   return absl::OkStatus();
 }
@@ -470,16 +472,16 @@ absl::Status SqliteStateStore::IndexLog() {
   sqlite3_bind_int64(stmt, 1, kWholeLog);
   int code;
   while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
-    int64_t seq = 0, fingerprint = 0, ends_at = 0, removed = 0;
+    int64_t seq = 0, fingerprint = 0, removed = 0;
     if (!ColumnInt(stmt, 0, &seq) || !ColumnInt(stmt, 1, &fingerprint) ||
-        !ColumnInt(stmt, 2, &ends_at) || !ColumnInt(stmt, 3, &removed)) {
+        !ColumnInt(stmt, 2, &removed)) {
       return absl::DataLossError(absl::StrCat("storage: read alert log of ", path_, ": row ",
                                               seq, ": a column has the wrong type"));
     }
     if (removed != 0) {
       current_.Erase(FromColumn(fingerprint));
     } else {
-      current_.Set(FromColumn(fingerprint), {seq, ends_at});
+      current_.Set(FromColumn(fingerprint), {seq});
     }
   }
   if (code != SQLITE_DONE) return Error(code, "read alert log");
@@ -498,7 +500,6 @@ absl::Status SqliteStateStore::Compact() {
   struct CurrentRow {
     int64_t seq;
     uint64_t fingerprint;
-    int64_t ends_at;
   };
   std::vector<CurrentRow> current_rows;
   {
@@ -511,7 +512,7 @@ absl::Status SqliteStateStore::Compact() {
       const uint64_t fingerprint = FromColumn(sqlite3_column_int64(stmt, 1));
       const VersionIndex::Version* current = current_.Find(fingerprint);
       if (current != nullptr && current->seq == seq) {
-        current_rows.push_back({seq, fingerprint, current->ends_at});
+        current_rows.push_back({seq, fingerprint});
       }
     }
     if (code != SQLITE_DONE) return Error(code, "compact alert log");
@@ -522,7 +523,7 @@ absl::Status SqliteStateStore::Compact() {
         for (const CurrentRow& row : current_rows) {
           sqlite3_bind_int64(statements_->copy_forward, 1, row.seq);
           RETURN_IF_ERROR(StepDone(statements_->copy_forward, "compact alert log"));
-          changes_.push_back({row.fingerprint, {sqlite3_last_insert_rowid(db_), row.ends_at}});
+          changes_.push_back({row.fingerprint, {sqlite3_last_insert_rowid(db_)}});
         }
         sqlite3_bind_int64(statements_->trim_log, 1, last_seq);
         return StepDone(statements_->trim_log, "compact alert log");
@@ -640,19 +641,45 @@ absl::Status SqliteStateStore::CheckWritable() {
   });
 }
 
-absl::Status SqliteStateStore::Prune(absl::Time now, absl::Time resolved_before) {
-  absl::MutexLock lock(&mu_);
+absl::Status SqliteStateStore::Prune(absl::Time now, absl::Time resolved_before,
+                                     const std::vector<uint64_t>& resolved) {
+  {
+    absl::MutexLock lock(&mu_);
+    changes_.clear();
+    RETURN_IF_ERROR(Settle(InTransaction(
+        "prune notification log", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+          sqlite3_bind_int64(statements_->prune_nflog, 1, EncodeTime(now));
+          return StepDone(statements_->prune_nflog, "prune notification log");
+        })));
+  }
+  // A chunk at a time, each checked and removed under one hold of the lock (so a candidate
+  // stored again meanwhile is seen), with commits in between: alerts that resolved together
+  // (an outage's end) are pruned together, and must not stall ingest for all of them at once.
   const int64_t cutoff = EncodeTime(resolved_before);
-  std::vector<uint64_t> resolved;
-  current_.ForEach([&](uint64_t fingerprint, const VersionIndex::Version& version) {
-    if (version.ends_at != kUnsetTime && version.ends_at <= cutoff) resolved.push_back(fingerprint);
-  });
-  changes_.clear();
-  return Settle(InTransaction("prune", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
-    sqlite3_bind_int64(statements_->prune_nflog, 1, EncodeTime(now));
-    RETURN_IF_ERROR(StepDone(statements_->prune_nflog, "prune notification log"));
-    return AppendRemovals(resolved, "prune alerts");
-  }));
+  std::vector<uint64_t> prunable;
+  for (std::size_t begin = 0; begin < resolved.size(); begin += kPruneChunk) {
+    const std::size_t end = std::min(resolved.size(), begin + kPruneChunk);
+    absl::MutexLock lock(&mu_);
+    prunable.clear();
+    for (std::size_t i = begin; i < end; ++i) {
+      const VersionIndex::Version* current = current_.Find(resolved[i]);
+      if (current == nullptr) continue;
+      sqlite3_stmt* stmt = statements_->read_ends_at;
+      ResetOnExit reset(stmt);
+      sqlite3_bind_int64(stmt, 1, current->seq);
+      const int code = sqlite3_step(stmt);
+      if (code != SQLITE_ROW) return Error(code, "prune alerts");
+      const int64_t ends_at = sqlite3_column_int64(stmt, 0);
+      if (ends_at != kUnsetTime && ends_at <= cutoff) prunable.push_back(resolved[i]);
+    }
+    if (prunable.empty()) continue;
+    changes_.clear();
+    RETURN_IF_ERROR(Settle(
+        InTransaction("prune alerts", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+          return AppendRemovals(prunable, "prune alerts");
+        })));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace wecom_notify::storage

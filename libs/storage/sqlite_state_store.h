@@ -32,8 +32,8 @@
 // page, so a batch of N alerts rewrote ~N pages (4 KiB each) into the WAL, and durable ingest
 // measured ~10x slower than appending (tests/storage/storage_bench.cc). Every write therefore
 // appends — a version of an alert, or a removal — and the rows go to the end of the b-tree.
-// The store keeps in memory, per alert, the seq of the row holding its current version (plus
-// its ends_at, for Prune): ~24 bytes per alert in a VersionIndex (version_index.h: grows a
+// The store keeps in memory, per alert, only the seq of the row holding its current version:
+// ~26 bytes per alert in a VersionIndex (version_index.h: grows a
 // shard at a time, so holding more alerts never pauses commits for the whole index), built
 // by one scan on open. LoadAlerts decodes
 // only those rows. Compact() reclaims superseded rows once they outnumber the current ones
@@ -85,6 +85,8 @@ class SqliteStateStore : public StateStore {
   static constexpr char kFileName[] = "notifyd.db";
   // The schema version this build reads and writes.
   static constexpr int kSchemaVersion = 2;
+  // Prune checks and removes this many candidates per hold of the store's lock.
+  static constexpr std::size_t kPruneChunk = 1000;
 
   enum class Synchronous { kNormal, kFull };
 
@@ -136,9 +138,12 @@ class SqliteStateStore : public StateStore {
   absl::Status PutNotificationLog(const std::vector<nflog::Entry>& entries) override;
   // Errors: DataLoss (naming the key) when a stored row does not decode.
   absl::StatusOr<std::vector<nflog::Entry>> LoadNotificationLog(absl::Time now) override;
-  // Removes entries with expires_at <= now and alerts with a set ends_at <= resolved_before
-  // (alert::Alert::ResolvedAt(resolved_before)), in one transaction.
-  absl::Status Prune(absl::Time now, absl::Time resolved_before) override;
+  // Removes entries with expires_at <= now, then, of `resolved`, the alerts whose current row
+  // has a set ends_at <= resolved_before (alert::Alert::ResolvedAt(resolved_before)); each
+  // candidate's ends_at is one read of its row by seq. One transaction for the notification
+  // log, then one per kPruneChunk candidates, so that commits go on in between.
+  absl::Status Prune(absl::Time now, absl::Time resolved_before,
+                     const std::vector<uint64_t>& resolved) override;
   absl::Status CheckWritable() override;
   // Reclaims the oldest compact_chunk_rows rows of the log in one transaction once superseded
   // rows are due (see "Why a log"); OK at once otherwise.

@@ -56,10 +56,19 @@ class StateStore {
   // NotificationLog::Find). Errors as LoadAlerts.
   virtual absl::StatusOr<std::vector<nflog::Entry>> LoadNotificationLog(absl::Time now) = 0;
 
-  // Deletes notification-log entries expired at `now` (expires_at <= now) and alerts resolved
-  // at or before `resolved_before` (Alert::ResolvedAt(resolved_before); an alert with unset
-  // ends_at is never pruned), in one transaction. Returns OK or the database error.
-  virtual absl::Status Prune(absl::Time now, absl::Time resolved_before) = 0;
+  // Deletes notification-log entries expired at `now` (expires_at <= now) and, of the alerts
+  // named in `resolved`, those whose stored version is resolved at or before `resolved_before`
+  // (Alert::ResolvedAt(resolved_before); an alert with unset ends_at is never pruned). Returns
+  // OK or the database error; an implementation may split the work into several transactions
+  // (each deletion stands alone), and then an error leaves the earlier ones done.
+  //
+  // The caller names the candidates — what it collected from memory with the same bound
+  // (store::AlertStore::CollectResolved) — because a store need not keep every alert's ends_at
+  // in memory, and finding them in its file would be a scan of every alert. Each is checked
+  // against its stored version, so one stored again since it was collected is kept. A failed
+  // Prune leaves its candidates stored; they are loaded at the next start and collected again.
+  virtual absl::Status Prune(absl::Time now, absl::Time resolved_before,
+                             const std::vector<uint64_t>& resolved) = 0;
 
   // Writes and commits a change that leaves the stored state as it was, so a caller can learn
   // whether the store takes writes again after a failure without waiting for real traffic

@@ -1,7 +1,8 @@
 // File: libs/storage/version_index.h
 //
 // VersionIndex maps an alert's fingerprint to where its current version is in the alert log
-// (SqliteStateStore's "Why a log"): the row's seq, and the alert's ends_at for Prune.
+// (SqliteStateStore's "Why a log"): the row's seq. Nothing else, because it holds an entry per
+// alert: ends_at, which Prune needs, is read from the row (Prune's candidates come from memory).
 //
 // Why not one hash map. A table grows by moving every entry, and the store holds its mutex
 // meanwhile: with one table of 2M alerts that was a ~400 ms pause of every commit, and so of
@@ -26,8 +27,7 @@ class VersionIndex {
  public:
   // Where an alert's current version is in the log.
   struct Version {
-    int64_t seq;      // its row
-    int64_t ends_at;  // codec.h EncodeTime of Alert::ends_at
+    int64_t seq;  // its row
   };
 
   // The version of `fingerprint`, or nullptr. Valid until the next Set, Erase or Clear.
@@ -44,7 +44,7 @@ class VersionIndex {
   // Number of fingerprints held.
   std::size_t size() const;
 
-  // Slots allocated across the shards (memory ~ capacity × 25 bytes).
+  // Slots allocated across the shards (memory ~ capacity × 17 bytes).
   std::size_t capacity() const;
 
   // Calls fn(fingerprint, version) for each fingerprint, in no particular order. `fn` must not

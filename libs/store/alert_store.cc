@@ -75,12 +75,15 @@ std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& ma
   return out;
 }
 
-std::size_t AlertStore::CollectResolved(absl::Time resolved_before) {
-  std::size_t removed = 0;
+std::vector<uint64_t> AlertStore::CollectResolved(absl::Time resolved_before) {
+  std::vector<uint64_t> removed;
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    removed += absl::erase_if(
-        shard.alerts, [&](const auto& entry) { return entry.second.ResolvedAt(resolved_before); });
+    absl::erase_if(shard.alerts, [&](const auto& entry) {
+      if (!entry.second.ResolvedAt(resolved_before)) return false;
+      removed.push_back(entry.first);
+      return true;
+    });
   }
   return removed;
 }

@@ -54,8 +54,9 @@ class AlertStore {
   std::vector<alert::Alert> List(const std::vector<alert::Matcher>& matchers, StateFilter state,
                                  absl::Time now) const;
 
-  // Forgets alerts resolved at or before `resolved_before`. Returns how many were removed.
-  std::size_t CollectResolved(absl::Time resolved_before);
+  // Forgets alerts resolved at or before `resolved_before`. Returns their fingerprints, in no
+  // particular order (the durable store prunes the same alerts: storage::StateStore::Prune).
+  std::vector<uint64_t> CollectResolved(absl::Time resolved_before);
 
   // Number of alerts held, firing or resolved.
   std::size_t size() const;

@@ -89,9 +89,10 @@ class BreakableStore : public storage::StateStore {
   absl::StatusOr<std::vector<nflog::Entry>> LoadNotificationLog(absl::Time now) override {
     return real_->LoadNotificationLog(now);
   }
-  absl::Status Prune(absl::Time now, absl::Time resolved_before) override {
+  absl::Status Prune(absl::Time now, absl::Time resolved_before,
+                     const std::vector<uint64_t>& resolved) override {
     if (broken_) return Broken();
-    return real_->Prune(now, resolved_before);
+    return real_->Prune(now, resolved_before, resolved);
   }
   absl::Status CheckWritable() override {
     ++probes_;

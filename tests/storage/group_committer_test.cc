@@ -57,7 +57,9 @@ class FakeStore : public StateStore {
   absl::StatusOr<std::vector<nflog::Entry>> LoadNotificationLog(absl::Time) override {
     return absl::UnimplementedError("fake");
   }
-  absl::Status Prune(absl::Time, absl::Time) override { return absl::UnimplementedError("fake"); }
+  absl::Status Prune(absl::Time, absl::Time, const std::vector<uint64_t>&) override {
+    return absl::UnimplementedError("fake");
+  }
   absl::Status CheckWritable() override { return absl::UnimplementedError("fake"); }
   // Runs the hook set by OnCompact and returns the result set by SetCompactResult.
   absl::Status Compact() override {

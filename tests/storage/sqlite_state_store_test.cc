@@ -284,10 +284,51 @@ TEST_F(SqliteStateStoreTest, PruneNeverBringsBackAnOlderVersion) {
   ASSERT_TRUE(store_->PutAlerts({a}).ok());  // firing
   a.ends_at = kNow - absl::Hours(1);
   ASSERT_TRUE(store_->PutAlerts({a}).ok());  // resolved
-  ASSERT_TRUE(store_->Prune(kNow, kNow).ok());
+  ASSERT_TRUE(store_->Prune(kNow, kNow, {a.fingerprint}).ok());
   EXPECT_THAT(Load(), SizeIs(0));
   Reopen();
   EXPECT_THAT(Load(), SizeIs(0));
+}
+
+// Prune's candidates come from memory, collected a moment before: one stored again since (a
+// re-fire) is kept, and a resolved alert that is not a candidate is left for a later Prune.
+TEST_F(SqliteStateStoreTest, PruneChecksEachCandidateAgainstItsStoredVersion) {
+  alert::Alert refired = MakeAlert("refired");
+  refired.ends_at = kNow - absl::Hours(2);
+  alert::Alert not_named = MakeAlert("not-named");
+  not_named.ends_at = kNow - absl::Hours(2);
+  ASSERT_TRUE(store_->PutAlerts({refired, not_named}).ok());
+  refired.ends_at = absl::InfinitePast();  // firing again
+  ASSERT_TRUE(store_->PutAlerts({refired}).ok());
+
+  ASSERT_TRUE(store_->Prune(kNow, kNow - absl::Hours(1), {refired.fingerprint}).ok());
+  ExpectSameAlerts(Load(), {refired, not_named});
+  ASSERT_TRUE(store_->Prune(kNow, kNow - absl::Hours(1), {not_named.fingerprint}).ok());
+  ExpectSameAlerts(Load(), {refired});
+  Reopen();
+  ExpectSameAlerts(Load(), {refired});
+}
+
+// More candidates than one chunk: every chunk is checked and pruned, the firing alerts among
+// them in any chunk are kept.
+TEST_F(SqliteStateStoreTest, PruneWorksThroughCandidatesBeyondOneChunk) {
+  const std::size_t count = 2 * SqliteStateStore::kPruneChunk + 500;
+  std::vector<alert::Alert> alerts = MakeAlerts("many-", static_cast<int>(count));
+  std::vector<uint64_t> candidates;
+  std::vector<alert::Alert> kept;
+  for (std::size_t i = 0; i < alerts.size(); ++i) {
+    if (i % 700 == 0) {
+      kept.push_back(alerts[i]);  // firing (ends_at unset), yet named
+    } else {
+      alerts[i].ends_at = kNow - absl::Hours(2);
+    }
+    candidates.push_back(alerts[i].fingerprint);
+  }
+  ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+  ASSERT_TRUE(store_->Prune(kNow, kNow - absl::Hours(1), candidates).ok());
+  ExpectSameAlerts(Load(), kept);
+  Reopen();
+  ExpectSameAlerts(Load(), kept);
 }
 
 TEST_F(SqliteStateStoreTest, CompactOfALogOfCurrentVersionsOnlyDoesNothing) {
@@ -430,7 +471,13 @@ TEST_F(SqliteStateStoreTest, PruneRemovesExpiredEntriesAndResolvedAlerts) {
   const nflog::Entry expired = MakeEntry("expired", kNow - absl::Hours(2), kNow);
 
   ASSERT_TRUE(store_->PutNotificationLog({live, expired}).ok());
-  ASSERT_TRUE(store_->Prune(kNow, resolved_before).ok());
+  // Every alert a candidate, and one never stored: the store decides by what it holds.
+  ASSERT_TRUE(store_
+                  ->Prune(kNow, resolved_before,
+                          {firing.fingerprint, future_end.fingerprint,
+                           recently_resolved.fingerprint, resolved_at_bound.fingerprint,
+                           long_resolved.fingerprint, MakeAlert("never-stored").fingerprint})
+                  .ok());
 
   ExpectSameAlerts(Load(), {firing, future_end, recently_resolved});
   // Prune removed the row itself: it is gone even for a reader at an earlier time.

@@ -73,7 +73,7 @@ TEST_F(AlertStoreTest, ListFiltersByMatchersAndSortsByFingerprint) {
 TEST_F(AlertStoreTest, CollectResolvedForgetsOnlyResolvedAlerts) {
   Post({{"alertname", "Gone"}}, clock_.Now());
   Post({{"alertname", "Firing"}});
-  EXPECT_EQ(store_.CollectResolved(clock_.Now()), 1u);
+  EXPECT_EQ(store_.CollectResolved(clock_.Now()).size(), 1u);
   EXPECT_EQ(store_.size(), 1u);
 }
 
