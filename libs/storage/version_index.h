@@ -47,15 +47,6 @@ class VersionIndex {
   // Slots allocated across the shards (memory ~ capacity × 17 bytes).
   std::size_t capacity() const;
 
-  // Calls fn(fingerprint, version) for each fingerprint, in no particular order. `fn` must not
-  // change the index.
-  template <typename Fn>
-  void ForEach(Fn&& fn) const {
-    for (const auto& shard : shards_) {
-      for (const auto& [fingerprint, version] : shard) fn(fingerprint, version);
-    }
-  }
-
  private:
   static constexpr std::size_t kShards = 16;
   using Shard = absl::flat_hash_map<uint64_t, Version>;
