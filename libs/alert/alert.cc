@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "libs/alert/fingerprint.h"
+#include "libs/alert/time_encoding.h"
 
 namespace wecom_notify::alert {
 namespace {
@@ -35,6 +36,9 @@ void Normalize(Alert& alert, absl::Time now, absl::Duration resolve_timeout) {
     alert.ends_at_from_timeout = true;
   }
   alert.updated_at = now;
+  for (absl::Time* time : {&alert.starts_at, &alert.ends_at, &alert.updated_at}) {
+    *time = DecodeTime(EncodeTime(*time));
+  }
   alert.fingerprint = Fingerprint(alert.labels);
 }
 

@@ -44,7 +44,10 @@ struct Alert {
 //  - labels and annotations with an empty value are removed;
 //  - missing starts_at becomes `now`, or ends_at when only ends_at is set;
 //  - missing ends_at becomes `now + resolve_timeout`, marked ends_at_from_timeout;
-//  - updated_at becomes `now`; fingerprint is computed from the labels.
+//  - updated_at becomes `now`; fingerprint is computed from the labels;
+//  - every time takes the form notifyd keeps times in, in memory and on disk
+//    (time_encoding.h: years beyond 1678..2262 clamped, sub-nanoseconds dropped), so that what
+//    an alert says never changes between its acknowledgement, a read and a restart.
 void Normalize(Alert& alert, absl::Time now, absl::Duration resolve_timeout);
 
 // Merge()

@@ -6,10 +6,8 @@
 //                varint(len(name)) name varint(len(value)) value
 //                (varints are unsigned LEB128 in shortest form, at most 10 bytes)
 //   fingerprints 8 bytes little-endian per uint64, in the given order
-//   time         int64 unix nanoseconds; absl::InfinitePast() is INT64_MIN and
-//                absl::InfiniteFuture() is INT64_MAX; finite times outside the range int64
-//                nanoseconds can hold (years 1678..2262) are clamped to its ends, and
-//                sub-nanosecond parts are truncated toward negative infinity.
+//   time         int64 unix nanoseconds, alert::EncodeTime (libs/alert/time_encoding.h: the
+//                same form as in memory; far years clamped, infinities as INT64_MIN/MAX)
 //
 // Decoders treat their input as untrusted: anything but a well-formed encoding is
 // absl::DataLossError naming what is wrong, never a crash or an over-read.
@@ -25,8 +23,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
 #include "libs/alert/label_set.h"
+#include "libs/alert/time_encoding.h"
 
 namespace wecom_notify::storage {
 
@@ -48,10 +46,9 @@ void AppendFingerprints(const std::vector<uint64_t>& fingerprints, std::string* 
 // The fingerprints encoded in `data`. Errors: DataLoss when the size is not a multiple of 8.
 absl::StatusOr<std::vector<uint64_t>> DecodeFingerprints(absl::string_view data);
 
-// The int64 encoding of `time` described above, and its inverse (exact for every time in
-// range with whole nanoseconds, and for both infinities).
-int64_t EncodeTime(absl::Time time);
-absl::Time DecodeTime(int64_t nanos);
+// Times are stored in their int64 form (see above).
+using alert::DecodeTime;
+using alert::EncodeTime;
 
 }  // namespace wecom_notify::storage
 

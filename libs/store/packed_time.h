@@ -1,11 +1,10 @@
 // File: libs/store/packed_time.h
 //
-// PackedTime holds an absl::Time in 12 bytes with 4-byte alignment, where absl::Time takes 16
-// (an int64 and a uint32, padded). The store keeps three times per alert, so packing them
-// saves a size class of the allocation every held alert costs (see alert_store.h).
-//
-// Exact: whole Unix seconds and quarter-nanosecond ticks are absl::Time's own resolution, and
-// both infinities round-trip.
+// PackedTime holds an absl::Time in 8 bytes, where absl::Time takes 16 (an int64 and a uint32,
+// padded): the int64 form the durable store keeps too (alert::EncodeTime — Unix nanoseconds,
+// far years clamped, both infinities exact). The store keeps three times per alert, so packing
+// them keeps a held alert's node within 64 bytes (see alert_store.h); and since memory and disk
+// hold the same form, an alert reads the same before and after a restart.
 
 #ifndef WECOM_NOTIFY_LIBS_STORE_PACKED_TIME_H_
 #define WECOM_NOTIFY_LIBS_STORE_PACKED_TIME_H_
@@ -13,22 +12,18 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "libs/alert/time_encoding.h"
 
 namespace wecom_notify::store {
 
 class PackedTime {
  public:
-  explicit PackedTime(absl::Time time = absl::InfinitePast());
+  explicit PackedTime(absl::Time time = absl::InfinitePast()) : nanos_(alert::EncodeTime(time)) {}
 
-  absl::Time ToTime() const;
+  absl::Time ToTime() const { return alert::DecodeTime(nanos_); }
 
  private:
-  // Unix seconds (floor), split so that the struct needs only 4-byte alignment.
-  uint32_t seconds_low_;
-  uint32_t seconds_high_;
-  // Quarter nanoseconds past the second; kInfinite marks InfinitePast (negative seconds) or
-  // InfiniteFuture.
-  uint32_t ticks_;
+  int64_t nanos_;
 };
 
 }  // namespace wecom_notify::store

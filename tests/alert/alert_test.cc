@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "libs/alert/fingerprint.h"
+#include "libs/alert/time_encoding.h"
 
 namespace wecom_notify::alert {
 namespace {
@@ -32,6 +33,25 @@ TEST(NormalizeTest, OnlyEndGivenStartsAtEnd) {
   Alert a = Posted(absl::InfinitePast(), kNow - absl::Minutes(1));
   Normalize(a, kNow, kResolveTimeout);
   EXPECT_EQ(a.starts_at, kNow - absl::Minutes(1));
+  EXPECT_FALSE(a.ends_at_from_timeout);
+}
+
+TEST(NormalizeTest, TimesTakeTheFormNotifydKeeps) {
+  const absl::Time year_9999 =
+      absl::FromCivil(absl::CivilSecond(9999, 12, 31, 0, 0, 0), absl::UTCTimeZone());
+  Alert a = Posted(kNow + absl::Nanoseconds(1) / 4, year_9999);
+  Normalize(a, kNow + absl::Nanoseconds(7) / 4, kResolveTimeout);
+  EXPECT_EQ(a.starts_at, kNow);
+  EXPECT_EQ(a.ends_at, DecodeTime(EncodeTime(year_9999)));
+  EXPECT_LT(a.ends_at, year_9999);
+  EXPECT_GT(a.ends_at, kNow);  // still far in the future: never resolves
+  EXPECT_EQ(a.updated_at, kNow + absl::Nanoseconds(1));
+}
+
+TEST(NormalizeTest, InfiniteFutureEndStaysInfinite) {
+  Alert a = Posted(kNow, absl::InfiniteFuture());
+  Normalize(a, kNow, kResolveTimeout);
+  EXPECT_EQ(a.ends_at, absl::InfiniteFuture());
   EXPECT_FALSE(a.ends_at_from_timeout);
 }
 

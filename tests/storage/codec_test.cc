@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/alert/label_set.h"
@@ -136,30 +135,6 @@ TEST(FingerprintCodecTest, RoundTripsLittleEndian) {
 TEST(FingerprintCodecTest, SizeNotMultipleOfEightIsDataLoss) {
   EXPECT_EQ(DecodeFingerprints("1234567").status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeFingerprints("123456789").status().code(), absl::StatusCode::kDataLoss);
-}
-
-TEST(TimeCodecTest, InfinitiesAreSentinels) {
-  EXPECT_EQ(EncodeTime(absl::InfinitePast()), std::numeric_limits<int64_t>::min());
-  EXPECT_EQ(EncodeTime(absl::InfiniteFuture()), std::numeric_limits<int64_t>::max());
-  EXPECT_EQ(DecodeTime(EncodeTime(absl::InfinitePast())), absl::InfinitePast());
-  EXPECT_EQ(DecodeTime(EncodeTime(absl::InfiniteFuture())), absl::InfiniteFuture());
-}
-
-TEST(TimeCodecTest, RoundTripsNanoseconds) {
-  for (absl::Time time : {absl::UnixEpoch(), absl::FromUnixNanos(1'764'046'756'576'493'259),
-                          absl::FromUnixNanos(-1), absl::FromUnixNanos(-123'456'789'012)}) {
-    EXPECT_EQ(DecodeTime(EncodeTime(time)), time) << time;
-  }
-}
-
-TEST(TimeCodecTest, FarTimesClampAndNeverBecomeInfinite) {
-  const absl::Time year_1 = absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0), absl::UTCTimeZone());
-  const absl::Time year_9999 =
-      absl::FromCivil(absl::CivilSecond(9999, 1, 1, 0, 0, 0), absl::UTCTimeZone());
-  EXPECT_EQ(EncodeTime(year_1), std::numeric_limits<int64_t>::min() + 1);
-  EXPECT_EQ(EncodeTime(year_9999), std::numeric_limits<int64_t>::max() - 1);
-  EXPECT_NE(DecodeTime(EncodeTime(year_1)), absl::InfinitePast());
-  EXPECT_NE(DecodeTime(EncodeTime(year_9999)), absl::InfiniteFuture());
 }
 
 }  // namespace
