@@ -16,9 +16,9 @@ Measurements:
              2xx answers; p50/p99 are wrk's per-request latencies. CPU-seconds per 100k alerts
              from /proc/<pid>/stat (utime + stime) over the measured window.
   grpc       bench/notify_load (C++ callback client) straight at notifyd's Notify.
-  memory     VmRSS from /proc/<pid>/status: idle, after 10k and 100k distinct active alerts
-             (posted in batches of 100 on one keep-alive connection), and CPU-seconds for the
-             100k alerts.
+  memory     VmRSS from /proc/<pid>/status: idle (and idle PSS, /proc/<pid>/smaps_rollup), after
+             10k and 100k distinct active alerts (posted in batches of 100 on one keep-alive
+             connection), and CPU-seconds for the 100k alerts.
   storm      50k alerts in 5k groups posted within 10 s, both systems configured with the same
              route + `wechat_configs` YAML to their own wecom-sim (rate limits on); every group
              to one user, then spread over 200 users. What reached the simulator, when, in how
@@ -146,6 +146,17 @@ def rss_kib(pid, field="VmRSS"):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise RuntimeError(f"no {field} for pid {pid}")
+
+
+def pss_kib(pid):
+    """Proportional set size: each resident page divided by the number of processes mapping it,
+    so library pages notifyd and the shim share count once across the two (and a little less
+    where other processes map the same library, e.g. libc)."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no Pss for pid {pid}")
 
 
 def scrape(url):
@@ -444,7 +455,8 @@ def measure_memory(ctx, cls):
     try:
         time.sleep(ctx.settle)
         r = {"idle": sum(rss_kib(p) for p in system.pids),
-             "idle_anon": sum(rss_kib(p, "RssAnon") for p in system.pids)}
+             "idle_anon": sum(rss_kib(p, "RssAnon") for p in system.pids),
+             "idle_pss": sum(pss_kib(p) for p in system.pids)}
         if isinstance(system, WecomNotify) and system.shim:
             r["idle_notifyd"] = rss_kib(system.notifyd.pid)
             r["idle_shim"] = rss_kib(system.shim.pid)
@@ -1015,6 +1027,8 @@ def main():
         table.row("RSS idle", w["idle"] / 1024, a["idle"] / 1024, unit=" MiB", absolute=("<", 15))
         table.row("  of which anonymous (RssAnon; the rest is mapped library code)",
                   w["idle_anon"] / 1024, a["idle_anon"] / 1024, unit=" MiB")
+        table.row("  PSS idle (pages shared by notifyd and the shim counted once)",
+                  w["idle_pss"] / 1024, a["idle_pss"] / 1024, unit=" MiB")
         table.row("RSS with 10k active alerts", w["10k"] / 1024, a["10k"] / 1024, unit=" MiB")
         table.row("RSS with 100k active alerts", w["100k"] / 1024, a["100k"] / 1024, unit=" MiB")
         table.row("RSS per active alert ((100k − idle) / 100k)", w["per_alert_kib"] * 1024,
