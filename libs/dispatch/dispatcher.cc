@@ -54,7 +54,7 @@ void Dispatcher::Insert(const alert::Alert& alert, absl::Time now) {
   for (const Route* route : root_->Match(alert.labels)) {
     alert::LabelSet labels = route->GroupLabels(alert.labels);
     std::string key = route->GroupKey(labels);
-    auto [it, created] = groups_.try_emplace(key);
+    auto [it, created] = groups_.try_emplace(key, &alert_nodes_);
     Group& group = it->second;
     if (created) {
       group.key = std::move(key);
@@ -65,7 +65,7 @@ void Dispatcher::Insert(const alert::Alert& alert, absl::Time now) {
       const absl::Duration wait = route->options().group_wait;
       Schedule(group, alert.starts_at + wait < now ? now : now + wait);
     }
-    group.alerts.insert_or_assign(alert.fingerprint, alert);
+    group.alerts.insert_or_assign(alert.fingerprint, store::PackedAlert(alert));
   }
 }
 
@@ -96,8 +96,10 @@ std::vector<Flush> Dispatcher::TakeDue(absl::Time now) {
     flush.alerts.reserve(group.alerts.size());
     group.flushed_resolved.clear();
     for (const auto& [fingerprint, a] : group.alerts) {
-      flush.alerts.push_back(a);
-      if (a.ResolvedAt(tick)) group.flushed_resolved.emplace_back(fingerprint, a.updated_at);
+      flush.alerts.push_back(a.ToAlert(fingerprint));
+      if (a.ResolvedAt(tick)) {
+        group.flushed_resolved.emplace_back(fingerprint, flush.alerts.back().updated_at);
+      }
     }
     SortForNotification(flush.alerts);
     group.in_flight = flush.id;
@@ -122,7 +124,7 @@ void Dispatcher::Complete(uint64_t flush_id, bool delivered) {
   if (delivered) {
     for (const auto& [fingerprint, updated_at] : group.flushed_resolved) {
       auto held = group.alerts.find(fingerprint);
-      if (held != group.alerts.end() && held->second.updated_at == updated_at) {
+      if (held != group.alerts.end() && held->second.updated_at.ToTime() == updated_at) {
         group.alerts.erase(held);
       }
     }
@@ -149,7 +151,7 @@ void Dispatcher::Reload(std::shared_ptr<const Route> root, absl::Time now) {
   absl::flat_hash_map<std::string, Before> before;
   std::vector<alert::Alert> held;
   for (auto& [key, group] : groups_) {
-    for (auto& [fingerprint, a] : group.alerts) held.push_back(a);
+    for (auto& [fingerprint, a] : group.alerts) held.push_back(a.ToAlert(fingerprint));
     before[key] = Before{group.next_flush, group.scheduled, group.in_flight,
                          std::move(group.flushed_resolved)};
   }

@@ -5,33 +5,6 @@
 
 namespace wecom_notify::store {
 
-AlertStore::StoredAlert::StoredAlert(const alert::Alert& alert)
-    : labels(alert.labels),
-      annotations(alert.annotations),
-      generator_url(alert.generator_url),
-      starts_at(alert.starts_at),
-      ends_at(alert.ends_at),
-      updated_at(alert.updated_at),
-      ends_at_from_timeout(alert.ends_at_from_timeout) {}
-
-alert::Alert AlertStore::StoredAlert::ToAlert(uint64_t fingerprint) const {
-  alert::Alert alert;
-  alert.labels = labels;
-  alert.annotations = annotations;
-  alert.starts_at = starts_at.ToTime();
-  alert.ends_at = ends_at.ToTime();
-  alert.updated_at = updated_at.ToTime();
-  alert.generator_url = generator_url;
-  alert.fingerprint = fingerprint;
-  alert.ends_at_from_timeout = ends_at_from_timeout;
-  return alert;
-}
-
-bool AlertStore::StoredAlert::ResolvedAt(absl::Time now) const {
-  const absl::Time ends = ends_at.ToTime();
-  return ends != absl::InfinitePast() && ends <= now;
-}
-
 std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now) {
   for (alert::Alert& incoming : alerts) {
     Shard& shard = shards_.For(incoming.fingerprint);
@@ -42,7 +15,7 @@ std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl
     auto [it, inserted] = shard.alerts.try_emplace(incoming.fingerprint, incoming);
     if (!inserted) {
       incoming = alert::Merge(it->second.ToAlert(it->first), std::move(incoming), now);
-      it->second = StoredAlert(incoming);
+      it->second = PackedAlert(incoming);
     }
   }
   return alerts;

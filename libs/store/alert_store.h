@@ -21,14 +21,13 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/node_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/alert/alert.h"
 #include "libs/alert/matcher.h"
 #include "libs/common/staggered_shards.h"
 #include "libs/store/node_pool.h"
-#include "libs/store/packed_time.h"
+#include "libs/store/packed_alert.h"
 
 namespace wecom_notify::store {
 
@@ -74,42 +73,14 @@ class AlertStore {
  private:
   static constexpr std::size_t kShards = 16;
 
-  // An alert as held: alert::Alert without the fingerprint (the map's key) and with packed
-  // times, so that a held alert's node (Node: key and value) is 64 bytes, from the shard's pool
-  // without malloc's header (node_pool.h), instead of 112 in a 128-byte chunk. Put and Get
-  // convert; the label sets and URL are shared, not copied.
-  struct StoredAlert {
-    explicit StoredAlert(const alert::Alert& alert);
-    alert::Alert ToAlert(uint64_t fingerprint) const;
-    bool ResolvedAt(absl::Time now) const;
-
-    alert::LabelSet labels;
-    alert::LabelSet annotations;
-    alert::SharedText generator_url;
-    PackedTime starts_at;
-    PackedTime ends_at;
-    PackedTime updated_at;
-    bool ends_at_from_timeout;
-  };
-
-  using Node = std::pair<const uint64_t, StoredAlert>;
-  // What every held alert costs (docs/performance.md counts it): growing it is a decision.
-  static_assert(sizeof(Node) == 64, "a held alert's node grew");
-
   struct Shard {
-    Shard()
-        : alerts(0, absl::Hash<uint64_t>(), std::equal_to<uint64_t>(),
-                 NodeAllocator<Node>(&nodes)) {}
+    Shard() : alerts(MakePackedAlertMap(&nodes)) {}
 
     mutable absl::Mutex mu;
-    // The nodes' memory, exactly sizeof(Node) per alert (node_pool.h). Declared before the
-    // table, which returns its nodes here when destroyed.
-    NodePool nodes ABSL_GUARDED_BY(mu){sizeof(Node)};
-    // Nodes, not inline slots: growing the table moves pointers instead of alerts (a pause of
-    // ingest under load), and an empty slot costs 8 bytes instead of an alert's.
-    absl::node_hash_map<uint64_t, StoredAlert, absl::Hash<uint64_t>, std::equal_to<uint64_t>,
-                        NodeAllocator<Node>>
-        alerts ABSL_GUARDED_BY(mu);
+    // The nodes' memory, exactly sizeof(PackedAlertNode) per alert (node_pool.h), declared
+    // before the table, which returns its nodes here when destroyed.
+    NodePool nodes ABSL_GUARDED_BY(mu){sizeof(PackedAlertNode)};
+    PackedAlertMap alerts ABSL_GUARDED_BY(mu);
     // The URL of the last alert put into this shard: an incoming alert with the same URL takes
     // this block and frees its own, so alerts of one rule share one copy across requests.
     alert::SharedText recent_url ABSL_GUARDED_BY(mu);

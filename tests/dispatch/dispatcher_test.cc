@@ -38,6 +38,28 @@ TEST_F(DispatcherTest, NextDeadlineIsGroupWaitAfterCreation) {
   EXPECT_TRUE(dispatcher_->TakeDue(kT0 + absl::Seconds(29)).empty());
 }
 
+TEST_F(DispatcherTest, AFlushCarriesEveryFieldAsInserted) {
+  alert::Alert a;
+  a.labels = alert::LabelSet({{"alertname", "A"}, {"instance", "db-1"}});
+  a.annotations = alert::LabelSet({{"summary", "disk full"}});
+  a.generator_url = "http://prometheus:9090/graph?g0.expr=up";
+  a.starts_at = kT0 - absl::Nanoseconds(123456789);
+  alert::Normalize(a, kT0, absl::Minutes(5));  // ends_at from the timeout
+  dispatcher_->Insert(a, kT0);
+  const auto flushes = dispatcher_->TakeDue(kT0 + absl::Seconds(30));
+  ASSERT_EQ(flushes.size(), 1u);
+  ASSERT_EQ(flushes[0].alerts.size(), 1u);
+  const alert::Alert& got = flushes[0].alerts[0];
+  EXPECT_EQ(got.labels, a.labels);
+  EXPECT_EQ(got.annotations, a.annotations);
+  EXPECT_EQ(got.generator_url, a.generator_url);
+  EXPECT_EQ(got.starts_at, a.starts_at);
+  EXPECT_EQ(got.ends_at, a.ends_at);
+  EXPECT_EQ(got.updated_at, a.updated_at);
+  EXPECT_EQ(got.fingerprint, a.fingerprint);
+  EXPECT_TRUE(got.ends_at_from_timeout);
+}
+
 TEST_F(DispatcherTest, AGroupWithAFlushOutIsNotFlushedAgainUntilComplete) {
   Insert({{"alertname", "A"}}, kT0, absl::Hours(1));
   auto flushes = dispatcher_->TakeDue(kT0 + absl::Seconds(30));
