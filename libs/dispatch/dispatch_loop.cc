@@ -1,6 +1,7 @@
 #include "libs/dispatch/dispatch_loop.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace wecom_notify::dispatch {
 namespace {
@@ -19,28 +20,45 @@ DispatchLoop::DispatchLoop(Clock& clock, std::shared_ptr<const Route> root, Pipe
 
 DispatchLoop::~DispatchLoop() { Stop(); }
 
-void DispatchLoop::Insert(const std::vector<alert::Alert>& alerts) {
-  absl::MutexLock lock(&mu_);
+void DispatchLoop::Insert(std::vector<alert::Alert> alerts) {
   const absl::Time now = clock_.Now();
-  for (const alert::Alert& a : alerts) dispatcher_.Insert(a, now);
+  absl::MutexLock lock(&mu_);
+  pending_.push_back(Pending{std::move(alerts), now});
   wake_ = true;
   driver_cv_.Signal();
 }
 
+void DispatchLoop::InsertPendingLocked() const {
+  std::vector<Pending> pending;
+  {
+    absl::MutexLock lock(&mu_);
+    pending.swap(pending_);
+  }
+  for (const Pending& batch : pending) {
+    for (const alert::Alert& a : batch.alerts) dispatcher_.Insert(a, batch.at);
+  }
+}
+
 void DispatchLoop::Reload(std::shared_ptr<const Route> root) {
+  {
+    absl::MutexLock lock(&dispatcher_mu_);
+    InsertPendingLocked();
+    dispatcher_.Reload(std::move(root), clock_.Now());
+  }
   absl::MutexLock lock(&mu_);
-  dispatcher_.Reload(std::move(root), clock_.Now());
   wake_ = true;
   driver_cv_.Signal();
 }
 
 std::size_t DispatchLoop::group_count() const {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&dispatcher_mu_);
+  InsertPendingLocked();
   return dispatcher_.group_count();
 }
 
 std::size_t DispatchLoop::alert_count() const {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&dispatcher_mu_);
+  InsertPendingLocked();
   return dispatcher_.alert_count();
 }
 
@@ -63,21 +81,33 @@ void DispatchLoop::Stop() {
 }
 
 void DispatchLoop::Drive() {
-  absl::MutexLock lock(&mu_);
-  while (!stopping_) {
-    const absl::Time now = clock_.Now();
-    for (Flush& flush : dispatcher_.TakeDue(now)) {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    std::vector<Flush> due;
+    absl::Time now;
+    absl::Time until;
+    {
+      absl::MutexLock lock(&dispatcher_mu_);
+      InsertPendingLocked();
+      now = clock_.Now();  // after the inserts: none was handed over later than `now`
+      due = dispatcher_.TakeDue(now);
+      until = now + kMaxSleep;
+      if (auto next = dispatcher_.NextDeadline()) until = std::min(until, *next);
+    }
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    for (Flush& flush : due) {
       ++in_flight_;
       queue_.push_back(std::move(flush));
     }
-    wake_ = false;
-    absl::Time until = now + kMaxSleep;
-    if (auto next = dispatcher_.NextDeadline()) until = std::min(until, *next);
     if (!queue_.empty()) work_cv_.SignalAll();
+    // Whatever woke us meanwhile (alerts, a completed flush) is looked at in the next round.
     // The deadline is judged on the injected clock; the wait itself is real time.
-    if (!wake_ && !stopping_) {
-      driver_cv_.WaitWithTimeout(&mu_, std::max(until - now, absl::ZeroDuration()));
-    }
+    if (!wake_) driver_cv_.WaitWithTimeout(&mu_, std::max(until - now, absl::ZeroDuration()));
+    wake_ = false;
   }
 }
 
@@ -92,8 +122,11 @@ void DispatchLoop::Work() {
       queue_.pop_front();
     }
     const bool delivered = pipeline_.Run(flush);
+    {
+      absl::MutexLock lock(&dispatcher_mu_);
+      dispatcher_.Complete(flush.id, delivered);
+    }
     absl::MutexLock lock(&mu_);
-    dispatcher_.Complete(flush.id, delivered);
     --in_flight_;
     wake_ = true;  // the group may be due again at once
     driver_cv_.Signal();

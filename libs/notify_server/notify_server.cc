@@ -205,7 +205,7 @@ absl::Status NotifyServer::Restore(const NotifyServerOptions& options) {
   if (!alerts.ok()) return alerts.status();
   const std::size_t alert_count = alerts->size();
   std::vector<alert::Alert> stored = store_.Put(*std::move(alerts), now);
-  if (loop_) loop_->Insert(stored);
+  if (loop_) loop_->Insert(std::move(stored));
   logging::Info("state restored", {{"path", options.storage_path},
                                    {"alerts", alert_count},
                                    {"notification_log_entries", log_entries}});

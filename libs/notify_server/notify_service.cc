@@ -80,7 +80,7 @@ void NotifyService::HandleNotify(notify_wire::DecodedNotifyRequest request,
   response->set_accepted(static_cast<int32_t>(valid.size()));
   std::vector<alert::Alert> stored = store_.Put(std::move(valid), now);
   if (durable_ == nullptr || stored.empty()) {
-    if (dispatch_ != nullptr) dispatch_->Insert(stored);
+    if (dispatch_ != nullptr) dispatch_->Insert(std::move(stored));
     return done(absl::OkStatus());
   }
   // Dispatch only what is durable: a notification must never go out for an alert a restart
@@ -88,9 +88,9 @@ void NotifyService::HandleNotify(notify_wire::DecodedNotifyRequest request,
   // Without a route nothing is dispatched, and the copy is skipped.
   std::shared_ptr<std::vector<alert::Alert>> for_dispatch;
   if (dispatch_ != nullptr) for_dispatch = std::make_shared<std::vector<alert::Alert>>(stored);
-  durable_->Submit(std::move(stored), [this, for_dispatch, done = std::move(done)](
-                                          absl::Status status) mutable {
-    if (status.ok() && for_dispatch != nullptr) dispatch_->Insert(*for_dispatch);
+  durable_->Submit(std::move(stored), [this, for_dispatch,
+                                       done = std::move(done)](absl::Status status) mutable {
+    if (status.ok() && for_dispatch != nullptr) dispatch_->Insert(std::move(*for_dispatch));
     done(status.ok() ? status
                      : absl::Status(status.code(),
                                     absl::StrCat("alerts not stored durably, retry: ",
