@@ -184,13 +184,24 @@ def metric_sum(text, name):
 # the two systems
 
 
+# The route both systems get for ingest, memory and gRPC: every alert is routed and grouped into
+# one group of a receiver with nothing to send, so each pays for its dispatcher (a group holds
+# its alerts) but no notification is sent. notifyd reads Alertmanager's route/receivers YAML.
+NULL_ROUTE = """# Null receiver: the notification pipeline has nothing to send, ingest is measured alone.
+route:
+  receiver: 'null'
+receivers:
+  - name: 'null'
+"""
+
+
 class WecomNotify:
     label = "wecom-notify"
 
-    def __init__(self, ctx, with_shim=True, config=None, in_process_api=False):
-        """config: notifyd YAML (route + receivers); None = no route, alerts are only stored.
-        in_process_api: notifyd serves the HTTP API itself (--alerts-api.listen-address), no
-        shim."""
+    def __init__(self, ctx, with_shim=True, config=NULL_ROUTE, in_process_api=False):
+        """config: notifyd YAML (route + receivers); None = no --config.file, alerts are only
+        stored. in_process_api: notifyd serves the HTTP API itself (--alerts-api.listen-address),
+        no shim."""
         self.ctx = ctx
         self.dir = tempfile.mkdtemp(prefix="notify-", dir=ctx.work)
         self.grpc_addr = f"127.0.0.1:{free_port()}"
@@ -240,27 +251,20 @@ class WecomNotifyOneProcess(WecomNotify):
     """notifyd serving the HTTP API itself (--alerts-api.listen-address): no sidecar, no gRPC hop."""
     label = "one process"
 
-    def __init__(self, ctx, config=None):
+    def __init__(self, ctx, config=NULL_ROUTE):
         super().__init__(ctx, with_shim=False, config=config, in_process_api=True)
 
 
 class Alertmanager:
     label = "alertmanager"
 
-    CONFIG = """# Null receiver: the notification pipeline has nothing to send, ingest is measured alone.
-route:
-  receiver: 'null'
-receivers:
-  - name: 'null'
-"""
-
-    def __init__(self, ctx, config=None):
-        """config: alertmanager.yml text; None = the null receiver (CONFIG)."""
+    def __init__(self, ctx, config=NULL_ROUTE):
+        """config: alertmanager.yml text."""
         self.ctx = ctx
         self.dir = tempfile.mkdtemp(prefix="am-", dir=ctx.work)
         self.port = free_port()
         with open(f"{self.dir}/alertmanager.yml", "w") as f:
-            f.write(self.CONFIG if config is None else config)
+            f.write(config)
         self.proc = ctx.procs.start(
             "alertmanager",
             [ALERTMANAGER, f"--config.file={self.dir}/alertmanager.yml",
@@ -924,9 +928,10 @@ def main():
         "",
         f"- commit: {git_describe()}; {build_type(args.bin)} build (`{args.bin}`)",
         f"- machine: {machine()}; load average at start: {loadavg()}",
-        f"- compared with: {am_version} (`--cluster.listen-address=`; null receiver for "
-        "ingest and memory; storm and end-to-end: the same route and `wechat_configs` receiver "
-        "YAML as notifyd, to a wecom-sim with WeCom's rate limits on)",
+        f"- compared with: {am_version} (`--cluster.listen-address=`); both systems read the "
+        "same route YAML: a null receiver for ingest, gRPC and memory (every alert routed and "
+        "grouped, nothing sent); for storm and end-to-end a `wechat_configs` receiver, to a "
+        "wecom-sim with WeCom's rate limits on",
         f"- parts run: {', '.join(p for p in PARTS if p in only)}",
         *([f"- load: wrk 4.1 (`-t2`, Lua script bench/wrk/alerts.lua, distinct alerts), "
            f"{args.warmup} s warm-up + {args.duration} s measured per load point, "
