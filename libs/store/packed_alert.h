@@ -45,10 +45,9 @@ using PackedAlertNode = std::pair<const uint64_t, PackedAlert>;
 // decision, not an accident.
 static_assert(sizeof(PackedAlertNode) == 64, "a held alert's node grew");
 
-// Fingerprint → alert, nodes from a NodePool: construct with
-// PackedAlertMap(0, absl::Hash<uint64_t>(), std::equal_to<uint64_t>(),
-// NodeAllocator<PackedAlertNode>(&pool)) — MakePackedAlertMap. Nodes rather than inline slots:
-// growing the table moves pointers instead of alerts, and an empty slot costs 8 bytes.
+// Fingerprint → alert, nodes from a NodePool (make one with MakePackedAlertMap). Nodes rather
+// than inline slots: growing the table moves pointers instead of alerts, and an empty slot
+// costs 8 bytes.
 using PackedAlertMap = absl::node_hash_map<uint64_t, PackedAlert, absl::Hash<uint64_t>,
                                            std::equal_to<uint64_t>, NodeAllocator<PackedAlertNode>>;
 
