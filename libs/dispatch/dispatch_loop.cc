@@ -20,7 +20,7 @@ DispatchLoop::DispatchLoop(Clock& clock, std::shared_ptr<const Route> root, Pipe
 
 DispatchLoop::~DispatchLoop() { Stop(); }
 
-void DispatchLoop::Insert(std::vector<alert::Alert> alerts) {
+void DispatchLoop::Insert(std::vector<store::HeldAlert> alerts) {
   const absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   pending_.push_back(Pending{std::move(alerts), now});
@@ -35,7 +35,7 @@ void DispatchLoop::InsertPendingLocked() const {
     pending.swap(pending_);
   }
   for (const Pending& batch : pending) {
-    for (const alert::Alert& a : batch.alerts) dispatcher_.Insert(a, batch.at);
+    for (const store::HeldAlert& a : batch.alerts) dispatcher_.Insert(a, batch.at);
   }
 }
 

@@ -26,6 +26,7 @@
 #include "libs/common/clock.h"
 #include "libs/dispatch/dispatcher.h"
 #include "libs/dispatch/pipeline.h"
+#include "libs/store/shared_alert.h"
 
 namespace wecom_notify::dispatch {
 
@@ -37,9 +38,9 @@ class DispatchLoop {
   DispatchLoop(const DispatchLoop&) = delete;
   DispatchLoop& operator=(const DispatchLoop&) = delete;
 
-  // Hands alerts (as stored: merged, normalized) to the dispatcher: queued, and inserted by the
-  // driver thread at once (the accessors and Reload see them too).
-  void Insert(std::vector<alert::Alert> alerts);
+  // Hands alerts (the store's versions: merged, normalized) to the dispatcher: queued, and
+  // inserted by the driver thread at once (the accessors and Reload see them too).
+  void Insert(std::vector<store::HeldAlert> alerts);
 
   // Applies a new routing tree (see Dispatcher::Reload).
   void Reload(std::shared_ptr<const Route> root);
@@ -71,7 +72,7 @@ class DispatchLoop {
   // Alerts not yet in dispatcher_, each batch with the time it was handed over (the dispatcher
   // judges group_wait from it, as if it had been inserted then).
   struct Pending {
-    std::vector<alert::Alert> alerts;
+    std::vector<store::HeldAlert> alerts;
     absl::Time at;
   };
   mutable std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);

@@ -50,11 +50,12 @@ void Dispatcher::Unschedule(Group& group) {
   group.scheduled = false;
 }
 
-void Dispatcher::Insert(const alert::Alert& alert, absl::Time now) {
+void Dispatcher::Insert(const store::HeldAlert& held, absl::Time now) {
+  const store::PackedAlert& alert = *held.alert;
   for (const Route* route : root_->Match(alert.labels)) {
     alert::LabelSet labels = route->GroupLabels(alert.labels);
     std::string key = route->GroupKey(labels);
-    auto [it, created] = groups_.try_emplace(key, &alert_nodes_);
+    auto [it, created] = groups_.try_emplace(key);
     Group& group = it->second;
     if (created) {
       group.key = std::move(key);
@@ -63,9 +64,9 @@ void Dispatcher::Insert(const alert::Alert& alert, absl::Time now) {
       // An alert that started more than group_wait ago (a replay, a late delivery) needs no
       // more waiting.
       const absl::Duration wait = route->options().group_wait;
-      Schedule(group, alert.starts_at + wait < now ? now : now + wait);
+      Schedule(group, alert.starts_at.ToTime() + wait < now ? now : now + wait);
     }
-    group.alerts.insert_or_assign(alert.fingerprint, store::PackedAlert(alert));
+    group.alerts.insert_or_assign(held.fingerprint, held.alert);
   }
 }
 
@@ -96,8 +97,8 @@ std::vector<Flush> Dispatcher::TakeDue(absl::Time now) {
     flush.alerts.reserve(group.alerts.size());
     group.flushed_resolved.clear();
     for (const auto& [fingerprint, a] : group.alerts) {
-      flush.alerts.push_back(a.ToAlert(fingerprint));
-      if (a.ResolvedAt(tick)) {
+      flush.alerts.push_back(a->ToAlert(fingerprint));
+      if (a->ResolvedAt(tick)) {
         group.flushed_resolved.emplace_back(fingerprint, flush.alerts.back().updated_at);
       }
     }
@@ -124,7 +125,7 @@ void Dispatcher::Complete(uint64_t flush_id, bool delivered) {
   if (delivered) {
     for (const auto& [fingerprint, updated_at] : group.flushed_resolved) {
       auto held = group.alerts.find(fingerprint);
-      if (held != group.alerts.end() && held->second.updated_at.ToTime() == updated_at) {
+      if (held != group.alerts.end() && held->second->updated_at.ToTime() == updated_at) {
         group.alerts.erase(held);
       }
     }
@@ -149,9 +150,9 @@ void Dispatcher::Reload(std::shared_ptr<const Route> root, absl::Time now) {
     std::vector<std::pair<uint64_t, absl::Time>> flushed_resolved;
   };
   absl::flat_hash_map<std::string, Before> before;
-  std::vector<alert::Alert> held;
+  std::vector<store::HeldAlert> held;
   for (auto& [key, group] : groups_) {
-    for (auto& [fingerprint, a] : group.alerts) held.push_back(a.ToAlert(fingerprint));
+    for (auto& [fingerprint, a] : group.alerts) held.push_back({fingerprint, std::move(a)});
     before[key] = Before{group.next_flush, group.scheduled, group.in_flight,
                          std::move(group.flushed_resolved)};
   }
@@ -159,7 +160,7 @@ void Dispatcher::Reload(std::shared_ptr<const Route> root, absl::Time now) {
   deadlines_.clear();
   in_flight_.clear();
   root_ = std::move(root);
-  for (const alert::Alert& a : held) Insert(a, now);
+  for (const store::HeldAlert& a : held) Insert(a, now);
   for (auto& [key, group] : groups_) {
     auto it = before.find(key);
     if (it == before.end()) continue;  // a new grouping: a new group, timed as one

@@ -32,7 +32,7 @@
 #include "absl/time/time.h"
 #include "libs/alert/alert.h"
 #include "libs/dispatch/route.h"
-#include "libs/store/packed_alert.h"
+#include "libs/store/shared_alert.h"
 
 namespace wecom_notify::dispatch {
 
@@ -52,13 +52,11 @@ struct Flush {
 class Dispatcher {
  public:
   explicit Dispatcher(std::shared_ptr<const Route> root);
-  // Not copyable or movable: its groups take their nodes from its pool.
-  Dispatcher(const Dispatcher&) = delete;
-  Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Routes `alert` (normalized, valid) to every matching route's group, creating groups as
-  // needed; a held alert with the same fingerprint is replaced.
-  void Insert(const alert::Alert& alert, absl::Time now);
+  // Routes `alert` (normalized, valid; usually the store's version, which the groups then
+  // share) to every matching route's group, creating groups as needed; a held alert with the
+  // same fingerprint is replaced.
+  void Insert(const store::HeldAlert& alert, absl::Time now);
 
   // When the next group is due; nullopt when no group waits.
   std::optional<absl::Time> NextDeadline() const;
@@ -83,14 +81,12 @@ class Dispatcher {
 
  private:
   struct Group {
-    explicit Group(store::NodePool* alert_nodes) : alerts(store::MakePackedAlertMap(alert_nodes)) {}
-
     std::string key;
     const Route* route = nullptr;
     alert::LabelSet labels;
-    // Packed, as the store holds them: a group holds every alert routed to it until it was
-    // delivered resolved, so with one big group the dispatcher holds as many alerts as the store.
-    store::PackedAlertMap alerts;
+    // The versions the store made (shared_alert.h): a group holds every alert routed to it
+    // until it was delivered resolved, so with one big group it holds as many as the store.
+    store::SharedAlertMap alerts;
     absl::Time next_flush;
     bool scheduled = false;    // next_flush is in deadlines_
     uint64_t in_flight = 0;    // id of the flush out, 0 when none
@@ -102,8 +98,6 @@ class Dispatcher {
   void Unschedule(Group& group);
 
   std::shared_ptr<const Route> root_;
-  // Every group's alert nodes. Declared before the groups, which return their nodes here.
-  store::NodePool alert_nodes_{sizeof(store::PackedAlertNode)};
   absl::flat_hash_map<std::string, Group> groups_;
   std::set<std::pair<absl::Time, std::string>> deadlines_;
   absl::flat_hash_map<uint64_t, std::string> in_flight_;  // flush id → group key

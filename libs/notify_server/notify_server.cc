@@ -204,8 +204,9 @@ absl::Status NotifyServer::Restore(const NotifyServerOptions& options) {
   auto alerts = state_->LoadAlerts();
   if (!alerts.ok()) return alerts.status();
   const std::size_t alert_count = alerts->size();
-  std::vector<alert::Alert> stored = store_.Put(*std::move(alerts), now);
-  if (loop_) loop_->Insert(std::move(stored));
+  std::vector<store::HeldAlert> for_dispatch;
+  store_.Put(*std::move(alerts), now, loop_ ? &for_dispatch : nullptr);
+  if (loop_) loop_->Insert(std::move(for_dispatch));
   logging::Info("state restored", {{"path", options.storage_path},
                                    {"alerts", alert_count},
                                    {"notification_log_entries", log_entries}});

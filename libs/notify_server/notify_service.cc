@@ -78,19 +78,19 @@ void NotifyService::HandleNotify(notify_wire::DecodedNotifyRequest request,
     valid.push_back(std::move(a));
   }
   response->set_accepted(static_cast<int32_t>(valid.size()));
-  std::vector<alert::Alert> stored = store_.Put(std::move(valid), now);
+  // The dispatcher's groups share the store's versions; without a route none are taken.
+  std::vector<store::HeldAlert> for_dispatch;
+  std::vector<alert::Alert> stored =
+      store_.Put(std::move(valid), now, dispatch_ != nullptr ? &for_dispatch : nullptr);
   if (durable_ == nullptr || stored.empty()) {
-    if (dispatch_ != nullptr) dispatch_->Insert(std::move(stored));
+    if (dispatch_ != nullptr) dispatch_->Insert(std::move(for_dispatch));
     return done(absl::OkStatus());
   }
   // Dispatch only what is durable: a notification must never go out for an alert a restart
-  // would forget. The copy handed to the committer is the one written.
-  // Without a route nothing is dispatched, and the copy is skipped.
-  std::shared_ptr<std::vector<alert::Alert>> for_dispatch;
-  if (dispatch_ != nullptr) for_dispatch = std::make_shared<std::vector<alert::Alert>>(stored);
-  durable_->Submit(std::move(stored), [this, for_dispatch,
+  // would forget. The versions dispatched are those of the alerts written.
+  durable_->Submit(std::move(stored), [this, for_dispatch = std::move(for_dispatch),
                                        done = std::move(done)](absl::Status status) mutable {
-    if (status.ok() && for_dispatch != nullptr) dispatch_->Insert(std::move(*for_dispatch));
+    if (status.ok() && dispatch_ != nullptr) dispatch_->Insert(std::move(for_dispatch));
     done(status.ok() ? status
                      : absl::Status(status.code(),
                                     absl::StrCat("alerts not stored durably, retry: ",

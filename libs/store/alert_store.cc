@@ -5,18 +5,21 @@
 
 namespace wecom_notify::store {
 
-std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now) {
+std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now,
+                                          std::vector<HeldAlert>* versions) {
+  if (versions != nullptr) versions->reserve(versions->size() + alerts.size());
   for (alert::Alert& incoming : alerts) {
     Shard& shard = shards_.For(incoming.fingerprint);
     absl::MutexLock lock(&shard.mu);
     incoming.generator_url.ShareIfEqual(shard.recent_url);
     shard.recent_url = incoming.generator_url;
-    // One lookup: the node is built from `incoming` only when the fingerprint is new.
-    auto [it, inserted] = shard.alerts.try_emplace(incoming.fingerprint, incoming);
-    if (!inserted) {
-      incoming = alert::Merge(it->second.ToAlert(it->first), std::move(incoming), now);
-      it->second = PackedAlert(incoming);
+    // One lookup. A held version is never changed (others may share it): replaced.
+    SharedAlert& held = shard.alerts[incoming.fingerprint];
+    if (held) {
+      incoming = alert::Merge(held->ToAlert(incoming.fingerprint), std::move(incoming), now);
     }
+    held = SharedAlert(incoming);
+    if (versions != nullptr) versions->push_back(HeldAlert{incoming.fingerprint, held});
   }
   return alerts;
 }
@@ -26,7 +29,7 @@ std::optional<alert::Alert> AlertStore::Get(uint64_t fingerprint) const {
   absl::MutexLock lock(&shard.mu);
   auto it = shard.alerts.find(fingerprint);
   if (it == shard.alerts.end()) return std::nullopt;
-  return it->second.ToAlert(fingerprint);
+  return it->second->ToAlert(fingerprint);
 }
 
 std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& matchers,
@@ -35,11 +38,11 @@ std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& ma
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
     for (const auto& [fingerprint, alert] : shard.alerts) {
-      const bool resolved = alert.ResolvedAt(now);
+      const bool resolved = alert->ResolvedAt(now);
       if (state == StateFilter::kFiring && resolved) continue;
       if (state == StateFilter::kResolved && !resolved) continue;
-      if (!alert::MatchesAll(matchers, alert.labels)) continue;
-      out.push_back(alert.ToAlert(fingerprint));
+      if (!alert::MatchesAll(matchers, alert->labels)) continue;
+      out.push_back(alert->ToAlert(fingerprint));
     }
   }
   std::sort(out.begin(), out.end(), [](const alert::Alert& a, const alert::Alert& b) {
@@ -53,7 +56,7 @@ std::vector<uint64_t> AlertStore::CollectResolved(absl::Time resolved_before) {
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
     absl::erase_if(shard.alerts, [&](const auto& entry) {
-      if (!entry.second.ResolvedAt(resolved_before)) return false;
+      if (!entry.second->ResolvedAt(resolved_before)) return false;
       removed.push_back(entry.first);
       return true;
     });
@@ -75,7 +78,7 @@ AlertStore::StateCounts AlertStore::CountByState(absl::Time now) const {
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
     for (const auto& [fingerprint, alert] : shard.alerts) {
-      ++(alert.ResolvedAt(now) ? counts.resolved : counts.firing);
+      ++(alert->ResolvedAt(now) ? counts.resolved : counts.firing);
     }
   }
   return counts;

@@ -24,8 +24,7 @@
 #include "libs/alert/alert.h"
 #include "libs/alert/matcher.h"
 #include "libs/common/staggered_shards.h"
-#include "libs/store/node_pool.h"
-#include "libs/store/packed_alert.h"
+#include "libs/store/shared_alert.h"
 
 namespace wecom_notify::store {
 
@@ -40,9 +39,12 @@ class AlertStore {
   // Put()
   //
   // Stores each alert, merging with a held alert of the same fingerprint, and returns the alerts
-  // as stored (merged), in input order. REQUIRES: every alert was normalized (alert::Normalize)
-  // and validated.
-  std::vector<alert::Alert> Put(std::vector<alert::Alert> alerts, absl::Time now);
+  // as stored (merged), in input order. When `versions` is not null, appends each one's version
+  // as stored to it, in the same order, for others who hold alerts (the dispatcher's groups
+  // share the store's versions instead of copying them). REQUIRES: every alert was normalized
+  // (alert::Normalize) and validated.
+  std::vector<alert::Alert> Put(std::vector<alert::Alert> alerts, absl::Time now,
+                                std::vector<HeldAlert>* versions = nullptr);
 
   // The alert with `fingerprint`, or nullopt.
   std::optional<alert::Alert> Get(uint64_t fingerprint) const;
@@ -72,13 +74,8 @@ class AlertStore {
   static constexpr std::size_t kShards = 16;
 
   struct Shard {
-    Shard() : alerts(MakePackedAlertMap(&nodes)) {}
-
     mutable absl::Mutex mu;
-    // The nodes' memory, exactly sizeof(PackedAlertNode) per alert (node_pool.h), declared
-    // before the table, which returns its nodes here when destroyed.
-    NodePool nodes ABSL_GUARDED_BY(mu){sizeof(PackedAlertNode)};
-    PackedAlertMap alerts ABSL_GUARDED_BY(mu);
+    SharedAlertMap alerts ABSL_GUARDED_BY(mu);
     // The URL of the last alert put into this shard: an incoming alert with the same URL takes
     // this block and frees its own, so alerts of one rule share one copy across requests.
     alert::SharedText recent_url ABSL_GUARDED_BY(mu);

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "libs/common/clock.h"
 #include "libs/dispatch/pipeline.h"
+#include "libs/store/shared_alert.h"
 #include "tests/testing/testing.h"
 
 namespace wecom_notify::dispatch {
@@ -35,11 +36,11 @@ class CountingIntegration : public Integration {
   std::size_t alerts_ = 0;
 };
 
-alert::Alert Posted(const std::string& name, absl::Time now) {
+store::HeldAlert Posted(const std::string& name, absl::Time now) {
   alert::Alert a;
   a.labels = alert::LabelSet({{"alertname", name}});
   alert::Normalize(a, now, absl::Minutes(5));
-  return a;
+  return {a.fingerprint, store::SharedAlert(a)};
 }
 
 TEST(DispatchLoopTest, InsertedAlertsAreSeenAtOnceAndDelivered) {

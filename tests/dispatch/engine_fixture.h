@@ -6,14 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <memory>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include <memory>
-
 #include "libs/common/clock.h"
 #include "libs/dispatch/dispatcher.h"
 #include "libs/dispatch/pipeline.h"
+#include "libs/store/shared_alert.h"
 
 namespace wecom_notify::dispatch {
 
@@ -82,7 +82,7 @@ class EngineTest : public ::testing::Test {
     a.starts_at = clock_.Now() - started_ago.value_or(absl::ZeroDuration());
     if (ends_in) a.ends_at = clock_.Now() + *ends_in;
     alert::Normalize(a, clock_.Now(), kResolveTimeout);
-    dispatcher_->Insert(a, clock_.Now());
+    dispatcher_->Insert({a.fingerprint, store::SharedAlert(a)}, clock_.Now());
     return a;
   }
 
