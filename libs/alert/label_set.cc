@@ -92,35 +92,15 @@ absl::string_view LabelSet::InternedName(uint32_t names_id, std::size_t i) {
   return LabelNames::Get(names_id)[i];
 }
 
-void LabelSet::Unref(Rep* rep) {
-  if (rep == nullptr || rep->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+void LabelSet::Rep::Free(const Rep* rep) {
   rep->~Rep();
-  ::operator delete(rep);
-}
-
-LabelSet::LabelSet(const LabelSet& other) noexcept : rep_(other.rep_) {
-  if (rep_ != nullptr) rep_->refs.fetch_add(1, std::memory_order_relaxed);
-}
-
-LabelSet& LabelSet::operator=(const LabelSet& other) noexcept {
-  if (other.rep_ != nullptr) other.rep_->refs.fetch_add(1, std::memory_order_relaxed);
-  Unref(rep_);
-  rep_ = other.rep_;
-  return *this;
-}
-
-LabelSet& LabelSet::operator=(LabelSet&& other) noexcept {
-  if (this != &other) {
-    Unref(rep_);
-    rep_ = other.rep_;
-    other.rep_ = nullptr;
-  }
-  return *this;
+  ::operator delete(const_cast<Rep*>(rep));
 }
 
 std::optional<absl::string_view> LabelSet::Get(absl::string_view name) const {
-  if (rep_ == nullptr) return std::nullopt;
-  const NameList* interned = rep_->interned_names ? &LabelNames::Get(NamesId(rep_)) : nullptr;
+  const Rep* rep = rep_.get();
+  if (rep == nullptr) return std::nullopt;
+  const NameList* interned = rep->interned_names ? &LabelNames::Get(NamesId(rep)) : nullptr;
   auto name_at = [&](std::size_t i) { return interned != nullptr ? (*interned)[i] : Piece(2 * i); };
   // Sets hold a handful of pairs: a binary search over the names.
   std::size_t low = 0, high = size();
@@ -156,10 +136,10 @@ void LabelSet::RemoveEmptyValues() {
 }
 
 bool operator==(const LabelSet& a, const LabelSet& b) {
-  if (a.rep_ == b.rep_) return true;
+  const LabelSet::Rep* x = a.rep_.get();
+  const LabelSet::Rep* y = b.rep_.get();
+  if (x == y) return true;
   if (a.size() != b.size()) return false;
-  const LabelSet::Rep* x = a.rep_;
-  const LabelSet::Rep* y = b.rep_;
   // Equal sets have the same layout: the same names are always interned under one id or never
   // (the table keeps every list and, once full, stays full), and equal characters need the
   // same offset width.

@@ -31,6 +31,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "libs/common/shared_block.h"
 
 namespace wecom_notify::alert {
 
@@ -63,12 +64,6 @@ class LabelSet {
   // set from strings owned elsewhere (a parsed request) without a std::string per pair.
   static LabelSet FromViews(absl::Span<LabelView> labels);
 
-  LabelSet(const LabelSet& other) noexcept;
-  LabelSet(LabelSet&& other) noexcept : rep_(other.rep_) { other.rep_ = nullptr; }
-  LabelSet& operator=(const LabelSet& other) noexcept;
-  LabelSet& operator=(LabelSet&& other) noexcept;
-  ~LabelSet() { Unref(rep_); }
-
   // The value of `name`, or nullopt when absent.
   std::optional<absl::string_view> Get(absl::string_view name) const;
 
@@ -79,7 +74,7 @@ class LabelSet {
   void RemoveEmptyValues();
 
   bool empty() const { return size() == 0; }
-  std::size_t size() const { return rep_ == nullptr ? 0 : rep_->count; }
+  std::size_t size() const { return rep_.get() == nullptr ? 0 : rep_.get()->count; }
   LabelView operator[](std::size_t i) const;
   const_iterator begin() const;
   const_iterator end() const;
@@ -94,13 +89,15 @@ class LabelSet {
   // starts at offset 2i, its value at 2i + 1) and every name and value back to back. Offsets
   // are uint16 or, when wide_offsets, uint32.
   struct Rep {
-    std::atomic<uint32_t> refs;
+    static void Free(const Rep* rep);
+
+    mutable std::atomic<uint32_t> refs;
     uint32_t count : 30;
     uint32_t wide_offsets : 1;
     uint32_t interned_names : 1;
   };
 
-  explicit LabelSet(Rep* rep) : rep_(rep) {}
+  explicit LabelSet(const Rep* rep) : rep_(rep) {}
 
   // Builds a block from pairs sorted by name with unique names; nullptr when there are none.
   static Rep* Build(absl::Span<const LabelView> sorted);
@@ -122,21 +119,22 @@ class LabelSet {
   static uint32_t NamesId(const Rep* rep) { return *reinterpret_cast<const uint32_t*>(rep + 1); }
   // Name i of the interned list `names_id`; out of line, as label_names.h needs this header.
   static absl::string_view InternedName(uint32_t names_id, std::size_t i);
-  static void Unref(Rep* rep);
 
   // The k-th string in the block's characters.
   absl::string_view Piece(std::size_t k) const {
-    const uint32_t begin = Offset(rep_, k);
-    return absl::string_view(Chars(rep_) + begin, Offset(rep_, k + 1) - begin);
+    const Rep* rep = rep_.get();
+    const uint32_t begin = Offset(rep, k);
+    return absl::string_view(Chars(rep) + begin, Offset(rep, k + 1) - begin);
   }
   absl::string_view Name(std::size_t i) const {
-    return rep_->interned_names ? InternedName(NamesId(rep_), i) : Piece(2 * i);
+    const Rep* rep = rep_.get();
+    return rep->interned_names ? InternedName(NamesId(rep), i) : Piece(2 * i);
   }
   absl::string_view Value(std::size_t i) const {
-    return Piece(rep_->interned_names ? i : 2 * i + 1);
+    return Piece(rep_.get()->interned_names ? i : 2 * i + 1);
   }
 
-  Rep* rep_ = nullptr;
+  SharedBlock<Rep> rep_;
 };
 
 // A forward iterator over a set's pairs in name order; dereferencing yields a LabelView.

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "libs/common/shared_block.h"
 
 namespace wecom_notify::alert {
 
@@ -31,30 +32,25 @@ class SharedText {
   SharedText(const std::string& text) : SharedText(absl::string_view(text)) {}  // NOLINT
   SharedText(const char* text) : SharedText(absl::string_view(text)) {}         // NOLINT
 
-  SharedText(const SharedText& other) noexcept;
-  SharedText(SharedText&& other) noexcept : rep_(other.rep_) { other.rep_ = nullptr; }
-  SharedText& operator=(const SharedText& other) noexcept;
-  SharedText& operator=(SharedText&& other) noexcept;
-  ~SharedText() { Unref(rep_); }
-
   absl::string_view view() const {
-    return rep_ == nullptr ? absl::string_view() : absl::string_view(Chars(rep_), rep_->size);
+    const Rep* rep = rep_.get();
+    return rep == nullptr ? absl::string_view() : absl::string_view(Chars(rep), rep->size);
   }
   operator absl::string_view() const { return view(); }  // NOLINT(google-explicit-constructor)
   std::string str() const { return std::string(view()); }
-  bool empty() const { return rep_ == nullptr; }
-  std::size_t size() const { return rep_ == nullptr ? 0 : rep_->size; }
+  bool empty() const { return rep_.get() == nullptr; }
+  std::size_t size() const { return empty() ? 0 : rep_.get()->size; }
 
   // ShareIfEqual()
   //
   // Makes this text use `other`'s block when both hold the same characters, so that the
   // duplicate block can be freed. Cheap when they already share (one pointer comparison).
   void ShareIfEqual(const SharedText& other) {
-    if (rep_ != other.rep_ && view() == other.view()) *this = other;
+    if (rep_.get() != other.rep_.get() && view() == other.view()) *this = other;
   }
 
   friend bool operator==(const SharedText& a, const SharedText& b) {
-    return a.rep_ == b.rep_ || a.view() == b.view();
+    return a.rep_.get() == b.rep_.get() || a.view() == b.view();
   }
   friend bool operator!=(const SharedText& a, const SharedText& b) { return !(a == b); }
   friend bool operator==(const SharedText& a, absl::string_view b) { return a.view() == b; }
@@ -68,14 +64,15 @@ class SharedText {
  private:
   // The block: this header, then the characters (not NUL-terminated).
   struct Rep {
-    std::atomic<uint32_t> refs;
+    static void Free(const Rep* rep);
+
+    mutable std::atomic<uint32_t> refs;
     uint32_t size;
   };
 
   static const char* Chars(const Rep* rep) { return reinterpret_cast<const char*>(rep + 1); }
-  static void Unref(Rep* rep);
 
-  Rep* rep_ = nullptr;
+  SharedBlock<Rep> rep_;
 };
 
 }  // namespace wecom_notify::alert

@@ -13,7 +13,7 @@
 // A version is 56 bytes (a 64-byte malloc chunk): the count lives in PackedAlert's tail
 // padding. A holder's slot is 16 bytes (fingerprint and pointer) in a flat table.
 //
-// Copies may be made and dropped from any thread.
+// Copies may be made and dropped from any thread (a SharedBlock, libs/common/shared_block.h).
 
 #ifndef WECOM_NOTIFY_LIBS_STORE_SHARED_ALERT_H_
 #define WECOM_NOTIFY_LIBS_STORE_SHARED_ALERT_H_
@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "libs/alert/alert.h"
+#include "libs/common/shared_block.h"
 #include "libs/store/packed_alert.h"
 
 namespace wecom_notify::store {
@@ -34,20 +35,14 @@ class SharedAlert {
   // A new version with `alert`'s content (labels and URL shared, not copied).
   explicit SharedAlert(const alert::Alert& alert);
 
-  SharedAlert(const SharedAlert& other) noexcept;
-  SharedAlert(SharedAlert&& other) noexcept : version_(other.version_) { other.version_ = nullptr; }
-  SharedAlert& operator=(const SharedAlert& other) noexcept;
-  SharedAlert& operator=(SharedAlert&& other) noexcept;
-  ~SharedAlert() { Unref(version_); }
-
   // REQUIRES: not null.
-  const PackedAlert& operator*() const { return *version_; }
-  const PackedAlert* operator->() const { return version_; }
-  explicit operator bool() const { return version_ != nullptr; }
+  const PackedAlert& operator*() const { return *version_.get(); }
+  const PackedAlert* operator->() const { return version_.get(); }
+  explicit operator bool() const { return version_.get() != nullptr; }
 
   // Whether both hold the same version (not merely equal content).
   friend bool operator==(const SharedAlert& a, const SharedAlert& b) {
-    return a.version_ == b.version_;
+    return a.version_.get() == b.version_.get();
   }
   friend bool operator!=(const SharedAlert& a, const SharedAlert& b) { return !(a == b); }
 
@@ -56,6 +51,7 @@ class SharedAlert {
   // base's), so a version costs what a PackedAlert does.
   struct Version : PackedAlert {
     explicit Version(const alert::Alert& alert) : PackedAlert(alert) {}
+    static void Free(const Version* version) { delete version; }
 
     mutable std::atomic<uint32_t> refs{1};
   };
@@ -63,9 +59,7 @@ class SharedAlert {
   // decision, not an accident.
   static_assert(sizeof(Version) == 56, "a version grew beyond a 64-byte malloc chunk");
 
-  static void Unref(const Version* version);
-
-  const Version* version_ = nullptr;
+  SharedBlock<Version> version_;
 };
 
 // An alert as a holder keeps it: its fingerprint (the key PackedAlert leaves out) and version.
