@@ -102,6 +102,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      // For WriteNow(): a write that would block returns instead of waiting. Asio's own
+      // operations work in either mode.
+      beast::error_code ignored;
+      stream_.socket().non_blocking(true, ignored);
       ReadHeader();
     } else {
       beast::get_lowest_layer(stream_).expires_after(ToChrono(core_->options.read_timeout));
@@ -202,9 +206,44 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void PostWrite(Response response, bool head) {
     if (core_->stopped.load()) return;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      if (core_->options.answer_on_responding_thread) return WriteNow(std::move(response), head);
+    }
     net::post(beast::get_lowest_layer(stream_).get_executor(),
               [self = this->shared_from_this(), response = std::move(response), head]() mutable {
                 self->Write(std::move(response), head);
+              });
+  }
+
+  // Writes the answer on the calling thread — in the shim a gRPC callback thread — instead of
+  // waking an I/O thread to write it (ServerOptions::answer_on_responding_thread): the client has
+  // its answer one thread switch sooner, which on a VM is the costliest step of a small request
+  // (docs/performance.md). Only the next read is posted. Safe because while a handler holds the
+  // Responder the session has no operation pending (the next request is read only after the answer)
+  // and no timer armed; the one thing that may run at the same time is Close() from Server::Stop(),
+  // hence close_mu_. What the socket does not take at once is written by the I/O thread.
+  void WriteNow(Response response, bool head) {
+    auto res = MakeResponse(std::move(response), head);
+    auto serializer = std::make_shared<bhttp::serializer<false, bhttp::string_body>>(*res);
+    const bool close = !keep_alive_;
+    std::lock_guard<std::mutex> lock(close_mu_);
+    tcp::socket& socket = stream_.socket();
+    if (!socket.is_open()) return;
+    beast::error_code ec;
+    while (!ec && !serializer->is_done()) bhttp::write_some(socket, *serializer, ec);
+    // Posted under the lock: either Close() has not run yet — and the I/O threads run this
+    // handler before they can finish — or the socket was found closed above.
+    net::post(stream_.get_executor(),
+              [self = this->shared_from_this(), res, serializer, close, ec]() mutable {
+                if (ec == net::error::would_block) {
+                  self->stream_.expires_after(ToChrono(self->core_->options.read_timeout));
+                  return bhttp::async_write(
+                      self->stream_, *serializer,
+                      [self, res, serializer, close](beast::error_code write_ec, std::size_t) {
+                        self->AfterWrite(write_ec, close);
+                      });
+                }
+                self->AfterWrite(ec, close);
               });
   }
 
@@ -214,7 +253,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Write(Response::Text(status, std::move(message) + "\n"), false);
   }
 
-  void Write(Response response, bool head) {
+  std::shared_ptr<bhttp::response<bhttp::string_body>> MakeResponse(Response response,
+                                                                    bool head) const {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(version_);
     res->result(static_cast<unsigned>(response.status));
@@ -228,17 +268,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       res->body() = std::move(response.body);
       res->prepare_payload();
     }
+    return res;
+  }
+
+  void Write(Response response, bool head) {
+    auto res = MakeResponse(std::move(response), head);
     bool close = !keep_alive_;
     beast::get_lowest_layer(stream_).expires_after(ToChrono(core_->options.read_timeout));
     bhttp::async_write(stream_, *res,
-                       [self = this->shared_from_this(), res, close](beast::error_code ec,
-                                                                     std::size_t) {
-                         if (ec || close) return self->Close();
-                         self->ReadHeader();
-                       });
+                       [self = this->shared_from_this(), res, close](
+                           beast::error_code ec, std::size_t) { self->AfterWrite(ec, close); });
+  }
+
+  void AfterWrite(beast::error_code ec, bool close) {
+    if (ec || close) return Close();
+    ReadHeader();
   }
 
   void Close() {
+    std::lock_guard<std::mutex> lock(close_mu_);
     beast::error_code ignored;
     auto& socket = beast::get_lowest_layer(stream_).socket();
     if (!socket.is_open()) return;
@@ -253,6 +301,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
+  // Held by WriteNow() (off the I/O threads) and Close(); see WriteNow().
+  std::mutex close_mu_;
 };
 
 class ServerImpl : public Server {

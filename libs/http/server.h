@@ -88,6 +88,11 @@ struct ServerOptions {
   absl::Duration idle_timeout = absl::Seconds(90);
   // Number of I/O threads.
   int threads = 2;
+  // Whether a Responder writes the answer on the thread that calls it (over plain HTTP), so
+  // the client has it one thread switch sooner; what the socket does not take at once is left
+  // to the I/O threads. Off: every answer is handed to an I/O thread — for handlers answering
+  // from a thread that everyone waits on, which should not spend its time on sockets.
+  bool answer_on_responding_thread = true;
   // Both set: serve HTTPS with this PEM certificate chain and private key.
   std::string tls_cert_file;
   std::string tls_key_file;

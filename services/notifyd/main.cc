@@ -125,6 +125,8 @@ int Run(int argc, char** argv) {
     // No coalescing: without a gRPC hop per request there is nothing to save, and the group
     // committer batches the writes anyway.
     alerts_api.notify_max_in_flight = 0;
+    // Its answers come from the group committer's thread, which every request waits on.
+    alerts_api.web.answer_on_responding_thread = false;
     auto started = wecom_notify::shim::Shim::Start(alerts_api);
     if (!started.ok()) {
       Error("cannot start the alerts API", {{"err", started.status().message()}});

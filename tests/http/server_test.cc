@@ -1,16 +1,19 @@
 #include "libs/http/server.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
+#include <algorithm>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "tests/testing/testing.h"
 
 namespace wecom_notify::http {
@@ -49,6 +52,17 @@ class RawClient {
     }
     return out;
   }
+  // Reads until `bytes` bytes arrived (or the peer closed, or 5 s passed without a byte).
+  std::string ReadBytes(std::size_t bytes) {
+    std::string out;
+    std::vector<char> buf(1 << 16);
+    while (out.size() < bytes) {
+      ssize_t n = read(fd_, buf.data(), std::min(buf.size(), bytes - out.size()));
+      if (n <= 0) break;
+      out.append(buf.data(), n);
+    }
+    return out;
+  }
 
  private:
   int fd_ = -1;
@@ -73,6 +87,18 @@ class HttpServerTest : public ::testing::Test {
       }).detach();
     });
     router.Add("GET", "/forgets", [](const Request&, Responder) {});
+    router.Add("GET", "/big-later", [this](const Request&, Responder respond) {
+      // From another thread, more than the socket takes at once; `big_answered_` once the
+      // Responder returned.
+      std::thread([this, respond = std::move(respond)]() mutable {
+        std::move(respond)(Response::Text(200, std::string(kBigBody, 'x')));
+        big_answered_.Notify();
+      }).detach();
+    });
+    router.Add("GET", "/held", [this](const Request&, Responder respond) {
+      held_ = std::move(respond);
+      held_arrived_.Notify();
+    });
     router.Add("GET", "/query", [](const Request& r, Responder respond) {
       std::string out;
       for (auto& [k, v] : r.QueryParams()) absl::StrAppend(&out, k, "=", v, ";");
@@ -88,6 +114,10 @@ class HttpServerTest : public ::testing::Test {
     return absl::StrCat("http://127.0.0.1:", server_->port(), path);
   }
 
+  static constexpr std::size_t kBigBody = 32 << 20;
+  absl::Notification big_answered_;
+  Responder held_;
+  absl::Notification held_arrived_;
   std::unique_ptr<Server> server_;
 };
 
@@ -117,6 +147,50 @@ TEST_F(HttpServerTest, AnswersFromAnotherThread) {
   auto r = testing::HttpRequest("GET", Url("/later"));
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(r.body, "later");
+}
+
+// A big answer from another thread (more than the socket takes at once) arrives whole, and
+// the connection then serves its next request.
+void ExpectBigAnswerArrivesWholeAndTheConnectionGoesOn(int port, absl::Notification& answered,
+                                                       std::size_t body_size) {
+  RawClient client(port);
+  ASSERT_TRUE(client.connected());
+  client.Send("GET /big-later HTTP/1.1\r\nHost: x\r\n\r\n");
+  // Not reading until the answer was handed over: the socket's buffers fill, and the
+  // answering thread must not wait for this client.
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  const std::string head = client.Read("\r\n\r\n");
+  ASSERT_THAT(head, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(head, HasSubstr(absl::StrCat("Content-Length: ", body_size)));
+  const std::size_t body_start = head.find("\r\n\r\n") + 4;
+  const std::string rest = client.ReadBytes(body_size - (head.size() - body_start));
+  EXPECT_EQ(head.size() - body_start + rest.size(), body_size);
+  EXPECT_EQ(rest.find_first_not_of('x'), std::string::npos);
+  client.Send("GET /hello?next HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_THAT(client.Read("hello next"), StartsWith("HTTP/1.1 200"));
+}
+
+TEST_F(HttpServerTest, ABigAnswerWrittenByTheRespondingThreadArrivesWhole) {
+  StartServer();
+  ExpectBigAnswerArrivesWholeAndTheConnectionGoesOn(server_->port(), big_answered_, kBigBody);
+}
+
+TEST_F(HttpServerTest, ABigAnswerHandedToTheIoThreadsArrivesWhole) {
+  ServerOptions options;
+  options.answer_on_responding_thread = false;
+  StartServer(options);
+  ExpectBigAnswerArrivesWholeAndTheConnectionGoesOn(server_->port(), big_answered_, kBigBody);
+}
+
+TEST_F(HttpServerTest, AnAnswerAfterStopIsDropped) {
+  StartServer();
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  client.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(held_arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  server_->Stop();
+  std::move(held_)(Response::Text(200, "too late"));
+  EXPECT_EQ(client.Read(), "");  // closed by Stop, nothing written after it
 }
 
 TEST_F(HttpServerTest, DroppedResponderBecomes500) {
