@@ -102,10 +102,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      // For WriteNow(): a write that would block returns instead of waiting. Asio's own
-      // operations work in either mode.
-      beast::error_code ignored;
-      stream_.socket().non_blocking(true, ignored);
+      if (core_->options.answer_on_responding_thread) {
+        // For WriteNow(): a write that would block returns instead of waiting. Asio's own
+        // operations work in either mode.
+        beast::error_code ignored;
+        stream_.socket().non_blocking(true, ignored);
+      }
       ReadHeader();
     } else {
       beast::get_lowest_layer(stream_).expires_after(ToChrono(core_->options.read_timeout));
