@@ -211,6 +211,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       if (core_->options.answer_on_responding_thread) return WriteNow(std::move(response), head);
     }
+    // Posted under close_mu_, as in WriteNow(): a Stop() that began after the check above has
+    // either not closed this session yet — and the I/O threads run the write before they can
+    // finish — or closed it, and nothing is posted into an io_context no thread runs any more.
+    std::lock_guard<std::mutex> lock(close_mu_);
+    if (!beast::get_lowest_layer(stream_).socket().is_open()) return;
     net::post(beast::get_lowest_layer(stream_).get_executor(),
               [self = this->shared_from_this(), response = std::move(response), head]() mutable {
                 self->Write(std::move(response), head);
@@ -233,8 +238,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!socket.is_open()) return;
     beast::error_code ec;
     while (!ec && !serializer->is_done()) bhttp::write_some(socket, *serializer, ec);
-    // Posted under the lock: either Close() has not run yet — and the I/O threads run this
-    // handler before they can finish — or the socket was found closed above.
+    // Posted under the lock (see PostWrite()).
     net::post(stream_.get_executor(),
               [self = this->shared_from_this(), res, serializer, close, ec]() mutable {
                 if (ec == net::error::would_block) {
