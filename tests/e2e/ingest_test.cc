@@ -4,7 +4,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -89,6 +92,27 @@ TEST_F(IngestTest, NotifydDownMeans5xxAndNotReadyThenRecovers) {
     return Post("/api/v2/alerts", R"([{"labels":{"alertname":"AfterRestart"}}])").status == 200;
   }, absl::Seconds(10)));
   EXPECT_EQ(stack_->ListAlerts("AfterRestart").size(), 1u);
+}
+
+TEST_F(IngestTest, ARestartedNotifydMovesToFreshPortsWhenItsOwnWasTaken) {
+  // What a parallel test's listener on the old port does to a restart (the stack retries).
+  stack_->StopNotifyd(SIGTERM);
+  const std::string old_address = stack_->grpc_address();
+  const int taker = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(taker, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(old_address.substr(10))));
+  ASSERT_EQ(bind(taker, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(taker, 1), 0);
+
+  ASSERT_TRUE(stack_->StartNotifyd()) << stack_->notifyd()->Output();
+  EXPECT_NE(stack_->grpc_address(), old_address);
+  grpc::Status status;
+  stack_->ListAlerts("", &status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  close(taker);
 }
 
 TEST_F(IngestTest, BadBodiesGet4xxWhileOtherClientsAreServed) {

@@ -3,6 +3,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace wecom_notify::testing {
 
@@ -33,15 +34,33 @@ bool Stack::StartWeComSim(const std::vector<std::string>& extra_flags) {
 }
 
 bool Stack::StartNotifyd(const std::vector<std::string>& extra_flags) {
-  std::vector<std::string> argv = {
-      BinPath("notifyd"), absl::StrCat("--grpc.listen-address=", grpc_address()),
-      absl::StrCat("--web.listen-address=127.0.0.1:", notifyd_web_port_),
-      absl::StrCat("--storage.path=", dir_, "/data")};
-  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  auto process = Process::Start(argv, absl::StrCat(dir_, "/notifyd.log"));
-  if (!process.ok()) return false;
-  notifyd_ = *std::move(process);
-  return WaitFor([this] { return NotifydServing(); }, absl::Seconds(15));
+  // As for the shim below: a port FreePort() found free — or one this stack's notifyd held before
+  // a restart — may be taken by a test running in parallel, and then notifyd exits at once. It
+  // is started again, up to three times: on fresh ports, unless a running shim sends to the old
+  // one — then on the same ports after a pause, which outlasts another test's FreePort() probe.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::vector<std::string> argv = {
+        BinPath("notifyd"), absl::StrCat("--grpc.listen-address=", grpc_address()),
+        absl::StrCat("--web.listen-address=127.0.0.1:", notifyd_web_port_),
+        absl::StrCat("--storage.path=", dir_, "/data")};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    auto process = Process::Start(argv, absl::StrCat(dir_, "/notifyd.log"));
+    if (!process.ok()) return false;
+    notifyd_ = *std::move(process);
+    const bool up =
+        WaitFor([this] { return !notifyd_->Running() || NotifydServing(); }, absl::Seconds(15));
+    if (up && notifyd_->Running()) return true;
+    if (notifyd_->Running() || notifyd_->Output().find("cannot listen") == std::string::npos) {
+      return false;
+    }
+    if (shim_ && shim_->Running()) {
+      absl::SleepFor(absl::Milliseconds(500));
+    } else {
+      grpc_port_ = FreePort();
+      notifyd_web_port_ = FreePort();
+    }
+  }
+  return false;
 }
 
 bool Stack::StartShim(const std::vector<std::string>& extra_flags, bool expect_ready) {
