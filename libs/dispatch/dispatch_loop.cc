@@ -35,7 +35,7 @@ void DispatchLoop::InsertPendingLocked() const {
     pending.swap(pending_);
   }
   for (const Pending& batch : pending) {
-    for (const store::HeldAlert& a : batch.alerts) dispatcher_.Insert(a, batch.at);
+    dispatcher_.Insert(batch.alerts, batch.at);
   }
 }
 

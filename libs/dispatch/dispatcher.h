@@ -29,7 +29,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "libs/alert/alert.h"
 #include "libs/dispatch/route.h"
 #include "libs/store/shared_alert.h"
@@ -53,10 +55,15 @@ class Dispatcher {
  public:
   explicit Dispatcher(std::shared_ptr<const Route> root);
 
-  // Routes `alert` (normalized, valid; usually the store's version, which the groups then
+  // Routes each alert (normalized, valid; usually the store's version, which the groups then
   // share) to every matching route's group, creating groups as needed; a held alert with the
-  // same fingerprint is replaced.
-  void Insert(const store::HeldAlert& alert, absl::Time now);
+  // same fingerprint is replaced (by the later one when a fingerprint repeats in `alerts`).
+  // A batch costs less per alert than single inserts: the groups' table slots are prefetched a
+  // few alerts ahead (libs/common/prefetch_ahead.h; bench/hold_bench.cc measures it).
+  void Insert(absl::Span<const store::HeldAlert> alerts, absl::Time now);
+  void Insert(const store::HeldAlert& alert, absl::Time now) {
+    Insert(absl::MakeConstSpan(&alert, 1), now);
+  }
 
   // When the next group is due; nullopt when no group waits.
   std::optional<absl::Time> NextDeadline() const;
@@ -98,7 +105,8 @@ class Dispatcher {
   void Unschedule(Group& group);
 
   std::shared_ptr<const Route> root_;
-  absl::flat_hash_map<std::string, Group> groups_;
+  // A node map: Insert keeps pointers to groups while later alerts of its batch create more.
+  absl::node_hash_map<std::string, Group> groups_;
   std::set<std::pair<absl::Time, std::string>> deadlines_;
   absl::flat_hash_map<uint64_t, std::string> in_flight_;  // flush id → group key
   uint64_t next_flush_id_ = 1;

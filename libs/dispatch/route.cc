@@ -24,25 +24,53 @@ const char* OperatorText(alert::Matcher::Type type) {
 
 // Go's strconv.Quote for the characters label values contain in practice: printable UTF-8
 // passes through; quotes, backslashes and control characters are escaped.
-std::string GoQuote(absl::string_view value) {
-  std::string out = "\"";
+void AppendGoQuoted(absl::string_view value, std::string* out) {
+  out->push_back('"');
   for (unsigned char c : value) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
-          out += absl::StrFormat("\\x%02x", c);
+          absl::StrAppendFormat(out, "\\x%02x", c);
         } else {
-          out.push_back(static_cast<char>(c));
+          out->push_back(static_cast<char>(c));
         }
     }
   }
-  out += "\"";
-  return out;
+  out->push_back('"');
+}
+
+// One pair of a label set's text, `name="value"`, after ", " unless it is the first.
+void AppendLabelText(absl::string_view name, absl::string_view value, bool first,
+                     std::string* out) {
+  if (!first) out->append(", ");
+  out->append(name.data(), name.size());
+  out->push_back('=');
+  AppendGoQuoted(value, out);
+}
+
+void AppendLabelSetString(const alert::LabelSet& labels, std::string* out) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& label : labels) {
+    AppendLabelText(label.name, label.value, first, out);
+    first = false;
+  }
+  out->push_back('}');
 }
 
 // OpenMetrics escaping used by Alertmanager's Matcher.String().
@@ -77,10 +105,9 @@ absl::Status Invalid(const std::string& route_key, absl::string_view problem) {
 }  // namespace
 
 std::string LabelSetString(const alert::LabelSet& labels) {
-  std::vector<std::string> parts;
-  parts.reserve(labels.size());
-  for (const auto& label : labels) parts.push_back(absl::StrCat(label.name, "=", GoQuote(label.value)));
-  return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
+  std::string out;
+  AppendLabelSetString(labels, &out);
+  return out;
 }
 
 absl::StatusOr<std::shared_ptr<const Route>> Route::BuildTree(const RouteSpec& root_spec) {
@@ -157,6 +184,11 @@ std::vector<const Route*> Route::Match(const alert::LabelSet& labels) const {
   return out;
 }
 
+void Route::Match(const alert::LabelSet& labels, std::vector<const Route*>* routes) const {
+  routes->clear();
+  MatchInto(labels, routes);
+}
+
 void Route::MatchInto(const alert::LabelSet& labels, std::vector<const Route*>* out) const {
   if (!alert::MatchesAll(matchers_, labels)) return;
   const std::size_t before = out->size();
@@ -180,7 +212,27 @@ alert::LabelSet Route::GroupLabels(const alert::LabelSet& labels) const {
 }
 
 std::string Route::GroupKey(const alert::LabelSet& group_labels) const {
-  return absl::StrCat(key_, ":", LabelSetString(group_labels));
+  std::string key = absl::StrCat(key_, ":");
+  AppendLabelSetString(group_labels, &key);
+  return key;
+}
+
+void Route::AppendGroupKey(const alert::LabelSet& labels, std::string* out) const {
+  absl::StrAppend(out, key_, ":");
+  if (options_.group_by_all) {
+    AppendLabelSetString(labels, out);
+    return;
+  }
+  // group_by is sorted as a LabelSet is, so the pairs come in GroupLabels' order.
+  out->push_back('{');
+  bool first = true;
+  for (const std::string& name : options_.group_by) {
+    if (const std::optional<absl::string_view> value = labels.Get(name)) {
+      AppendLabelText(name, *value, first, out);
+      first = false;
+    }
+  }
+  out->push_back('}');
 }
 
 }  // namespace wecom_notify::dispatch

@@ -64,12 +64,17 @@ class Route {
 
   // The routes `labels` match, in tree order.
   std::vector<const Route*> Match(const alert::LabelSet& labels) const;
+  // The same into `routes` (replacing its content), whose capacity a caller can reuse.
+  void Match(const alert::LabelSet& labels, std::vector<const Route*>* routes) const;
 
   // The group labels of `labels` under this route: the group_by labels it has, or all of them.
   alert::LabelSet GroupLabels(const alert::LabelSet& labels) const;
 
   // "<route key>:<group labels>", Alertmanager's aggrGroup.GroupKey().
   std::string GroupKey(const alert::LabelSet& group_labels) const;
+  // Appends GroupKey(GroupLabels(labels)) to `out` without building either: the dispatcher
+  // finds an alert's group with it, allocating nothing once `out` has grown.
+  void AppendGroupKey(const alert::LabelSet& labels, std::string* out) const;
 
   const std::string& key() const { return key_; }
   const RouteOptions& options() const { return options_; }

@@ -1,25 +1,63 @@
 #include "libs/store/alert_store.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
+#include "libs/common/prefetch_ahead.h"
 
 namespace wecom_notify::store {
 
 std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now,
                                           std::vector<HeldAlert>* versions) {
-  if (versions != nullptr) versions->reserve(versions->size() + alerts.size());
-  for (alert::Alert& incoming : alerts) {
-    Shard& shard = shards_.For(incoming.fingerprint);
+  const std::size_t first_version = versions != nullptr ? versions->size() : 0;
+  if (versions != nullptr) versions->resize(first_version + alerts.size());
+  // Shard by shard: one lock per shard instead of one per alert, and within a shard each insert
+  // overlaps the cache misses of the next ones (prefetch_ahead.h). A counting sort keeps input
+  // order within a shard, so a fingerprint posted twice in one batch is merged in order.
+  static_assert(kShards <= 256, "a shard index is kept in a byte");
+  absl::InlinedVector<uint8_t, 128> shard_of(alerts.size());
+  std::array<uint32_t, kShards + 1> shard_start{};
+  for (std::size_t i = 0; i < alerts.size(); ++i) {
+    shard_of[i] = static_cast<uint8_t>(shards_.IndexOf(alerts[i].fingerprint));
+    ++shard_start[shard_of[i] + 1];
+  }
+  for (std::size_t s = 0; s < kShards; ++s) shard_start[s + 1] += shard_start[s];
+  absl::InlinedVector<uint32_t, 128> order(alerts.size());
+  std::array<uint32_t, kShards> next = {};
+  std::copy_n(shard_start.begin(), kShards, next.begin());
+  for (std::size_t i = 0; i < alerts.size(); ++i) {
+    order[next[shard_of[i]]++] = static_cast<uint32_t>(i);
+  }
+
+  for (std::size_t s = 0; s < kShards; ++s) {
+    if (shard_start[s] == shard_start[s + 1]) continue;
+    const absl::Span<const uint32_t> run(order.data() + shard_start[s],
+                                         shard_start[s + 1] - shard_start[s]);
+    Shard& shard = shards_.begin()[s];
     absl::MutexLock lock(&shard.mu);
-    incoming.generator_url.ShareIfEqual(shard.recent_url);
-    shard.recent_url = incoming.generator_url;
-    // One lookup. A held version is never changed (others may share it): replaced.
-    SharedAlert& held = shard.alerts[incoming.fingerprint];
-    if (held) {
-      incoming = alert::Merge(held->ToAlert(incoming.fingerprint), std::move(incoming), now);
-    }
-    held = SharedAlert(incoming);
-    if (versions != nullptr) versions->push_back(HeldAlert{incoming.fingerprint, held});
+    ForEachPrefetchingAhead(
+        run,
+        [&](uint32_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+          shard.alerts.prefetch(alerts[i].fingerprint);
+        },
+        [&](uint32_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+          alert::Alert& incoming = alerts[i];
+          incoming.generator_url.ShareIfEqual(shard.recent_url);
+          shard.recent_url = incoming.generator_url;
+          // One lookup. A held version is never changed (others may share it): replaced.
+          SharedAlert& held = shard.alerts[incoming.fingerprint];
+          if (held) {
+            incoming = alert::Merge(held->ToAlert(incoming.fingerprint), std::move(incoming), now);
+          }
+          held = SharedAlert(incoming);
+          if (versions != nullptr) {
+            (*versions)[first_version + i] = HeldAlert{incoming.fingerprint, held};
+          }
+        });
   }
   return alerts;
 }

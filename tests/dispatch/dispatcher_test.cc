@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "libs/store/shared_alert.h"
 #include "tests/storage/storage_test_util.h"
 
@@ -98,6 +99,35 @@ TEST_F(DispatcherTest, FlushSnapshotIsSortedByJobInstanceThenLabels) {
   EXPECT_EQ(*flushes[0].alerts[0].labels.Get("instance"), "a");
   EXPECT_EQ(*flushes[0].alerts[1].labels.Get("instance"), "b");
   EXPECT_FALSE(flushes[0].alerts[2].labels.Get("instance").has_value());
+}
+
+TEST_F(DispatcherTest, ABatchCreatingManyGroupsPutsEachAlertInItsOwnAndTheLastRepeatWins) {
+  // Enough new groups in one batch to make the group table grow while earlier alerts of the
+  // batch are still to be inserted.
+  auto make = [](const std::string& name, const std::string& summary) {
+    alert::Alert a;
+    a.labels = alert::LabelSet({{"alertname", name}});
+    a.annotations = alert::LabelSet({{"summary", summary}});
+    a.starts_at = kT0;
+    alert::Normalize(a, kT0, absl::Minutes(5));
+    return store::HeldAlert{a.fingerprint, store::SharedAlert(a)};
+  };
+  std::vector<store::HeldAlert> batch;
+  for (int i = 0; i < 300; ++i) batch.push_back(make(absl::StrCat("G", i), "first"));
+  batch.push_back(make("G7", "second"));
+  dispatcher_->Insert(batch, kT0);
+  EXPECT_EQ(dispatcher_->group_count(), 300u);
+  EXPECT_EQ(dispatcher_->alert_count(), 300u);
+
+  const auto flushes = dispatcher_->TakeDue(kT0 + absl::Seconds(30));
+  ASSERT_EQ(flushes.size(), 300u);
+  for (const Flush& flush : flushes) {
+    ASSERT_EQ(flush.alerts.size(), 1u) << flush.group_key;
+    const alert::Alert& a = flush.alerts[0];
+    EXPECT_EQ(flush.group_key, absl::StrCat("{}:{alertname=\"", *a.labels.Get("alertname"), "\"}"));
+    EXPECT_EQ(*a.annotations.Get("summary"),
+              a.labels.Get("alertname") == "G7" ? "second" : "first");
+  }
 }
 
 TEST_F(DispatcherTest, ReloadRebuildsGroupsFromHeldAlerts) {

@@ -92,6 +92,40 @@ TEST(RouteTest, GroupByAllMakesOneGroupPerAlert) {
   EXPECT_EQ((*tree)->GroupLabels(labels), labels);
 }
 
+TEST(RouteTest, AppendGroupKeyIsTheGroupKeyOfTheGroupLabels) {
+  RouteSpec by_two;
+  by_two.receiver = "r";
+  by_two.group_by = std::vector<std::string>{"job", "alertname"};  // sorted by the tree
+  RouteSpec by_all = by_two;
+  by_all.group_by = std::vector<std::string>{"..."};
+  RouteSpec by_none = by_two;
+  by_none.group_by = std::vector<std::string>{};
+  RouteSpec child;
+  child.matchers = {M("team=\"db\"")};
+  by_two.routes = {child};
+
+  const std::vector<alert::LabelSet> label_sets = {
+      {},
+      {{"alertname", "DiskFull"}},
+      {{"alertname", "DiskFull"}, {"job", "node"}, {"team", "db"}},
+      {{"job", "quote\" back\\ tab\t nl\n bell\x07 中文"}, {"zzz", "1"}},
+  };
+  for (const RouteSpec& spec : {by_two, by_all, by_none}) {
+    auto tree = Route::BuildTree(spec);
+    ASSERT_TRUE(tree.ok()) << tree.status();
+    std::vector<const Route*> routes = {tree->get()};
+    for (const auto& c : (*tree)->children()) routes.push_back(c.get());
+    for (const Route* route : routes) {
+      for (const alert::LabelSet& labels : label_sets) {
+        std::string key = "prefix kept|";
+        route->AppendGroupKey(labels, &key);
+        EXPECT_EQ(key, "prefix kept|" + route->GroupKey(route->GroupLabels(labels)))
+            << route->key() << " " << LabelSetString(labels);
+      }
+    }
+  }
+}
+
 TEST(RouteTest, InvalidTreesAreRejectedNamingTheProblem) {
   RouteSpec no_receiver;
   EXPECT_FALSE(Route::BuildTree(no_receiver).ok());
