@@ -40,6 +40,10 @@ store::StateFilter StateFilterFromProto(wecom_notify::v1::AlertStatus status) {
   }
 }
 
+// The largest request a caller's thread writes itself (GroupCommitter::Mode); the shim's
+// batcher merges single alerts into calls of about this size.
+constexpr std::size_t kMostAlertsWrittenInline = 32;
+
 }  // namespace
 
 NotifyService::NotifyService(store::AlertStore& store, Clock& clock, IngestMetrics& metrics,
@@ -54,7 +58,8 @@ NotifyService::NotifyService(store::AlertStore& store, Clock& clock, IngestMetri
 
 void NotifyService::HandleNotify(notify_wire::DecodedNotifyRequest request,
                                  wecom_notify::v1::NotifyResponse* response,
-                                 absl::AnyInvocable<void(absl::Status)> done) {
+                                 absl::AnyInvocable<void(absl::Status)> done,
+                                 storage::GroupCommitter::Mode durable_mode) {
   const absl::Time now = clock_.Now();
   const AlertSource source = request.source;
   const IngestSource ingest_source = SourceFromProto(source);
@@ -88,14 +93,22 @@ void NotifyService::HandleNotify(notify_wire::DecodedNotifyRequest request,
   }
   // Dispatch only what is durable: a notification must never go out for an alert a restart
   // would forget. The versions dispatched are those of the alerts written.
-  durable_->Submit(std::move(stored), [this, for_dispatch = std::move(for_dispatch),
-                                       done = std::move(done)](absl::Status status) mutable {
-    if (status.ok() && dispatch_ != nullptr) dispatch_->Insert(std::move(for_dispatch));
-    done(status.ok() ? status
-                     : absl::Status(status.code(),
-                                    absl::StrCat("alerts not stored durably, retry: ",
-                                                 status.message())));
-  });
+  // A large request is written by the committer's thread whatever the caller allows: its write
+  // costs far more than the hand-off saved, and it would hold the caller's thread meanwhile
+  // (100 alerts per request through the shim at 64 connections: −8 % alerts/s inline).
+  if (stored.size() > kMostAlertsWrittenInline)
+    durable_mode = storage::GroupCommitter::Mode::kQueue;
+  durable_->Submit(
+      std::move(stored),
+      [this, for_dispatch = std::move(for_dispatch),
+       done = std::move(done)](absl::Status status) mutable {
+        if (status.ok() && dispatch_ != nullptr) dispatch_->Insert(std::move(for_dispatch));
+        done(status.ok()
+                 ? status
+                 : absl::Status(status.code(), absl::StrCat("alerts not stored durably, retry: ",
+                                                            status.message())));
+      },
+      durable_mode);
 }
 
 absl::Status NotifyService::HandleListAlerts(const wecom_notify::v1::ListAlertsRequest& request,
@@ -131,17 +144,19 @@ grpc::ServerUnaryReactor* NotifyService::Notify(grpc::CallbackServerContext* con
   }
   auto answer = std::make_unique<wecom_notify::v1::NotifyResponse>();
   auto* answer_ptr = answer.get();
-  HandleNotify(*std::move(decoded), answer_ptr,
-               [reactor, response, answer = std::move(answer)](absl::Status status) {
-                 bool own_buffer = false;
-                 if (status.ok()) {
-                   grpc::Status serialized =
-                       grpc::SerializationTraits<wecom_notify::v1::NotifyResponse>::Serialize(
-                           *answer, response, &own_buffer);
-                   if (!serialized.ok()) return reactor->Finish(serialized);
-                 }
-                 reactor->Finish(ToGrpcStatus(status));
-               });
+  HandleNotify(
+      *std::move(decoded), answer_ptr,
+      [reactor, response, answer = std::move(answer)](absl::Status status) {
+        bool own_buffer = false;
+        if (status.ok()) {
+          grpc::Status serialized =
+              grpc::SerializationTraits<wecom_notify::v1::NotifyResponse>::Serialize(
+                  *answer, response, &own_buffer);
+          if (!serialized.ok()) return reactor->Finish(serialized);
+        }
+        reactor->Finish(ToGrpcStatus(status));
+      },
+      storage::GroupCommitter::Mode::kWriteInlineWhenIdle);
   return reactor;
 }
 

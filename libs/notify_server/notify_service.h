@@ -55,9 +55,13 @@ class NotifyService final : public wecom_notify::v1::Notify::WithRawCallbackMeth
   // accepted alerts are stored (durably, when a GroupCommitter is set) — possibly on another
   // thread. An error from durable storage (Unavailable, ResourceExhausted) means nothing of the
   // batch was acknowledged; the caller retries. `response` must stay valid until `done`.
-  void HandleNotify(notify_wire::DecodedNotifyRequest request,
-                    wecom_notify::v1::NotifyResponse* response,
-                    absl::AnyInvocable<void(absl::Status)> done);
+  // `durable_mode` says whether the calling thread may write the batch itself
+  // (GroupCommitter::Mode): gRPC's threads do, for requests of up to 32 alerts; the HTTP
+  // API's I/O threads do not.
+  void HandleNotify(
+      notify_wire::DecodedNotifyRequest request, wecom_notify::v1::NotifyResponse* response,
+      absl::AnyInvocable<void(absl::Status)> done,
+      storage::GroupCommitter::Mode durable_mode = storage::GroupCommitter::Mode::kQueue);
   absl::Status HandleListAlerts(const wecom_notify::v1::ListAlertsRequest& request,
                                 wecom_notify::v1::ListAlertsResponse* response);
 

@@ -115,10 +115,12 @@ class NotifyStreamReactor final
     if (!frame->request.ok()) return Answer(id, frame->request.status(), nullptr);
     auto response = std::make_unique<wecom_notify::v1::NotifyResponse>();
     auto* response_ptr = response.get();
-    service_.HandleNotify(*std::move(frame->request), response_ptr,
-                          [this, id, response = std::move(response)](absl::Status status) {
-                            Answer(id, status, response.get());
-                          });
+    service_.HandleNotify(
+        *std::move(frame->request), response_ptr,
+        [this, id, response = std::move(response)](absl::Status status) {
+          Answer(id, status, response.get());
+        },
+        storage::GroupCommitter::Mode::kWriteInlineWhenIdle);
   }
 
   void Answer(uint64_t id, const absl::Status& status, wecom_notify::v1::NotifyResponse* response) {

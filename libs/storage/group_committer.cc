@@ -16,7 +16,7 @@ GroupCommitter::GroupCommitter(StateStore& store, Options options)
 
 GroupCommitter::~GroupCommitter() { Shutdown(); }
 
-void GroupCommitter::Submit(std::vector<alert::Alert> alerts, Done done) {
+void GroupCommitter::Submit(std::vector<alert::Alert> alerts, Done done, Mode mode) {
   absl::Status rejection;
   {
     absl::MutexLock lock(&mu_);
@@ -29,13 +29,22 @@ void GroupCommitter::Submit(std::vector<alert::Alert> alerts, Done done) {
       rejection = absl::ResourceExhaustedError(
           absl::StrCat("storage: write queue full (", pending_alerts_, " alerts pending, limit ",
                        options_.max_pending_alerts, ")"));
+    } else if (mode == Mode::kWriteInlineWhenIdle && !writing_ && queue_.empty()) {
+      writing_ = true;  // this thread writes; later Submits queue behind it
+      ++inline_writers_;
     } else {
       pending_alerts_ += alerts.size();
       queue_.push_back(Request{std::move(alerts), std::move(done)});
       return;
     }
   }
-  done(std::move(rejection));
+  if (!rejection.ok()) return done(std::move(rejection));
+
+  const absl::Status status = WriteBatch(alerts, 1);
+  done(status);
+  CompactStore();
+  absl::MutexLock lock(&mu_);
+  --inline_writers_;
 }
 
 void GroupCommitter::Shutdown() {
@@ -45,6 +54,10 @@ void GroupCommitter::Shutdown() {
   }
   absl::MutexLock lock(&join_mu_);
   if (writer_.joinable()) writer_.join();
+  // A submitting thread may still be in its own batch's callbacks or Compact().
+  absl::MutexLock inline_lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* inline_writers) { return *inline_writers == 0; }, &inline_writers_));
 }
 
 GroupCommitter::Stats GroupCommitter::GetStats() const {
@@ -65,6 +78,7 @@ void GroupCommitter::Run() {
       // taken_ is empty here; the swap hands its capacity to the queue.
       taken_.swap(queue_);
       pending_alerts_ = 0;
+      writing_ = true;
     }
 
     // One request (the common case at low load) is written from its own vector; several are
@@ -80,29 +94,40 @@ void GroupCommitter::Run() {
       }
       alerts = &batch_;
     }
-    const auto start = std::chrono::steady_clock::now();
-    const absl::Status status = store_.PutAlerts(*alerts);
-    const absl::Duration duration =
-        absl::FromChrono(std::chrono::steady_clock::now() - start);
-
-    {
-      absl::MutexLock lock(&mu_);
-      ++stats_.batches;
-      if (!status.ok()) ++stats_.failed_batches;
-      stats_.requests += taken_.size();
-      stats_.alerts += alerts->size();
-      stats_.last_batch_requests = taken_.size();
-      stats_.last_batch_alerts = alerts->size();
-      stats_.last_batch_duration = duration;
-    }
-    if (options_.on_batch_written) options_.on_batch_written(status);
+    const absl::Status status = WriteBatch(*alerts, taken_.size());
     for (Request& request : taken_) request.done(status);
     taken_.clear();
     batch_.clear();
-    if (!store_.Compact().ok()) {
-      absl::MutexLock lock(&mu_);
-      ++stats_.failed_compactions;
-    }
+    CompactStore();
+  }
+}
+
+absl::Status GroupCommitter::WriteBatch(const std::vector<alert::Alert>& alerts,
+                                        std::size_t requests) {
+  const auto start = std::chrono::steady_clock::now();
+  const absl::Status status = store_.PutAlerts(alerts);
+  const absl::Duration duration = absl::FromChrono(std::chrono::steady_clock::now() - start);
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.batches;
+    if (!status.ok()) ++stats_.failed_batches;
+    stats_.requests += requests;
+    stats_.alerts += alerts.size();
+    stats_.last_batch_requests = requests;
+    stats_.last_batch_alerts = alerts.size();
+    stats_.last_batch_duration = duration;
+  }
+  // Still the only batch: the observer sees the results in the order they were written.
+  if (options_.on_batch_written) options_.on_batch_written(status);
+  absl::MutexLock lock(&mu_);
+  writing_ = false;  // the next batch may start: what queued meanwhile, or an idle Submit's
+  return status;
+}
+
+void GroupCommitter::CompactStore() {
+  if (!store_.Compact().ok()) {
+    absl::MutexLock lock(&mu_);
+    ++stats_.failed_compactions;
   }
 }
 

@@ -380,7 +380,8 @@ TEST(GroupCommitterTest, DoneMaySubmitAgain) {
   EXPECT_THAT(store.batches(), ElementsAre(ElementsAre("a0"), ElementsAre("b0")));
 }
 
-TEST(GroupCommitterTest, ConcurrentSubmittersAreAcknowledgedOnceAndStoredInSharedBatches) {
+// Sixteen threads submitting (in `mode`) and each waiting for its acknowledgement.
+void ExpectConcurrentSubmittersAcknowledgedOnceInSharedBatches(GroupCommitter::Mode mode) {
   const std::string dir = wecom_notify::testing::MakeTempDir("storage-committer");
   absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir);
   ASSERT_TRUE(store.ok()) << store.status();
@@ -406,11 +407,14 @@ TEST(GroupCommitterTest, ConcurrentSubmittersAreAcknowledgedOnceAndStoredInShare
       // Like the shim: each request waits for its acknowledgement before the next.
       for (int i = 0; i < kRequestsPerThread; ++i) {
         absl::Notification written;
-        committer.Submit(std::move(requests[t][i]), [&, t, i](absl::Status status) {
-          if (!status.ok()) ++failures;
-          ++calls[t][i];
-          written.Notify();
-        });
+        committer.Submit(
+            std::move(requests[t][i]),
+            [&, t, i](absl::Status status) {
+              if (!status.ok()) ++failures;
+              ++calls[t][i];
+              written.Notify();
+            },
+            mode);
         written.WaitForNotification();
       }
     });
@@ -439,6 +443,102 @@ TEST(GroupCommitterTest, ConcurrentSubmittersAreAcknowledgedOnceAndStoredInShare
               static_cast<unsigned long long>(stats.batches),
               static_cast<double>(stats.requests) / stats.batches,
               static_cast<double>(stats.alerts) / stats.batches);
+}
+
+TEST(GroupCommitterTest, ConcurrentSubmittersAreAcknowledgedOnceAndStoredInSharedBatches) {
+  ExpectConcurrentSubmittersAcknowledgedOnceInSharedBatches(GroupCommitter::Mode::kQueue);
+}
+
+TEST(GroupCommitterTest, ConcurrentInlineSubmittersToo) {
+  // Some write inline, the rest queue behind them for the writer thread; no request is written
+  // twice or lost, and those that queued still share batches.
+  ExpectConcurrentSubmittersAcknowledgedOnceInSharedBatches(
+      GroupCommitter::Mode::kWriteInlineWhenIdle);
+}
+
+TEST(GroupCommitterTest, AnIdleCommitterWritesAnInlineRequestOnTheSubmittingThread) {
+  FakeStore store;
+  absl::Mutex mu;
+  std::vector<std::string> order;
+  GroupCommitter::Options options;
+  options.on_batch_written = [&](const absl::Status&) {
+    absl::MutexLock lock(&mu);
+    order.push_back("observer");
+  };
+  GroupCommitter committer(store, options);
+  store.OnCompact([&] {
+    absl::MutexLock lock(&mu);
+    order.push_back("compact");
+  });
+  const std::thread::id submitter = std::this_thread::get_id();
+  std::thread::id written_on;
+  committer.Submit(
+      Alerts("a", 2),
+      [&](absl::Status status) {
+        EXPECT_TRUE(status.ok());
+        written_on = std::this_thread::get_id();
+        absl::MutexLock lock(&mu);
+        order.push_back("done");
+      },
+      GroupCommitter::Mode::kWriteInlineWhenIdle);
+  // All of it happened before Submit returned, on this thread.
+  EXPECT_EQ(written_on, submitter);
+  EXPECT_THAT(store.batches(), ElementsAre(ElementsAre("a0", "a1")));
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_THAT(order, ElementsAre("observer", "done", "compact"));
+  }
+  EXPECT_EQ(committer.GetStats().batches, 1u);
+  EXPECT_EQ(committer.GetStats().requests, 1u);
+}
+
+TEST(GroupCommitterTest, InlineRequestsQueueWhileABatchIsBeingWritten) {
+  FakeStore store;
+  GroupCommitter committer(store);
+  store.Close();
+  Outcome first, b, c;
+  std::thread writer_of_a([&] {
+    committer.Submit(Alerts("a", 1), first.Callback(), GroupCommitter::Mode::kWriteInlineWhenIdle);
+  });
+  store.AwaitWriting();  // the submitting thread holds batch 1
+  committer.Submit(Alerts("b", 1), b.Callback(), GroupCommitter::Mode::kWriteInlineWhenIdle);
+  committer.Submit(Alerts("c", 1), c.Callback(), GroupCommitter::Mode::kWriteInlineWhenIdle);
+  EXPECT_FALSE(b.done.HasBeenNotified());
+  EXPECT_EQ(committer.GetStats().pending_requests, 2u);
+  store.Open();
+  writer_of_a.join();
+  for (Outcome* outcome : {&first, &b, &c}) EXPECT_TRUE(outcome->Wait().ok());
+  EXPECT_THAT(store.batches(), ElementsAre(ElementsAre("a0"), ElementsAre("b0", "c0")));
+}
+
+TEST(GroupCommitterTest, ShutdownWaitsForARequestBeingWrittenInline) {
+  // The submitting thread is past its write, in the store's Compact(): the writer thread has
+  // nothing to wait for, Shutdown still must (the owner destroys the store next).
+  FakeStore store;
+  GroupCommitter committer(store);
+  absl::Notification in_compact, compact_may_end;
+  store.OnCompact([&] {
+    in_compact.Notify();
+    compact_may_end.WaitForNotification();
+  });
+  Outcome inline_request;
+  std::thread submitter([&] {
+    committer.Submit(Alerts("a", 1), inline_request.Callback(),
+                     GroupCommitter::Mode::kWriteInlineWhenIdle);
+  });
+  in_compact.WaitForNotification();
+  std::atomic<bool> shut_down{false};
+  std::thread shutdown([&] {
+    committer.Shutdown();
+    shut_down = true;
+  });
+  // Time for a Shutdown that does not wait to return.
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE(shut_down.load());
+  compact_may_end.Notify();
+  shutdown.join();
+  submitter.join();
+  EXPECT_TRUE(inline_request.Wait().ok());
 }
 
 }  // namespace
