@@ -96,8 +96,9 @@ void NotifyService::HandleNotify(notify_wire::DecodedNotifyRequest request,
   // A large request is written by the committer's thread whatever the caller allows: its write
   // costs far more than the hand-off saved, and it would hold the caller's thread meanwhile
   // (100 alerts per request through the shim at 64 connections: −8 % alerts/s inline).
-  if (stored.size() > kMostAlertsWrittenInline)
+  if (stored.size() > kMostAlertsWrittenInline) {
     durable_mode = storage::GroupCommitter::Mode::kQueue;
+  }
   durable_->Submit(
       std::move(stored),
       [this, for_dispatch = std::move(for_dispatch),
