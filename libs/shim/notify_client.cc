@@ -2,6 +2,7 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/channel_arguments.h>
 
 #include <chrono>
@@ -14,25 +15,36 @@ namespace {
 // A webhook body may be up to 16 MiB; its protobuf is never larger.
 constexpr int kMaxMessageBytes = 64 << 20;
 
-// Everything one asynchronous call needs alive until its completion callback has run.
-template <class Request, class Response, class Done>
-struct Call {
-  grpc::ClientContext context;
-  Request request;
-  Response response;
-  Done done;
-};
+// One unary call, completed on the completion thread; it owns itself until `done` has run.
+template <class Response>
+class UnaryCall final : public CompletionQueueThread::Tag {
+ public:
+  using Done = absl::AnyInvocable<void(const grpc::Status&, const Response&)>;
 
-template <class Request, class Response, class Done>
-std::unique_ptr<Call<Request, Response, Done>> NewCall(Request request, Done done,
-                                                       absl::Duration timeout) {
-  auto call = std::make_unique<Call<Request, Response, Done>>();
-  call->request = std::move(request);
-  call->done = std::move(done);
-  call->context.set_deadline(std::chrono::system_clock::now() +
-                             absl::ToChronoMilliseconds(timeout));
-  return call;
-}
+  UnaryCall(Done done, absl::Duration timeout) : done_(std::move(done)) {
+    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+  }
+
+  // `reader` comes from a stub's PrepareAsync method, given `context`.
+  void Start(std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader) {
+    reader_ = std::move(reader);
+    reader_->StartCall();
+    reader_->Finish(&response_, &status_, this);
+  }
+
+  void OnComplete(bool) override {
+    std::unique_ptr<UnaryCall> owned(this);
+    done_(status_, response_);
+  }
+
+  grpc::ClientContext context;
+
+ private:
+  Done done_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader_;
+  Response response_;
+  grpc::Status status_;
+};
 
 }  // namespace
 
@@ -48,49 +60,44 @@ NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   notify_ = wecom_notify::v1::Notify::NewStub(channel_);
-  notify_stream_ = std::make_unique<NotifyStreamClient>(channel_, timeout);
+  notify_stream_ = std::make_unique<NotifyStreamClient>(channel_, timeout, completions_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
   admin_ = wecom_notify::v1::Admin::NewStub(channel_);
 }
+
+NotifyClient::~NotifyClient() = default;
 
 void NotifyClient::Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) {
   notify_stream_->Notify(std::move(request), std::move(done));
 }
 
 void NotifyClient::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) {
-  auto call = NewCall<wecom_notify::v1::ListAlertsRequest, wecom_notify::v1::ListAlertsResponse>(
-      std::move(request), std::move(done), timeout_);
-  auto* raw = call.release();
-  notify_->async()->ListAlerts(&raw->context, &raw->request, &raw->response,
-                               [raw](grpc::Status status) {
-                                 std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
-                                 owned->done(status, owned->response);
-                               });
+  auto* call = new UnaryCall<wecom_notify::v1::ListAlertsResponse>(std::move(done), timeout_);
+  call->Start(notify_->PrepareAsyncListAlerts(&call->context, request, completions_.cq()));
 }
 
 void NotifyClient::ReloadConfig(ReloadDone done) {
-  auto call =
-      NewCall<wecom_notify::v1::ReloadConfigRequest, wecom_notify::v1::ReloadConfigResponse>(
-          wecom_notify::v1::ReloadConfigRequest(), std::move(done), timeout_);
+  auto* call = new UnaryCall<wecom_notify::v1::ReloadConfigResponse>(
+      [done = std::move(done)](const grpc::Status& status,
+                               const wecom_notify::v1::ReloadConfigResponse&) mutable {
+        done(status);
+      },
+      timeout_);
   if (!admin_token_.empty()) call->context.AddMetadata("authorization", "Bearer " + admin_token_);
-  auto* raw = call.release();
-  admin_->async()->ReloadConfig(&raw->context, &raw->request, &raw->response,
-                                [raw](grpc::Status status) {
-                                  std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
-                                  owned->done(status);
-                                });
+  call->Start(admin_->PrepareAsyncReloadConfig(
+      &call->context, wecom_notify::v1::ReloadConfigRequest(), completions_.cq()));
 }
 
 void NotifyClient::CheckServing(absl::AnyInvocable<void(bool)> done) {
-  auto call = NewCall<grpc::health::v1::HealthCheckRequest, grpc::health::v1::HealthCheckResponse>(
-      grpc::health::v1::HealthCheckRequest(), std::move(done),
+  using grpc::health::v1::HealthCheckResponse;
+  auto* call = new UnaryCall<HealthCheckResponse>(
+      [done = std::move(done)](const grpc::Status& status,
+                               const HealthCheckResponse& response) mutable {
+        done(status.ok() && response.status() == HealthCheckResponse::SERVING);
+      },
       std::min(timeout_, absl::Seconds(2)));
-  auto* raw = call.release();
-  health_->async()->Check(&raw->context, &raw->request, &raw->response, [raw](grpc::Status status) {
-    std::unique_ptr<std::remove_pointer_t<decltype(raw)>> owned(raw);
-    owned->done(status.ok() &&
-                owned->response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
-  });
+  call->Start(health_->PrepareAsyncCheck(&call->context, grpc::health::v1::HealthCheckRequest(),
+                                         completions_.cq()));
 }
 
 }  // namespace wecom_notify::shim

@@ -2,7 +2,9 @@
 //
 // The shim's asynchronous gRPC client of notifyd: Notify (as messages on one NotifyStream),
 // ListAlerts, the Admin API's ReloadConfig and the standard health check. Each call takes a
-// completion callback run on a gRPC thread, so an HTTP I/O thread never blocks on notifyd.
+// completion callback, run on the client's one completion thread (completion_queue_thread.h),
+// so an HTTP I/O thread never blocks on notifyd. A callback must not block: the other calls'
+// answers wait for it.
 //
 // Thread-safety: all methods may be called concurrently.
 
@@ -18,6 +20,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/shim/completion_queue_thread.h"
 #include "libs/shim/notify_backend.h"
 #include "libs/shim/notify_stream_client.h"
 #include "wecom_notify/v1/admin.grpc.pb.h"
@@ -30,6 +33,8 @@ class NotifyClient : public NotifyBackend {
   // `admin_token`, when non-empty, is sent as `authorization: Bearer` on Admin API calls
   // (notifyd --admin.token-file).
   NotifyClient(const std::string& target, absl::Duration timeout, std::string admin_token = "");
+  // Waits for the calls in flight (bounded by their deadlines); the stream's fail at once.
+  ~NotifyClient() override;
 
   // Sends the encoded request as it is, on the stream of NotifyStreamClient.
   void Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) override;
@@ -40,6 +45,7 @@ class NotifyClient : public NotifyBackend {
   void CheckServing(absl::AnyInvocable<void(bool)> done) override;
 
  private:
+  CompletionQueueThread completions_;  // outlives the stubs' calls: destroyed last
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<wecom_notify::v1::Notify::Stub> notify_;
   std::unique_ptr<NotifyStreamClient> notify_stream_;

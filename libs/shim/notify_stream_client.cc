@@ -1,21 +1,20 @@
 #include "libs/shim/notify_stream_client.h"
 
-#include <algorithm>
 #include <deque>
 #include <utility>
 
 #include "absl/container/btree_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "libs/common/grpc_bytes.h"
 
 namespace wecom_notify::shim {
 
-// One stream. Its state is under the client's mu_; gRPC calls are made outside it, since gRPC may
-// run reactions inline. A hold (AddHold) keeps gRPC from ending the stream — and this object —
-// while anyone may still start an operation on it: until it is broken (takes no more writes) and
-// nobody is busy with it (a write chain, the start, a cancel).
-class NotifyStreamClient::Stream final
-    : public grpc::ClientBidiReactor<grpc::ByteBuffer, wecom_notify::v1::NotifyStreamResponse> {
+// One stream. Its state is under the client's mu_. Asynchronous operations never complete
+// inline, so they are started under mu_ too, except the writes of the HTTP threads (the only
+// operation that does I/O at once): a stream is deleted only once none of its operations is
+// outstanding, and Finish — after which nothing may be started — waits until no write is.
+class NotifyStreamClient::Stream {
  public:
   explicit Stream(NotifyStreamClient& client) : client_(client) {}
 
@@ -25,46 +24,63 @@ class NotifyStreamClient::Stream final
   };
 
   grpc::ClientContext context;
+  std::unique_ptr<
+      grpc::ClientAsyncReaderWriter<grpc::ByteBuffer, wecom_notify::v1::NotifyStreamResponse>>
+      call;
   // Ids ascend in sending order and the timeout is one, so the first is the oldest.
   absl::btree_map<uint64_t, Unanswered> unanswered;
   std::deque<grpc::ByteBuffer> to_write;  // the front is being written
   bool writing = false;
-  int busy = 0;
   bool broken = false;
   bool timed_out = false;
+
+  // Under mu_: opens the call and starts reading. The call's headers wait for its first
+  // message (corked): StartCall would take the operation slot the first write needs.
+  void StartLocked() {
+    context.set_initial_metadata_corked(true);
+    call = client_.stub_.PrepareCall(&context, client_.method_, client_.completions_.cq());
+    call->StartCall(nullptr);  // corked: no operation, no completion
+    outstanding_ = 1;
+    call->Read(&response_, &read_);
+  }
 
   // Under mu_: takes this stream out of service (new requests open another).
   void BreakLocked() {
     broken = true;
     if (client_.stream_ == this) client_.stream_ = nullptr;
   }
-  // Under mu_: whether the caller is to release the hold now.
-  bool ReleaseLocked() {
-    if (!broken || busy > 0 || hold_released_) return false;
-    hold_released_ = true;
+
+  // Under mu_: whether the caller is to write the front of to_write (outside mu_, by Write).
+  bool StartWritingLocked() {
+    if (writing) return false;
+    writing = true;
+    ++outstanding_;
     return true;
   }
-  // The end of something `busy` counted, outside mu_.
-  void Unbusy() {
-    bool release;
-    {
-      absl::MutexLock lock(&client_.mu_);
-      --busy;
-      release = ReleaseLocked();
-    }
-    if (release) RemoveHold();
-  }
+  void Write(const grpc::ByteBuffer* message) { call->Write(*message, &wrote_); }
 
-  void OnReadDone(bool ok) override {
+ private:
+  // Completion of one kind of operation.
+  class Op final : public CompletionQueueThread::Tag {
+   public:
+    using Handler = void (Stream::*)(bool ok);
+    Op(Stream* stream, Handler handler) : stream_(stream), handler_(handler) {}
+    void OnComplete(bool ok) override { (stream_->*handler_)(ok); }
+
+   private:
+    Stream* stream_;
+    Handler handler_;
+  };
+
+  void ReadDone(bool ok) {
     if (!ok) {
-      bool release;
       {
         absl::MutexLock lock(&client_.mu_);
+        read_failed_ = true;
         BreakLocked();
-        release = ReleaseLocked();
+        FinishIfIdleLocked();
       }
-      if (release) RemoveHold();
-      return;
+      return Completed();
     }
     NotifyBackend::NotifyDone done;
     {
@@ -79,12 +95,11 @@ class NotifyStreamClient::Stream final
       done(grpc::Status(static_cast<grpc::StatusCode>(response_.code()), response_.message()),
            response_.response());
     }
-    StartRead(&response_);
+    call->Read(&response_, &read_);
   }
 
-  void OnWriteDone(bool ok) override {
+  void WriteDone(bool ok) {
     const grpc::ByteBuffer* next = nullptr;
-    bool release = false;
     {
       absl::MutexLock lock(&client_.mu_);
       to_write.pop_front();
@@ -92,28 +107,34 @@ class NotifyStreamClient::Stream final
       if (!broken && !to_write.empty()) {
         next = &to_write.front();  // deque elements stay put while others are added behind
       } else {
-        to_write.clear();  // unsent requests fail in OnDone, with the rest
+        to_write.clear();  // unsent requests fail at the end, with the rest
         writing = false;
-        --busy;
-        release = ReleaseLocked();
+        FinishIfIdleLocked();
       }
     }
-    if (next != nullptr) StartWrite(next);
-    if (release) RemoveHold();
+    if (next == nullptr) return Completed();
+    Write(next);
   }
 
-  void OnDone(const grpc::Status& status) override {
+  // Once the read has failed and no write is outstanding: ask for the call's status.
+  void FinishIfIdleLocked() {
+    if (!broken || writing || finishing_ || !read_failed_) return;
+    finishing_ = true;
+    ++outstanding_;
+    call->Finish(&status_, &finished_);
+  }
+
+  void FinishDone(bool) {
     absl::btree_map<uint64_t, Unanswered> failed;
     {
       absl::MutexLock lock(&client_.mu_);
-      BreakLocked();
       failed.swap(unanswered);
     }
     const absl::Time now = absl::Now();
     const grpc::Status ended(
         grpc::StatusCode::UNAVAILABLE,
-        absl::StrCat("the stream to notifyd ended before the answer (", status.error_code(), " ",
-                     status.error_message(), "); nothing of the request was acknowledged"));
+        absl::StrCat("the stream to notifyd ended before the answer (", status_.error_code(), " ",
+                     status_.error_message(), "); nothing of the request was acknowledged"));
     const grpc::Status expired(
         grpc::StatusCode::DEADLINE_EXCEEDED,
         absl::StrCat("notifyd did not answer within ", absl::FormatDuration(client_.timeout_)));
@@ -121,48 +142,51 @@ class NotifyStreamClient::Stream final
       request.done(timed_out && request.deadline <= now ? expired : ended,
                    wecom_notify::v1::NotifyResponse::default_instance());
     }
+    Completed();
+  }
+
+  // The end of one outstanding operation; the last deletes the stream.
+  void Completed() {
+    {
+      absl::MutexLock lock(&client_.mu_);
+      if (--outstanding_ > 0) return;
+    }
     NotifyStreamClient& client = client_;
     delete this;
     client.Ended();
   }
 
-  wecom_notify::v1::NotifyStreamResponse response_;  // the read side's
-
- private:
   NotifyStreamClient& client_;
-  bool hold_released_ = false;
+  wecom_notify::v1::NotifyStreamResponse response_;  // the read's
+  grpc::Status status_;                              // Finish's
+  int outstanding_ = 0;                              // under mu_
+  bool read_failed_ = false;
+  bool finishing_ = false;
+  Op read_{this, &Stream::ReadDone};
+  Op wrote_{this, &Stream::WriteDone};
+  Op finished_{this, &Stream::FinishDone};
 };
 
 NotifyStreamClient::NotifyStreamClient(std::shared_ptr<grpc::Channel> channel,
-                                       absl::Duration timeout)
+                                       absl::Duration timeout, CompletionQueueThread& completions)
     : method_(absl::StrCat("/", wecom_notify::v1::Notify::service_full_name(), "/NotifyStream")),
       timeout_(timeout),
-      stub_(std::move(channel)) {
-  timer_ = std::thread([this] { ExpireStuckStreams(); });
-}
+      completions_(completions),
+      stub_(std::move(channel)) {}
 
 NotifyStreamClient::~NotifyStreamClient() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  timer_.join();
-  Stream* stream;
-  {
-    absl::MutexLock lock(&mu_);
-    stream = stream_;
-    if (stream != nullptr) {
-      stream->BreakLocked();
-      ++stream->busy;
-    }
-  }
-  if (stream != nullptr) {
-    stream->context.TryCancel();
-    stream->Unbusy();
-  }
   absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](int* alive) { return *alive == 0; }, &streams_alive_));
+  stopping_ = true;
+  if (alarm_armed_) alarm_.Cancel();
+  if (stream_ != nullptr) {
+    Stream* stream = stream_;
+    stream->BreakLocked();
+    stream->context.TryCancel();  // completes on the completion thread, never inline
+  }
+  auto all_done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return streams_alive_ == 0 && !alarm_armed_;
+  };
+  mu_.Await(absl::Condition(&all_done));
 }
 
 void NotifyStreamClient::Notify(notify_wire::EncodedNotifyRequest request,
@@ -170,20 +194,13 @@ void NotifyStreamClient::Notify(notify_wire::EncodedNotifyRequest request,
   grpc::Slice body = SliceOwning(std::move(request).Release());
   const std::size_t body_size = body.size();
   Stream* stream;
-  bool started = false;
   const grpc::ByteBuffer* write = nullptr;
   {
     absl::MutexLock lock(&mu_);
     if (stream_ == nullptr) {
-      // Prepared under mu_ so no other request can use the stream before it is bound; gRPC
-      // queues its operations until StartCall, below.
       stream_ = new Stream(*this);
       ++streams_alive_;
-      ++stream_->busy;  // until started
-      started = true;
-      stub_.PrepareBidiStreamingCall(&stream_->context, method_, grpc::StubOptions(), stream_);
-      stream_->AddHold();
-      stream_->StartRead(&stream_->response_);
+      stream_->StartLocked();
     }
     stream = stream_;
     const uint64_t id = next_id_++;
@@ -191,37 +208,31 @@ void NotifyStreamClient::Notify(notify_wire::EncodedNotifyRequest request,
     const std::string prefix = notify_wire::NotifyStreamRequestPrefix(id, body_size);
     grpc::Slice slices[2] = {grpc::Slice(prefix), std::move(body)};
     stream->to_write.emplace_back(slices, 2);
-    if (!stream->writing) {
-      stream->writing = true;
-      ++stream->busy;
-      write = &stream->to_write.front();
-    }
+    if (stream->StartWritingLocked()) write = &stream->to_write.front();
+    ArmAlarmLocked();
   }
-  if (write != nullptr) stream->StartWrite(write);
-  if (started) {
-    stream->StartCall();
-    stream->Unbusy();
-  }
+  if (write != nullptr) stream->Write(write);
 }
 
-void NotifyStreamClient::ExpireStuckStreams() {
-  // Checked often enough that a request fails within a quarter of the timeout past its deadline.
-  const absl::Duration tick = std::clamp(timeout_ / 4, absl::Milliseconds(10), absl::Seconds(1));
+void NotifyStreamClient::ArmAlarmLocked() {
+  if (alarm_armed_ || stopping_ || stream_ == nullptr || stream_->unanswered.empty()) return;
+  alarm_armed_ = true;
+  alarm_.Set(completions_.cq(), absl::ToChronoTime(stream_->unanswered.begin()->second.deadline),
+             &expiry_);
+}
+
+void NotifyStreamClient::AlarmRang(bool fired) {
   absl::MutexLock lock(&mu_);
-  while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), tick)) {
-    Stream* stream = stream_;
-    if (stream == nullptr || stream->unanswered.empty() ||
-        stream->unanswered.begin()->second.deadline > absl::Now()) {
-      continue;
-    }
+  alarm_armed_ = false;
+  if (!fired || stopping_) return;
+  Stream* stream = stream_;
+  if (stream != nullptr && !stream->unanswered.empty() &&
+      stream->unanswered.begin()->second.deadline <= absl::Now()) {
     stream->timed_out = true;
     stream->BreakLocked();
-    ++stream->busy;
-    mu_.Unlock();
     stream->context.TryCancel();
-    stream->Unbusy();
-    mu_.Lock();
   }
+  ArmAlarmLocked();
 }
 
 void NotifyStreamClient::Ended() {

@@ -12,12 +12,15 @@
 // answered within `timeout` fails DEADLINE_EXCEEDED, and the stream it was on — notifyd is
 // stuck — is cancelled with the rest of its requests, so that the next request opens a new one.
 //
-// Thread-safety: Notify may be called concurrently; `done` runs on a gRPC thread or on the
-// client's timer thread, never inline in Notify.
+// The stream's operations complete on `completions` (completion_queue_thread.h), which must
+// outlive the client; every `done` runs there, never inline in Notify.
+//
+// Thread-safety: Notify may be called concurrently.
 
 #ifndef WECOM_NOTIFY_LIBS_SHIM_NOTIFY_STREAM_CLIENT_H_
 #define WECOM_NOTIFY_LIBS_SHIM_NOTIFY_STREAM_CLIENT_H_
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
@@ -25,12 +28,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/notify_wire/notify_wire.h"
+#include "libs/shim/completion_queue_thread.h"
 #include "libs/shim/notify_backend.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 
@@ -38,8 +41,10 @@ namespace wecom_notify::shim {
 
 class NotifyStreamClient {
  public:
-  NotifyStreamClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
-  // Cancels the open stream (its unanswered requests fail) and waits until gRPC is done with it.
+  NotifyStreamClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout,
+                     CompletionQueueThread& completions);
+  // Cancels the open stream (its unanswered requests fail) and waits until its operations and
+  // the timeout alarm have completed.
   ~NotifyStreamClient();
 
   NotifyStreamClient(const NotifyStreamClient&) = delete;
@@ -51,21 +56,36 @@ class NotifyStreamClient {
   class Stream;
   friend class Stream;
 
-  // Cancels the stream of a request older than the timeout; runs on timer_ until the end.
-  void ExpireStuckStreams();
-  // From a stream's OnDone, after its requests were answered: it is gone.
+  // The timeout alarm: armed for the oldest unanswered request's deadline while there is one.
+  class Expiry final : public CompletionQueueThread::Tag {
+   public:
+    explicit Expiry(NotifyStreamClient& client) : client_(client) {}
+    void OnComplete(bool ok) override { client_.AlarmRang(ok); }
+
+   private:
+    NotifyStreamClient& client_;
+  };
+
+  // Arms the alarm unless it is armed or nothing waits for an answer.
+  void ArmAlarmLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // On the completion thread: cancels the stream when its oldest request is past its deadline.
+  void AlarmRang(bool fired);
+  // From a stream, once its last operation completed: it is gone.
   void Ended();
 
   const std::string method_;
   const absl::Duration timeout_;
+  CompletionQueueThread& completions_;
   grpc::TemplatedGenericStub<grpc::ByteBuffer, wecom_notify::v1::NotifyStreamResponse> stub_;
 
   absl::Mutex mu_;
   Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;  // takes new requests; null until the next one
-  int streams_alive_ ABSL_GUARDED_BY(mu_) = 0;     // not yet past OnDone
+  int streams_alive_ ABSL_GUARDED_BY(mu_) = 0;     // not yet deleted
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread timer_;
+  grpc::Alarm alarm_;
+  Expiry expiry_{*this};
+  bool alarm_armed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace wecom_notify::shim

@@ -9,10 +9,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "tests/e2e/stack.h"
 
 namespace wecom_notify::testing {
@@ -50,6 +56,32 @@ TEST_F(IngestTest, ApiV2AlertsAreStoredAndListedBackOverGrpc) {
   EXPECT_EQ(alerts[0].annotations().at("summary"), "磁盘满");
   EXPECT_EQ(alerts[0].status(), wecom_notify::v1::ALERT_STATUS_FIRING);
   EXPECT_EQ(alerts[0].fingerprint().size(), 16u);
+}
+
+// The shim's client of notifyd answers on one completion thread of its own, which must be the
+// only thread polling gRPC (libs/shim/completion_queue_thread.h): a use of gRPC's callback API
+// anywhere in the shim would start gRPC's callback threads, named "nexting_thread" in gRPC 1.51.
+TEST_F(IngestTest, TheShimPollsNotifydsAnswersOnOneThreadOfItsOwn) {
+  StartShim();
+  for (int i = 0; i < 20; ++i) {
+    auto r = Post("/api/v2/alerts",
+                  absl::StrCat(R"([{"labels":{"alertname":"Polled","n":")", i, R"("}}])"));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  ASSERT_EQ(HttpRequest("GET", stack_->ShimUrl("/api/v2/alerts"), "", {}).status, 200);
+  ASSERT_EQ(HttpRequest("GET", stack_->ShimUrl("/-/ready"), "", {}).status, 200);
+  std::vector<std::string> names;
+  const std::string tasks = absl::StrCat("/proc/", stack_->shim()->pid(), "/task");
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  EXPECT_EQ(std::count(names.begin(), names.end(), "notify-client"), 1)
+      << absl::StrJoin(names, ",");
+  EXPECT_EQ(std::count(names.begin(), names.end(), "nexting_thread"), 0)
+      << absl::StrJoin(names, ",");
 }
 
 TEST_F(IngestTest, WebhookPayloadIsAcceptedOnBothPaths) {

@@ -89,7 +89,8 @@ TEST(NotifyStreamClientTest, ConcurrentRequestsAreEachAnsweredOnce) {
   ASSERT_NE(notifyd, nullptr);
   Outcomes outcomes;
   {
-    NotifyStreamClient client(ChannelTo(notifyd->grpc_port()), absl::Seconds(10));
+    CompletionQueueThread completions;
+    NotifyStreamClient client(ChannelTo(notifyd->grpc_port()), absl::Seconds(10), completions);
     constexpr int kThreads = 8;
     constexpr int kPerThread = 100;
     std::vector<std::thread> senders;
@@ -112,11 +113,20 @@ TEST(NotifyStreamClientTest, ConcurrentRequestsAreEachAnsweredOnce) {
 TEST(NotifyStreamClientTest, NoNotifydMeansUnavailable) {
   const int port = wecom_notify::testing::FreePort();
   Outcomes outcomes;
-  NotifyStreamClient client(ChannelTo(port), absl::Seconds(10));
-  client.Notify(OneAlert("Nobody"), outcomes.Expect());
+  CompletionQueueThread completions;
+  NotifyStreamClient client(ChannelTo(port), absl::Seconds(10), completions);
+  std::atomic<bool> answered_inline{false};
+  const std::thread::id caller = std::this_thread::get_id();
+  client.Notify(OneAlert("Nobody"), [&, done = outcomes.Expect()](
+                                        const grpc::Status& status,
+                                        const wecom_notify::v1::NotifyResponse& response) mutable {
+    answered_inline = std::this_thread::get_id() == caller;
+    done(status, response);
+  });
   const auto codes = outcomes.Await(1);
   ASSERT_EQ(codes.size(), 1u);
   EXPECT_EQ(codes[0], grpc::StatusCode::UNAVAILABLE);
+  EXPECT_FALSE(answered_inline.load());  // on the completion thread
 }
 
 TEST(NotifyStreamClientTest, ANotifydRestartEndsTheStreamAndTheNextRequestOpensANewOne) {
@@ -124,7 +134,8 @@ TEST(NotifyStreamClientTest, ANotifydRestartEndsTheStreamAndTheNextRequestOpensA
   ASSERT_NE(notifyd, nullptr);
   const int port = notifyd->grpc_port();
   Outcomes outcomes;
-  NotifyStreamClient client(ChannelTo(port), absl::Seconds(10));
+  CompletionQueueThread completions;
+  NotifyStreamClient client(ChannelTo(port), absl::Seconds(10), completions);
   client.Notify(OneAlert("Before"), outcomes.Expect());
   ASSERT_EQ(outcomes.Await(1), std::vector<grpc::StatusCode>{grpc::StatusCode::OK});
 
@@ -190,8 +201,9 @@ TEST(NotifyStreamClientTest, AnUnansweredRequestTimesOutAndTheNextOpensANewStrea
   ASSERT_NE(server, nullptr);
 
   Outcomes outcomes;
+  CompletionQueueThread completions;
   {
-    NotifyStreamClient client(ChannelTo(port), absl::Milliseconds(300));
+    NotifyStreamClient client(ChannelTo(port), absl::Milliseconds(300), completions);
     client.Notify(OneAlert("Stuck1"), outcomes.Expect());
     client.Notify(OneAlert("Stuck2"), outcomes.Expect());
     auto codes = outcomes.Await(2);
