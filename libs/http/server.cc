@@ -225,10 +225,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // Writes the answer on the calling thread — in the shim a gRPC callback thread — instead of
   // waking an I/O thread to write it (ServerOptions::answer_on_responding_thread): the client has
   // its answer one thread switch sooner, which on a VM is the costliest step of a small request
-  // (docs/performance.md). Only the next read is posted. Safe because while a handler holds the
-  // Responder the session has no operation pending (the next request is read only after the answer)
-  // and no timer armed; the one thing that may run at the same time is Close() from Server::Stop(),
-  // hence close_mu_. What the socket does not take at once is written by the I/O thread.
+  // (docs/performance.md). Safe because while a handler holds the Responder the session has no
+  // operation pending (the next request is read only after the answer) and no timer armed; the
+  // one thing that may run at the same time is Close() from Server::Stop(), hence close_mu_.
+  // What the socket does not take at once is written by the I/O thread.
   void WriteNow(Response response, bool head) {
     auto res = MakeResponse(std::move(response), head);
     auto serializer = std::make_shared<bhttp::serializer<false, bhttp::string_body>>(*res);
@@ -238,7 +238,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!socket.is_open()) return;
     beast::error_code ec;
     while (!ec && !serializer->is_done()) bhttp::write_some(socket, *serializer, ec);
-    // Posted under the lock (see PostWrite()).
+    // The next request's read is started here too, rather than by an I/O thread woken for it:
+    // starting an operation never runs its handler inline, and the I/O thread that sees the
+    // request arrive runs it. Under the lock, as the post below (see PostWrite()).
+    if (!ec && !close) return ReadHeader();
     net::post(stream_.get_executor(),
               [self = this->shared_from_this(), res, serializer, close, ec]() mutable {
                 if (ec == net::error::would_block) {

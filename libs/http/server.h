@@ -89,9 +89,10 @@ struct ServerOptions {
   // Number of I/O threads.
   int threads = 2;
   // Whether a Responder writes the answer on the thread that calls it (over plain HTTP), so
-  // the client has it one thread switch sooner; what the socket does not take at once is left
-  // to the I/O threads. Off: every answer is handed to an I/O thread — for handlers answering
-  // from a thread that everyone waits on, which should not spend its time on sockets.
+  // the client has it one thread switch sooner, and starts reading the connection's next
+  // request there (its handler runs on an I/O thread); what the socket does not take at once
+  // is left to the I/O threads. Off: every answer is handed to an I/O thread — for handlers
+  // answering from a thread that everyone waits on, which should not spend its time on sockets.
   bool answer_on_responding_thread = true;
   // Both set: serve HTTPS with this PEM certificate chain and private key.
   std::string tls_cert_file;

@@ -222,6 +222,34 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   }
 }
 
+// With an idle timeout of 300 ms: the server closes `client` well before the 5 s read timeout.
+void ExpectClosedForIdling(RawClient& client) {
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(client.Read(), "");  // returns when the server closes
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+}
+
+// The thread that answers also starts reading the connection's next request: a request already
+// sent behind the answered one (pipelined) and the next ones after it are served, and the
+// idle timeout armed there still closes the connection.
+TEST_F(HttpServerTest, AConnectionAnsweredFromAnotherThreadGoesOnAndIdlesOut) {
+  ServerOptions options;
+  options.idle_timeout = absl::Milliseconds(300);
+  StartServer(options);
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  client.Send(
+      "GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /hello?pipelined HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string both = client.Read("hello pipelined");
+  EXPECT_THAT(both, StartsWith("HTTP/1.1 202"));
+  EXPECT_THAT(both, HasSubstr("later"));
+  for (int i = 0; i < 3; ++i) {
+    client.Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_THAT(client.Read("later"), StartsWith("HTTP/1.1 202"));
+  }
+  ExpectClosedForIdling(client);
+}
+
 TEST_F(HttpServerTest, GarbageGets400AndOthersAreStillServed) {
   StartServer();
   RawClient bad(server_->port());
@@ -236,9 +264,7 @@ TEST_F(HttpServerTest, IdleConnectionIsClosed) {
   StartServer(options);
   RawClient idle(server_->port());
   ASSERT_TRUE(idle.connected());
-  const absl::Time start = absl::Now();
-  EXPECT_EQ(idle.Read(), "");  // returns when the server closes, well before the 5 s read timeout
-  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+  ExpectClosedForIdling(idle);
 }
 
 TEST_F(HttpServerTest, SlowBodyTimesOutWhileOthersAreServed) {
