@@ -2,6 +2,9 @@
 
 #include <grpcpp/create_channel.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -33,34 +36,49 @@ bool Stack::StartWeComSim(const std::vector<std::string>& extra_flags) {
                  absl::Seconds(10));
 }
 
-bool Stack::StartNotifyd(const std::vector<std::string>& extra_flags) {
-  // As for the shim below: a port FreePort() found free — or one this stack's notifyd held before
-  // a restart — may be taken by a test running in parallel, and then notifyd exits at once. It
-  // is started again, up to three times: on fresh ports, unless a running shim sends to the old
-  // one — then on the same ports after a pause, which outlasts another test's FreePort() probe.
+bool Stack::StartRetryingTakenPort(const std::function<std::vector<std::string>()>& argv,
+                                   const std::string& log, std::unique_ptr<Process>& process,
+                                   const std::function<bool()>& ready,
+                                   const std::string& port_taken,
+                                   const std::function<void()>& before_retry) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    std::vector<std::string> argv = {
-        BinPath("notifyd"), absl::StrCat("--grpc.listen-address=", grpc_address()),
-        absl::StrCat("--web.listen-address=127.0.0.1:", notifyd_web_port_),
-        absl::StrCat("--storage.path=", dir_, "/data")};
-    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-    auto process = Process::Start(argv, absl::StrCat(dir_, "/notifyd.log"));
-    if (!process.ok()) return false;
-    notifyd_ = *std::move(process);
-    const bool up =
-        WaitFor([this] { return !notifyd_->Running() || NotifydServing(); }, absl::Seconds(15));
-    if (up && notifyd_->Running()) return true;
-    if (notifyd_->Running() || notifyd_->Output().find("cannot listen") == std::string::npos) {
+    auto started = Process::Start(argv(), log);
+    if (!started.ok()) return false;
+    process = *std::move(started);
+    const bool up = WaitFor([&] { return !process->Running() || ready(); }, absl::Seconds(15));
+    if (up && process->Running()) return true;
+    if (process->Running() || process->Output().find(port_taken) == std::string::npos) {
       return false;
     }
-    if (shim_ && shim_->Running()) {
-      absl::SleepFor(absl::Milliseconds(500));
-    } else {
-      grpc_port_ = FreePort();
-      notifyd_web_port_ = FreePort();
-    }
+    before_retry();
   }
   return false;
+}
+
+bool Stack::StartNotifyd(const std::vector<std::string>& extra_flags) {
+  // A port FreePort() found free — or one this stack's notifyd held before a restart — may be
+  // taken by a test running in parallel. notifyd is then started again on fresh ports, unless a
+  // running shim sends to the old one — then on the same ports after a pause, which outlasts
+  // another test's FreePort() probe.
+  return StartRetryingTakenPort(
+      [&] {
+        std::vector<std::string> argv = {
+            BinPath("notifyd"), absl::StrCat("--grpc.listen-address=", grpc_address()),
+            absl::StrCat("--web.listen-address=127.0.0.1:", notifyd_web_port_),
+            absl::StrCat("--storage.path=", dir_, "/data")};
+        argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+        return argv;
+      },
+      absl::StrCat(dir_, "/notifyd.log"), notifyd_, [this] { return NotifydServing(); },
+      "cannot listen",
+      [this] {
+        if (shim_ && shim_->Running()) {
+          absl::SleepFor(absl::Milliseconds(500));
+        } else {
+          grpc_port_ = FreePort();
+          notifyd_web_port_ = FreePort();
+        }
+      });
 }
 
 bool Stack::StartShim(const std::vector<std::string>& extra_flags, bool expect_ready) {
@@ -71,28 +89,19 @@ bool Stack::StartShim(const std::vector<std::string>& extra_flags, bool expect_r
                                  ? "https"
                                  : "http";
   const std::string path = expect_ready ? "/-/ready" : "/-/healthy";
-  // FreePort() only found the port free: a test running in parallel may bind it first, and then
-  // the shim exits at once. A fresh port is tried then, up to three times.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    std::vector<std::string> argv = {BinPath("webhook-shim"),
-                                     absl::StrCat("--web.listen-address=127.0.0.1:", shim_port_),
-                                     absl::StrCat("--notify.address=", grpc_address())};
-    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-    auto process = Process::Start(argv, absl::StrCat(dir_, "/shim.log"));
-    if (!process.ok()) return false;
-    shim_ = *std::move(process);
-    const bool up = WaitFor(
-        [&] {
-          return !shim_->Running() || HttpRequest("GET", ShimUrl(path, scheme)).status == 200;
-        },
-        absl::Seconds(15));
-    if (up && shim_->Running()) return true;
-    if (shim_->Running() || shim_->Output().find("Address already in use") == std::string::npos) {
-      return false;
-    }
-    shim_port_ = FreePort();
-  }
-  return false;
+  // FreePort() only found the port free: a test running in parallel may bind it first. The shim
+  // is then started again on a fresh port.
+  return StartRetryingTakenPort(
+      [&] {
+        std::vector<std::string> argv = {
+            BinPath("webhook-shim"), absl::StrCat("--web.listen-address=127.0.0.1:", shim_port_),
+            absl::StrCat("--notify.address=", grpc_address())};
+        argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+        return argv;
+      },
+      absl::StrCat(dir_, "/shim.log"), shim_,
+      [&] { return HttpRequest("GET", ShimUrl(path, scheme)).status == 200; },
+      "Address already in use", [this] { shim_port_ = FreePort(); });
 }
 
 std::vector<wecom_notify::v1::Alert> Stack::ListAlerts(const std::string& alertname,

@@ -6,6 +6,7 @@
 #ifndef WECOM_NOTIFY_TESTS_E2E_STACK_H_
 #define WECOM_NOTIFY_TESTS_E2E_STACK_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,15 @@ class Stack {
   bool NotifydServing();
 
  private:
+  // Starts `process` from `argv()` (its output to `log`) and waits until `ready()` (bounded).
+  // When it exits at once saying `port_taken` — a port found free was bound first by a test
+  // running in parallel — calls `before_retry` (fresh ports, or a pause) and starts it again, up
+  // to three starts in all.
+  bool StartRetryingTakenPort(const std::function<std::vector<std::string>()>& argv,
+                              const std::string& log, std::unique_ptr<Process>& process,
+                              const std::function<bool()>& ready, const std::string& port_taken,
+                              const std::function<void()>& before_retry);
+
   std::string dir_;
   int grpc_port_, notifyd_web_port_, shim_port_, sim_port_ = 0;
   std::unique_ptr<Process> notifyd_, shim_, sim_;
