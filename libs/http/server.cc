@@ -222,13 +222,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
               });
   }
 
-  // Writes the answer on the calling thread — in the shim a gRPC callback thread — instead of
-  // waking an I/O thread to write it (ServerOptions::answer_on_responding_thread): the client has
-  // its answer one thread switch sooner, which on a VM is the costliest step of a small request
-  // (docs/performance.md). Safe because while a handler holds the Responder the session has no
-  // operation pending (the next request is read only after the answer) and no timer armed; the
-  // one thing that may run at the same time is Close() from Server::Stop(), hence close_mu_.
-  // What the socket does not take at once is written by the I/O thread.
+  // Writes the answer on the calling thread — in the shim its completion thread for notifyd's
+  // answers — instead of waking an I/O thread to write it
+  // (ServerOptions::answer_on_responding_thread): the client has its answer one thread switch
+  // sooner, which on a VM is the costliest step of a small request (docs/performance.md). Safe
+  // because while a handler holds the Responder the session has no operation pending (the next
+  // request is read only after the answer) and no timer armed; the one thing that may run at the
+  // same time is Close() from Server::Stop(), hence close_mu_. What the socket does not take at
+  // once is written by the I/O thread.
   void WriteNow(Response response, bool head) {
     auto res = MakeResponse(std::move(response), head);
     auto serializer = std::make_shared<bhttp::serializer<false, bhttp::string_body>>(*res);

@@ -1,7 +1,6 @@
 #include "libs/notify_server/notify_server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <prometheus/registry.h>
@@ -11,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/alert/label_names.h"
+#include "libs/common/completion_queue_thread.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/metrics_endpoint.h"
 #include "libs/storage/sqlite_state_store.h"
@@ -33,7 +33,7 @@ NotifyServer::NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> t
       ingest_metrics_(*registry_),
       dispatch_metrics_(std::make_shared<DispatchMetrics>(
           *registry_, [this] { return DispatchMetricsSnapshot(); })),
-      readiness_([this](bool ready) { PublishHealth(ready); }),
+      readiness_([this](bool ready) { health_.SetServing(ready); }),
       delivery_(std::make_unique<delivery::Delivery>(clock, std::move(transport), registry_.get())),
       pipeline_(nullptr) {}
 
@@ -105,24 +105,25 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   server->dispatch_metrics_->ConfigReloaded(true, clock.Now(), /*initial=*/true);
   server->maintenance_ = std::thread([raw = server.get(), options] { raw->Maintain(options); });
 
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.grpc_listen_address, grpc::InsecureServerCredentials(),
                            &server->grpc_port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->service_->grpc_service());
   builder.RegisterService(server->admin_service_.get());
-  {
-    // Under health_mu_: the committer and maintenance threads may publish health already.
-    absl::MutexLock lock(&server->health_mu_);
-    server->grpc_server_ = builder.BuildAndStart();
-  }
+  builder.RegisterService(&server->health_);
+  std::unique_ptr<grpc::ServerCompletionQueue> notify_queue = builder.AddCompletionQueue();
+  grpc::ServerCompletionQueue* const notify_cq = notify_queue.get();
+  server->grpc_server_ = builder.BuildAndStart();
   if (!server->grpc_server_ || server->grpc_port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("grpc.listen-address: cannot listen on ", options.grpc_listen_address));
   }
-  server->PublishHealth(server->readiness_.Check().ok());
+  server->notify_completions_ =
+      std::make_unique<CompletionQueueThread>("notify-server", std::move(notify_queue));
+  server->service_->Serve(notify_cq);
+  server->health_.SetServing(server->readiness_.Check().ok());
 
   http::Router router;
   std::vector<std::shared_ptr<const prometheus::Collectable>> collectables = {
@@ -176,17 +177,15 @@ void NotifyServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   if (config_watcher_) config_watcher_->Stop();
   if (grpc_server_) {
-    {
-      absl::MutexLock lock(&health_mu_);
-      serving_stopped_ = true;
-      grpc_server_->GetHealthCheckService()->SetServingStatus(false);
-    }
+    health_.Shutdown();
     service_->EndStreams();
     grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   }
   if (web_server_) web_server_->Stop();
   if (loop_) loop_->Stop();
   if (committer_) committer_->Shutdown();
+  // Last: a Notify answer may be sent from the committer's thread until it stopped.
+  notify_completions_.reset();
   {
     absl::MutexLock lock(&maintenance_mu_);
     stop_maintenance_ = true;
@@ -211,13 +210,6 @@ absl::Status NotifyServer::Restore(const NotifyServerOptions& options) {
                                    {"alerts", alert_count},
                                    {"notification_log_entries", log_entries}});
   return absl::OkStatus();
-}
-
-void NotifyServer::PublishHealth(bool ready) {
-  absl::MutexLock lock(&health_mu_);
-  // Before the gRPC server exists there is nothing to tell; Start publishes the state then.
-  if (grpc_server_ == nullptr || serving_stopped_) return;
-  grpc_server_->GetHealthCheckService()->SetServingStatus(ready);
 }
 
 void NotifyServer::Maintain(const NotifyServerOptions& options) {

@@ -22,6 +22,7 @@
 #include "libs/admin/admin_service.h"
 #include "libs/admin/config_store.h"
 #include "libs/common/clock.h"
+#include "libs/common/completion_queue_thread.h"
 #include "libs/config/config.h"
 #include "libs/config/file_watcher.h"
 #include "libs/delivery/receivers.h"
@@ -29,6 +30,7 @@
 #include "libs/dispatch/pipeline.h"
 #include "libs/http/server.h"
 #include "libs/notify_server/dispatch_metrics.h"
+#include "libs/notify_server/health_service.h"
 #include "libs/notify_server/ingest_metrics.h"
 #include "libs/notify_server/notify_service.h"
 #include "libs/notify_server/readiness.h"
@@ -132,18 +134,16 @@ class NotifyServer {
   absl::Status ApplyAndRecord(const config::Config& config);
   DispatchSnapshot DispatchMetricsSnapshot() const;
   void Maintain(const NotifyServerOptions& options);
-  void PublishHealth(bool ready);
 
   Clock& clock_;
 
   std::shared_ptr<prometheus::Registry> registry_;
   IngestMetrics ingest_metrics_;
   std::shared_ptr<DispatchMetrics> dispatch_metrics_;
+  // Reports readiness_ (a late "ready again" never overrides shutting down: HealthService
+  // ignores it after its Shutdown).
+  HealthService health_;
   Readiness readiness_;
-  // Serializes gRPC health updates from the committer's thread, the maintenance thread and
-  // Shutdown, so a late "ready again" never overrides shutting down.
-  absl::Mutex health_mu_;
-  bool serving_stopped_ ABSL_GUARDED_BY(health_mu_) = false;
   store::AlertStore store_;
   std::unique_ptr<storage::StateStore> state_;
   std::unique_ptr<storage::GroupCommitter> committer_;
@@ -159,6 +159,8 @@ class NotifyServer {
   std::unique_ptr<admin::AdminService> admin_service_;
   std::unique_ptr<config::FileWatcher> config_watcher_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  // Runs the queue of the Notify service's calls (NotifyService::Serve).
+  std::unique_ptr<CompletionQueueThread> notify_completions_;
   std::unique_ptr<http::Server> web_server_;
   int grpc_port_ = 0;
   bool shut_down_ = false;

@@ -12,6 +12,7 @@
 #include "libs/alert/validate.h"
 #include "libs/common/grpc_bytes.h"
 #include "libs/common/grpc_status.h"
+#include "libs/notify_server/async_unary.h"
 
 namespace wecom_notify::notify_server {
 namespace {
@@ -129,49 +130,60 @@ absl::Status NotifyService::HandleListAlerts(const wecom_notify::v1::ListAlertsR
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* NotifyService::Notify(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
-  auto* reactor = context->DefaultReactor();
+void NotifyService::NotifyBytes(const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
+                                absl::AnyInvocable<void(grpc::Status)> finish) {
   FlatBytes bytes;
-  if (absl::Status loaded = bytes.Load(*request); !loaded.ok()) {
-    reactor->Finish(ToGrpcStatus(loaded));
-    return reactor;
-  }
+  if (absl::Status loaded = bytes.Load(request); !loaded.ok()) return finish(ToGrpcStatus(loaded));
   auto decoded = notify_wire::DecodeNotifyRequest(bytes.view());
-  if (!decoded.ok()) {
-    reactor->Finish(ToGrpcStatus(decoded.status()));
-    return reactor;
-  }
+  if (!decoded.ok()) return finish(ToGrpcStatus(decoded.status()));
   auto answer = std::make_unique<wecom_notify::v1::NotifyResponse>();
   auto* answer_ptr = answer.get();
   HandleNotify(
       *std::move(decoded), answer_ptr,
-      [reactor, response, answer = std::move(answer)](absl::Status status) {
+      [response, answer = std::move(answer),
+       finish = std::move(finish)](absl::Status status) mutable {
         bool own_buffer = false;
         if (status.ok()) {
           grpc::Status serialized =
               grpc::SerializationTraits<wecom_notify::v1::NotifyResponse>::Serialize(
                   *answer, response, &own_buffer);
-          if (!serialized.ok()) return reactor->Finish(serialized);
+          if (!serialized.ok()) return finish(serialized);
         }
-        reactor->Finish(ToGrpcStatus(status));
+        finish(ToGrpcStatus(status));
       },
       storage::GroupCommitter::Mode::kWriteInlineWhenIdle);
-  return reactor;
 }
 
-grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NotifyService::NotifyStream(
-    grpc::CallbackServerContext* context) {
-  return streams_.Open(context);
-}
-
-grpc::ServerUnaryReactor* NotifyService::ListAlerts(
-    grpc::CallbackServerContext* context, const wecom_notify::v1::ListAlertsRequest* request,
-    wecom_notify::v1::ListAlertsResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(HandleListAlerts(*request, response)));
-  return reactor;
+void NotifyService::Serve(grpc::ServerCompletionQueue* cq) {
+  ServeUnary(UnaryMethod<grpc::ByteBuffer, grpc::ByteBuffer>{
+      cq,
+      [this](grpc::ServerContext* context, grpc::ByteBuffer* request,
+             grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>* responder,
+             grpc::ServerCompletionQueue* queue, void* tag) {
+        grpc_service_.RequestNotify(context, request, responder, queue, queue, tag);
+      },
+      [this](const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
+             absl::AnyInvocable<void(grpc::Status)> finish) {
+        NotifyBytes(request, response, std::move(finish));
+      }});
+  ServeUnary(UnaryMethod<wecom_notify::v1::ListAlertsRequest, wecom_notify::v1::ListAlertsResponse>{
+      cq,
+      [this](grpc::ServerContext* context, wecom_notify::v1::ListAlertsRequest* request,
+             grpc::ServerAsyncResponseWriter<wecom_notify::v1::ListAlertsResponse>* responder,
+             grpc::ServerCompletionQueue* queue, void* tag) {
+        grpc_service_.RequestListAlerts(context, request, responder, queue, queue, tag);
+      },
+      [this](const wecom_notify::v1::ListAlertsRequest& request,
+             wecom_notify::v1::ListAlertsResponse* response,
+             absl::AnyInvocable<void(grpc::Status)> finish) {
+        finish(ToGrpcStatus(HandleListAlerts(request, response)));
+      }});
+  streams_.Serve(cq,
+                 [this](grpc::ServerContext* context,
+                        grpc::ServerAsyncReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream,
+                        grpc::ServerCompletionQueue* queue, void* tag) {
+                   grpc_service_.RequestNotifyStream(context, stream, queue, queue, tag);
+                 });
 }
 
 }  // namespace wecom_notify::notify_server

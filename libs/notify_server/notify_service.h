@@ -2,18 +2,29 @@
 //
 // NotifyService implements the gRPC service wecom_notify.v1.Notify over an AlertStore: Notify
 // normalizes, validates and stores a batch (Alertmanager's receive rules, best effort per alert);
-// ListAlerts answers from the store. Handlers finish inline: storing is in-memory and O(1) per
-// alert, so they never block gRPC's threads for long. Notify is registered as a raw method: its
-// request is decoded from the wire bytes straight into alerts (libs/notify_wire/notify_decoder.h)
-// rather than into the generated message first; so is NotifyStream, its streaming twin.
+// ListAlerts answers from the store. Notify is a raw method: its request is decoded from the wire
+// bytes straight into alerts (libs/notify_wire/notify_decoder.h) rather than into the generated
+// message first; so is NotifyStream, its streaming twin.
 //
-// Thread-safety: handlers run concurrently on gRPC's threads; the store is thread-safe.
+// The methods are served with gRPC's asynchronous API on one server completion queue, which one
+// CompletionQueueThread runs (libs/common/completion_queue_thread.h explains why not the
+// callback API): every handler starts on that thread, so handlers must not block — storing is
+// in memory and O(1) per alert, and a durable write is made there only when the committer is
+// idle and the request small (HandleNotify). ListAlerts is the exception: it copies and sorts
+// every matching alert, so a listing of many thousands holds back the other calls' answers
+// meanwhile (docs/performance.md).
+//
+// Thread-safety: HandleNotify and HandleListAlerts may be called concurrently from any thread;
+// the store is thread-safe.
 
 #ifndef WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_
 #define WECOM_NOTIFY_LIBS_NOTIFY_SERVER_NOTIFY_SERVICE_H_
 
+#include <grpcpp/completion_queue.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/status.h>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/common/clock.h"
@@ -37,10 +48,7 @@ struct NotifyServiceOptions {
   absl::Duration webhook_resolve_timeout = absl::Hours(24);
 };
 
-class NotifyService final : public wecom_notify::v1::Notify::WithRawCallbackMethod_Notify<
-                                wecom_notify::v1::Notify::WithRawCallbackMethod_NotifyStream<
-                                    wecom_notify::v1::Notify::WithCallbackMethod_ListAlerts<
-                                        wecom_notify::v1::Notify::Service>>> {
+class NotifyService {
  public:
   // `store`, `clock` and `metrics` must outlive the service. `durable` (nullable: memory only)
   // makes accepted alerts durable before the answer; `dispatch` (nullable: no routing
@@ -65,30 +73,38 @@ class NotifyService final : public wecom_notify::v1::Notify::WithRawCallbackMeth
   absl::Status HandleListAlerts(const wecom_notify::v1::ListAlertsRequest& request,
                                 wecom_notify::v1::ListAlertsResponse* response);
 
-  // wecom_notify::v1::Notify: Notify takes the request's and answers the response's bytes;
-  // an undecodable request is INVALID_ARGUMENT naming the place.
-  grpc::ServerUnaryReactor* Notify(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response) override;
-  // NotifyStream: each message as Notify, answered under its id
-  // (libs/notify_server/notify_stream.h).
-  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NotifyStream(
-      grpc::CallbackServerContext* context) override;
-  grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
-                                       const wecom_notify::v1::ListAlertsRequest* request,
-                                       wecom_notify::v1::ListAlertsResponse* response) override;
+  // The gRPC service to register with the ServerBuilder, before it builds the server.
+  grpc::Service* grpc_service() { return &grpc_service_; }
+  // Serve()
+  //
+  // Starts serving the methods on `cq`, a queue of the built server that a
+  // CompletionQueueThread runs: Notify takes the request's and answers the response's bytes (an
+  // undecodable request is INVALID_ARGUMENT naming the place); NotifyStream answers each
+  // message as Notify, under its id (libs/notify_server/notify_stream.h); ListAlerts as
+  // HandleListAlerts. The queue must be drained only after the server's shutdown and after the
+  // committer's: an answer may be sent from the committer's thread.
+  void Serve(grpc::ServerCompletionQueue* cq);
 
   // Ends every NotifyStream once the requests it read are answered, and refuses new ones: call
   // before the gRPC server's shutdown, which would otherwise wait its grace period for them.
   void EndStreams() { streams_.EndAll(); }
 
  private:
+  using GrpcService = wecom_notify::v1::Notify::WithRawMethod_Notify<
+      wecom_notify::v1::Notify::WithRawMethod_NotifyStream<
+          wecom_notify::v1::Notify::WithAsyncMethod_ListAlerts<wecom_notify::v1::Notify::Service>>>;
+
+  // Notify: decodes `request` and answers through `finish`.
+  void NotifyBytes(const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
+                   absl::AnyInvocable<void(grpc::Status)> finish);
+
   store::AlertStore& store_;
   Clock& clock_;
   IngestMetrics& metrics_;
   NotifyServiceOptions options_;
   storage::GroupCommitter* durable_;
   dispatch::DispatchLoop* dispatch_;
+  GrpcService grpc_service_;
   NotifyStreams streams_{*this};
 };
 

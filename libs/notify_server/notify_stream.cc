@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "libs/common/completion_queue_thread.h"
 #include "libs/common/grpc_bytes.h"
 #include "libs/common/grpc_status.h"
 #include "libs/notify_server/notify_service.h"
@@ -15,25 +16,15 @@
 
 namespace wecom_notify::notify_server {
 
-// One stream. gRPC runs its reactions concurrently (a read's and a write's completion may
-// overlap), so its state is under mu_; gRPC calls are made outside it, as they may run
-// reactions inline.
-class NotifyStreamReactor final
-    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+// One stream. Its operations complete on the queue's thread while answers are written from the
+// threads that stored their requests, so its state is under mu_; operations are started
+// outside it, each counted in outstanding_ when decided. The stream is done once its Finish
+// and every other operation completed.
+class NotifyStreamCall {
  public:
-  // `ending`: the server is shutting down; the stream ends at once.
-  NotifyStreamReactor(NotifyService& service, NotifyStreams& streams,
-                      grpc::CallbackServerContext* context, bool ending)
-      : service_(service), streams_(streams), context_(context) {
-    if (ending) {
-      End();
-      return;
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      reading_ = true;
-    }
-    StartRead(&in_);
+  NotifyStreamCall(NotifyService& service, NotifyStreams& streams)
+      : service_(service), streams_(streams), stream_(&context_) {
+    streams_.request_(&context_, &stream_, streams_.cq_, &arrived_);
   }
 
   // Reads no more; ends the stream once every request read is answered.
@@ -50,66 +41,92 @@ class NotifyStreamReactor final
     Take(step);
   }
 
-  // Guarded by NotifyStreams::mu_: how many EndAll calls use this reactor, and whether OnDone
-  // has run (the reactor is then deleted by the last of them).
+  // Guarded by NotifyStreams::mu_: how many EndAll calls use this stream, and whether its last
+  // operation completed (it is then deleted by the last of them).
   int pins = 0;
   bool closed = false;
 
  private:
+  using Op = CompletionQueueThread::MethodTag<NotifyStreamCall>;
+
   // What to do, decided under mu_, done after it is released.
   struct Step {
-    enum { kNone, kFinish, kCancel } action = kNone;
+    bool finish = false;
     grpc::Status status;
+    bool closed = false;  // every operation completed: the stream is done
   };
 
-  // The stream ends when nothing read is unanswered and no read is outstanding or wanted.
+  // The stream finishes when nothing read is unanswered and no read is wanted. A read may still
+  // be outstanding (the client neither sends nor closes): Finish ends the call early with a
+  // non-OK status (draining), and the read then fails.
   Step SettleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || unanswered_ > 0 || writing_) return {};
-    if (reads_over_ || (draining_ && !reading_)) {
-      finished_ = true;
-      return {Step::kFinish, end_status_};
+    Step step;
+    if (!finishing_ && unanswered_ == 0 && !writing_ && (reads_over_ || draining_)) {
+      finishing_ = true;
+      ++outstanding_;
+      step.finish = true;
+      step.status = end_status_;
     }
-    // A read is outstanding and will not complete until the client sends or closes: cancel it.
-    if (draining_ && !cancelling_) {
-      cancelling_ = true;
-      return {Step::kCancel, {}};
-    }
-    return {};
+    if (finishing_ && outstanding_ == 0 && !done_) done_ = step.closed = true;
+    return step;
   }
 
+  // Last: the stream may be deleted by it.
   void Take(const Step& step) {
-    if (step.action == Step::kFinish) Finish(step.status);
-    if (step.action == Step::kCancel) context_->TryCancel();
+    if (step.finish) stream_.Finish(step.status, &finished_);
+    if (step.closed) streams_.Closed(this);
   }
 
-  void OnReadDone(bool ok) override {
+  void StartRead() { stream_.Read(&in_, &read_); }
+
+  void Arrived(bool ok) {
+    if (!ok) {  // the server shuts down: no stream came
+      delete this;
+      return;
+    }
+    if (streams_.Opened(this)) return End();
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = true;
+      ++outstanding_;
+    }
+    StartRead();
+  }
+
+  void ReadDone(bool ok) {
     absl::StatusOr<notify_wire::DecodedNotifyStreamRequest> frame =
         absl::UnavailableError("read failed");
     if (ok) {
       absl::Status loaded = in_bytes_.Load(in_);
       frame = loaded.ok() ? notify_wire::DecodeNotifyStreamRequest(in_bytes_.view()) : loaded;
     }
-    if (!frame.ok()) {
-      Step step;
-      {
-        absl::MutexLock lock(&mu_);
-        reading_ = false;
-        reads_over_ = true;
-        // Without an id there is nothing to answer: the stream ends with the error.
-        if (ok) end_status_ = ToGrpcStatus(frame.status());
-        step = SettleLocked();
-      }
-      return Take(step);
-    }
-    // The request is decoded (it owns its bytes): in_ may take the next one.
-    bool read_next;
+    Step step;
+    bool read_next = false;
+    bool take = false;
     {
       absl::MutexLock lock(&mu_);
-      ++unanswered_;
-      read_next = !draining_ && unanswered_ < NotifyStreams::kMaxUnanswered;
-      reading_ = read_next;
+      --outstanding_;
+      reading_ = false;
+      if (!frame.ok()) {
+        reads_over_ = true;
+        // Without an id there is nothing to answer: the stream ends with the error.
+        if (ok && !draining_) end_status_ = ToGrpcStatus(frame.status());
+      } else if (!finishing_) {
+        // The request is decoded (it owns its bytes): in_ may take the next one. (Once
+        // finishing, a request that still arrived is dropped unanswered — the client retries
+        // what the ended stream left unanswered.)
+        take = true;
+        ++unanswered_;
+        read_next = !draining_ && unanswered_ < NotifyStreams::kMaxUnanswered;
+        if (read_next) {
+          reading_ = true;
+          ++outstanding_;
+        }
+      }
+      step = SettleLocked();
     }
-    if (read_next) StartRead(&in_);
+    if (read_next) StartRead();
+    if (!take) return Take(step);
 
     const uint64_t id = frame->id;
     if (!frame->request.ok()) return Answer(id, frame->request.status(), nullptr);
@@ -123,6 +140,7 @@ class NotifyStreamReactor final
         storage::GroupCommitter::Mode::kWriteInlineWhenIdle);
   }
 
+  // Called once per request read; the stream does not finish before.
   void Answer(uint64_t id, const absl::Status& status, wecom_notify::v1::NotifyResponse* response) {
     wecom_notify::v1::NotifyStreamResponse answer;
     answer.set_id(id);
@@ -136,91 +154,113 @@ class NotifyStreamReactor final
       out_.emplace_back(&slice, 1);
       if (!writing_) {
         writing_ = true;
+        ++outstanding_;
         write = &out_.front();
       }
     }
-    if (write != nullptr) StartWrite(write);
+    if (write != nullptr) stream_.Write(*write, &wrote_);
   }
 
-  void OnWriteDone(
-      bool /*ok: when false, the client is gone; the writes left fail fast*/) override {
+  void WriteDone(bool /*ok: when false, the client is gone; the writes left fail fast*/) {
     const grpc::ByteBuffer* next = nullptr;
     bool read_next = false;
     Step step;
     {
       absl::MutexLock lock(&mu_);
+      --outstanding_;
       out_.pop_front();
       --unanswered_;
       if (out_.empty()) {
         writing_ = false;
       } else {
         next = &out_.front();  // deque elements stay put while others are added behind
+        ++outstanding_;
       }
-      if (!reading_ && !reads_over_ && !draining_ && unanswered_ < NotifyStreams::kMaxUnanswered) {
+      if (!reading_ && !reads_over_ && !draining_ && !finishing_ &&
+          unanswered_ < NotifyStreams::kMaxUnanswered) {
         reading_ = read_next = true;
+        ++outstanding_;
       }
       step = SettleLocked();
     }
-    if (next != nullptr) StartWrite(next);
-    if (read_next) StartRead(&in_);
+    if (next != nullptr) stream_.Write(*next, &wrote_);
+    if (read_next) StartRead();
     Take(step);
   }
 
-  void OnDone() override { streams_.Closed(this); }
+  void FinishDone(bool /*ok*/) {
+    Step step;
+    {
+      absl::MutexLock lock(&mu_);
+      --outstanding_;
+      step = SettleLocked();
+    }
+    Take(step);
+  }
 
   NotifyService& service_;
   NotifyStreams& streams_;
-  grpc::CallbackServerContext* const context_;
+  grpc::ServerContext context_;
+  grpc::ServerAsyncReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer> stream_;
+  Op arrived_{this, &NotifyStreamCall::Arrived};
+  Op read_{this, &NotifyStreamCall::ReadDone};
+  Op wrote_{this, &NotifyStreamCall::WriteDone};
+  Op finished_{this, &NotifyStreamCall::FinishDone};
   // The read side's: one read is outstanding at a time, and each is done with before the next.
   grpc::ByteBuffer in_;
   FlatBytes in_bytes_;
 
   absl::Mutex mu_;
   std::deque<grpc::ByteBuffer> out_ ABSL_GUARDED_BY(mu_);  // answers; the front is being written
+  int outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // operations started (or decided) not completed
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;     // a read is outstanding
   bool reads_over_ ABSL_GUARDED_BY(mu_) = false;  // no read will be started again
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
-  bool cancelling_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;   // reported to NotifyStreams::Closed
   int unanswered_ ABSL_GUARDED_BY(mu_) = 0;  // requests read whose answer is not yet written
   grpc::Status end_status_ ABSL_GUARDED_BY(mu_);
 };
 
-grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NotifyStreams::Open(
-    grpc::CallbackServerContext* context) {
-  // Under mu_ so EndAll sees every stream opened before it; the reactor's first operations
-  // are only queued until gRPC binds it, so nothing calls back while mu_ is held.
+void NotifyStreams::Serve(grpc::ServerCompletionQueue* cq, Requester request) {
+  cq_ = cq;
+  request_ = std::move(request);
+  new NotifyStreamCall(service_, *this);
+}
+
+bool NotifyStreams::Opened(NotifyStreamCall* call) {
+  new NotifyStreamCall(service_, *this);
+  // Under mu_ so EndAll sees every stream opened before it.
   absl::MutexLock lock(&mu_);
-  auto* reactor = new NotifyStreamReactor(service_, *this, context, ending_);
-  open_.insert(reactor);
-  return reactor;
+  open_.insert(call);
+  return ending_;
 }
 
 void NotifyStreams::EndAll() {
-  std::vector<NotifyStreamReactor*> pinned;
+  std::vector<NotifyStreamCall*> pinned;
   {
     absl::MutexLock lock(&mu_);
     ending_ = true;
-    for (NotifyStreamReactor* reactor : open_) {
-      ++reactor->pins;
-      pinned.push_back(reactor);
+    for (NotifyStreamCall* call : open_) {
+      ++call->pins;
+      pinned.push_back(call);
     }
   }
-  for (NotifyStreamReactor* reactor : pinned) reactor->End();
+  for (NotifyStreamCall* call : pinned) call->End();
   absl::MutexLock lock(&mu_);
-  for (NotifyStreamReactor* reactor : pinned) {
-    if (--reactor->pins == 0 && reactor->closed) delete reactor;
+  for (NotifyStreamCall* call : pinned) {
+    if (--call->pins == 0 && call->closed) delete call;
   }
 }
 
-void NotifyStreams::Closed(NotifyStreamReactor* reactor) {
+void NotifyStreams::Closed(NotifyStreamCall* call) {
   absl::MutexLock lock(&mu_);
-  open_.erase(reactor);
-  if (reactor->pins == 0) {
-    delete reactor;
+  open_.erase(call);
+  if (call->pins == 0) {
+    delete call;
   } else {
-    reactor->closed = true;
+    call->closed = true;
   }
 }
 

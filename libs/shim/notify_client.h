@@ -20,7 +20,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "libs/shim/completion_queue_thread.h"
+#include "libs/common/completion_queue_thread.h"
 #include "libs/shim/notify_backend.h"
 #include "libs/shim/notify_stream_client.h"
 #include "wecom_notify/v1/admin.grpc.pb.h"
@@ -45,7 +45,7 @@ class NotifyClient : public NotifyBackend {
   void CheckServing(absl::AnyInvocable<void(bool)> done) override;
 
  private:
-  CompletionQueueThread completions_;  // outlives the stubs' calls: destroyed last
+  CompletionQueueThread completions_{"notify-client"};  // outlives the stubs' calls: destroyed last
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<wecom_notify::v1::Notify::Stub> notify_;
   std::unique_ptr<NotifyStreamClient> notify_stream_;

@@ -60,18 +60,6 @@ class NotifyStreamClient::Stream {
   void Write(const grpc::ByteBuffer* message) { call->Write(*message, &wrote_); }
 
  private:
-  // Completion of one kind of operation.
-  class Op final : public CompletionQueueThread::Tag {
-   public:
-    using Handler = void (Stream::*)(bool ok);
-    Op(Stream* stream, Handler handler) : stream_(stream), handler_(handler) {}
-    void OnComplete(bool ok) override { (stream_->*handler_)(ok); }
-
-   private:
-    Stream* stream_;
-    Handler handler_;
-  };
-
   void ReadDone(bool ok) {
     if (!ok) {
       {
@@ -162,6 +150,7 @@ class NotifyStreamClient::Stream {
   int outstanding_ = 0;                              // under mu_
   bool read_failed_ = false;
   bool finishing_ = false;
+  using Op = CompletionQueueThread::MethodTag<Stream>;
   Op read_{this, &Stream::ReadDone};
   Op wrote_{this, &Stream::WriteDone};
   Op finished_{this, &Stream::FinishDone};

@@ -32,8 +32,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/common/completion_queue_thread.h"
 #include "libs/notify_wire/notify_wire.h"
-#include "libs/shim/completion_queue_thread.h"
 #include "libs/shim/notify_backend.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 

@@ -3,6 +3,8 @@
 // clients are served; auth and TLS as Alertmanager's http_config uses them.
 
 #include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/e2e/stack.h"
+#include "wecom_notify/v1/notify.grpc.pb.h"
 
 namespace wecom_notify::testing {
 namespace {
@@ -58,10 +61,24 @@ TEST_F(IngestTest, ApiV2AlertsAreStoredAndListedBackOverGrpc) {
   EXPECT_EQ(alerts[0].fingerprint().size(), 16u);
 }
 
-// The shim's client of notifyd answers on one completion thread of its own, which must be the
-// only thread polling gRPC (libs/shim/completion_queue_thread.h): a use of gRPC's callback API
-// anywhere in the shim would start gRPC's callback threads, named "nexting_thread" in gRPC 1.51.
-TEST_F(IngestTest, TheShimPollsNotifydsAnswersOnOneThreadOfItsOwn) {
+// The names of process `pid`'s threads.
+std::vector<std::string> ThreadNames(int pid) {
+  std::vector<std::string> names;
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  return names;
+}
+
+// The shim's client of notifyd answers on one completion thread of its own, and notifyd serves
+// Notify on one of its own; each must be the only thread polling gRPC in its process
+// (libs/common/completion_queue_thread.h): a use of gRPC's callback API anywhere in either
+// process would start gRPC's callback threads, named "nexting_thread" in gRPC 1.51.
+TEST_F(IngestTest, ShimAndNotifydEachPollGrpcOnOneThreadOfTheirOwn) {
   StartShim();
   for (int i = 0; i < 20; ++i) {
     auto r = Post("/api/v2/alerts",
@@ -70,18 +87,25 @@ TEST_F(IngestTest, TheShimPollsNotifydsAnswersOnOneThreadOfItsOwn) {
   }
   ASSERT_EQ(HttpRequest("GET", stack_->ShimUrl("/api/v2/alerts"), "", {}).status, 200);
   ASSERT_EQ(HttpRequest("GET", stack_->ShimUrl("/-/ready"), "", {}).status, 200);
-  std::vector<std::string> names;
-  const std::string tasks = absl::StrCat("/proc/", stack_->shim()->pid(), "/task");
-  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    names.push_back(name);
-  }
-  EXPECT_EQ(std::count(names.begin(), names.end(), "notify-client"), 1)
-      << absl::StrJoin(names, ",");
-  EXPECT_EQ(std::count(names.begin(), names.end(), "nexting_thread"), 0)
-      << absl::StrJoin(names, ",");
+  // notifyd's other gRPC methods: a unary Notify, ListAlerts and the health service.
+  auto notify = wecom_notify::v1::Notify::NewStub(
+      grpc::CreateChannel(stack_->grpc_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  wecom_notify::v1::NotifyRequest request;
+  (*request.add_alerts()->mutable_labels())["alertname"] = "PolledUnary";
+  wecom_notify::v1::NotifyResponse response;
+  ASSERT_TRUE(notify->Notify(&context, request, &response).ok());
+  EXPECT_EQ(stack_->ListAlerts("PolledUnary").size(), 1u);
+  ASSERT_TRUE(stack_->NotifydServing());
+
+  const std::vector<std::string> shim = ThreadNames(stack_->shim()->pid());
+  EXPECT_EQ(std::count(shim.begin(), shim.end(), "notify-client"), 1) << absl::StrJoin(shim, ",");
+  EXPECT_EQ(std::count(shim.begin(), shim.end(), "nexting_thread"), 0) << absl::StrJoin(shim, ",");
+  const std::vector<std::string> notifyd = ThreadNames(stack_->notifyd()->pid());
+  EXPECT_EQ(std::count(notifyd.begin(), notifyd.end(), "notify-server"), 1)
+      << absl::StrJoin(notifyd, ",");
+  EXPECT_EQ(std::count(notifyd.begin(), notifyd.end(), "nexting_thread"), 0)
+      << absl::StrJoin(notifyd, ",");
 }
 
 TEST_F(IngestTest, WebhookPayloadIsAcceptedOnBothPaths) {

@@ -89,7 +89,7 @@ TEST(NotifyStreamClientTest, ConcurrentRequestsAreEachAnsweredOnce) {
   ASSERT_NE(notifyd, nullptr);
   Outcomes outcomes;
   {
-    CompletionQueueThread completions;
+    CompletionQueueThread completions("test-client");
     NotifyStreamClient client(ChannelTo(notifyd->grpc_port()), absl::Seconds(10), completions);
     constexpr int kThreads = 8;
     constexpr int kPerThread = 100;
@@ -113,7 +113,7 @@ TEST(NotifyStreamClientTest, ConcurrentRequestsAreEachAnsweredOnce) {
 TEST(NotifyStreamClientTest, NoNotifydMeansUnavailable) {
   const int port = wecom_notify::testing::FreePort();
   Outcomes outcomes;
-  CompletionQueueThread completions;
+  CompletionQueueThread completions("test-client");
   NotifyStreamClient client(ChannelTo(port), absl::Seconds(10), completions);
   std::atomic<bool> answered_inline{false};
   const std::thread::id caller = std::this_thread::get_id();
@@ -134,7 +134,7 @@ TEST(NotifyStreamClientTest, ANotifydRestartEndsTheStreamAndTheNextRequestOpensA
   ASSERT_NE(notifyd, nullptr);
   const int port = notifyd->grpc_port();
   Outcomes outcomes;
-  CompletionQueueThread completions;
+  CompletionQueueThread completions("test-client");
   NotifyStreamClient client(ChannelTo(port), absl::Seconds(10), completions);
   client.Notify(OneAlert("Before"), outcomes.Expect());
   ASSERT_EQ(outcomes.Await(1), std::vector<grpc::StatusCode>{grpc::StatusCode::OK});
@@ -201,7 +201,7 @@ TEST(NotifyStreamClientTest, AnUnansweredRequestTimesOutAndTheNextOpensANewStrea
   ASSERT_NE(server, nullptr);
 
   Outcomes outcomes;
-  CompletionQueueThread completions;
+  CompletionQueueThread completions("test-client");
   {
     NotifyStreamClient client(ChannelTo(port), absl::Milliseconds(300), completions);
     client.Notify(OneAlert("Stuck1"), outcomes.Expect());

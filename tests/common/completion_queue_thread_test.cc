@@ -1,20 +1,22 @@
-// File: tests/shim/completion_queue_thread_test.cc
+// File: tests/common/completion_queue_thread_test.cc
 //
 // CompletionQueueThread with gRPC alarms, the simplest operations that complete on a queue.
 
-#include "libs/shim/completion_queue_thread.h"
+#include "libs/common/completion_queue_thread.h"
 
 #include <grpcpp/alarm.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 
-namespace wecom_notify::shim {
+namespace wecom_notify {
 namespace {
 
 // Records each completion: its `ok` and the thread it ran on.
@@ -24,6 +26,9 @@ class Recorder final : public CompletionQueueThread::Tag {
     absl::MutexLock lock(&mu_);
     oks_.push_back(ok);
     threads_.push_back(std::this_thread::get_id());
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof(name));
+    thread_names_.push_back(name);
   }
 
   // Waits up to 10 s for `count` completions.
@@ -41,11 +46,16 @@ class Recorder final : public CompletionQueueThread::Tag {
     absl::MutexLock lock(&mu_);
     return threads_;
   }
+  std::vector<std::string> thread_names() {
+    absl::MutexLock lock(&mu_);
+    return thread_names_;
+  }
 
  private:
   absl::Mutex mu_;
   std::vector<bool> oks_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread::id> threads_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> thread_names_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST(CompletionQueueThreadTest, EachCompletionRunsOnceOnTheQueuesThreadWithItsOk) {
@@ -53,7 +63,7 @@ TEST(CompletionQueueThreadTest, EachCompletionRunsOnceOnTheQueuesThreadWithItsOk
   Recorder cancelled;
   grpc::Alarm soon;
   grpc::Alarm never;
-  CompletionQueueThread completions;
+  CompletionQueueThread completions("test-queue");
   soon.Set(completions.cq(), std::chrono::system_clock::now() + std::chrono::milliseconds(5),
            &fired);
   never.Set(completions.cq(), std::chrono::system_clock::now() + std::chrono::hours(1), &cancelled);
@@ -64,12 +74,13 @@ TEST(CompletionQueueThreadTest, EachCompletionRunsOnceOnTheQueuesThreadWithItsOk
   EXPECT_EQ(cancelled.oks(), std::vector<bool>{false});
   EXPECT_NE(fired.threads()[0], std::this_thread::get_id());
   EXPECT_EQ(fired.threads()[0], cancelled.threads()[0]);
+  EXPECT_EQ(fired.thread_names(), std::vector<std::string>{"test-queue"});
 }
 
 TEST(CompletionQueueThreadTest, DestructionHandlesTheCompletionsStillOutstanding) {
   Recorder fired;
   grpc::Alarm alarm;  // outlives the queue
-  auto completions = std::make_unique<CompletionQueueThread>();
+  auto completions = std::make_unique<CompletionQueueThread>("test-queue");
   alarm.Set(completions->cq(), std::chrono::system_clock::now() + std::chrono::milliseconds(100),
             &fired);
   completions.reset();  // returns only after the alarm's completion was handled
@@ -77,4 +88,4 @@ TEST(CompletionQueueThreadTest, DestructionHandlesTheCompletionsStillOutstanding
 }
 
 }  // namespace
-}  // namespace wecom_notify::shim
+}  // namespace wecom_notify
