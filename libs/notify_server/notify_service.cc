@@ -154,6 +154,12 @@ void NotifyService::NotifyBytes(const grpc::ByteBuffer& request, grpc::ByteBuffe
       storage::GroupCommitter::Mode::kWriteInlineWhenIdle);
 }
 
+grpc::Status NotifyService::GrpcService::ListAlerts(
+    grpc::ServerContext* /*context*/, const wecom_notify::v1::ListAlertsRequest* request,
+    wecom_notify::v1::ListAlertsResponse* response) {
+  return ToGrpcStatus(service_.HandleListAlerts(*request, response));
+}
+
 void NotifyService::Serve(grpc::ServerCompletionQueue* cq) {
   ServeUnary(UnaryMethod<grpc::ByteBuffer, grpc::ByteBuffer>{
       cq,
@@ -165,18 +171,6 @@ void NotifyService::Serve(grpc::ServerCompletionQueue* cq) {
       [this](const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
              absl::AnyInvocable<void(grpc::Status)> finish) {
         NotifyBytes(request, response, std::move(finish));
-      }});
-  ServeUnary(UnaryMethod<wecom_notify::v1::ListAlertsRequest, wecom_notify::v1::ListAlertsResponse>{
-      cq,
-      [this](grpc::ServerContext* context, wecom_notify::v1::ListAlertsRequest* request,
-             grpc::ServerAsyncResponseWriter<wecom_notify::v1::ListAlertsResponse>* responder,
-             grpc::ServerCompletionQueue* queue, void* tag) {
-        grpc_service_.RequestListAlerts(context, request, responder, queue, queue, tag);
-      },
-      [this](const wecom_notify::v1::ListAlertsRequest& request,
-             wecom_notify::v1::ListAlertsResponse* response,
-             absl::AnyInvocable<void(grpc::Status)> finish) {
-        finish(ToGrpcStatus(HandleListAlerts(request, response)));
       }});
   streams_.Serve(cq,
                  [this](grpc::ServerContext* context,

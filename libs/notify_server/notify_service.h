@@ -6,13 +6,14 @@
 // bytes straight into alerts (libs/notify_wire/notify_decoder.h) rather than into the generated
 // message first; so is NotifyStream, its streaming twin.
 //
-// The methods are served with gRPC's asynchronous API on one server completion queue, which one
-// CompletionQueueThread runs (libs/common/completion_queue_thread.h explains why not the
-// callback API): every handler starts on that thread, so handlers must not block — storing is
-// in memory and O(1) per alert, and a durable write is made there only when the committer is
-// idle and the request small (HandleNotify). ListAlerts is the exception: it copies and sorts
-// every matching alert, so a listing of many thousands holds back the other calls' answers
-// meanwhile (docs/performance.md).
+// Notify and NotifyStream are served with gRPC's asynchronous API on one server completion
+// queue, which one CompletionQueueThread runs (libs/common/completion_queue_thread.h explains
+// why not the callback API): every handler starts on that thread, so handlers must not block —
+// storing is in memory and O(1) per alert, and a durable write is made there only when the
+// committer is idle and the request small (HandleNotify). ListAlerts copies and sorts every
+// matching alert — on that thread a listing of many thousands would hold back every Notify
+// answer meanwhile — so it is a method of gRPC's synchronous API, on the synchronous server's
+// threads (which take no polling turns with the completion thread).
 //
 // Thread-safety: HandleNotify and HandleListAlerts may be called concurrently from any thread;
 // the store is thread-safe.
@@ -77,12 +78,13 @@ class NotifyService {
   grpc::Service* grpc_service() { return &grpc_service_; }
   // Serve()
   //
-  // Starts serving the methods on `cq`, a queue of the built server that a
+  // Starts serving the asynchronous methods on `cq`, a queue of the built server that a
   // CompletionQueueThread runs: Notify takes the request's and answers the response's bytes (an
   // undecodable request is INVALID_ARGUMENT naming the place); NotifyStream answers each
-  // message as Notify, under its id (libs/notify_server/notify_stream.h); ListAlerts as
-  // HandleListAlerts. The queue must be drained only after the server's shutdown and after the
-  // committer's: an answer may be sent from the committer's thread.
+  // message as Notify, under its id (libs/notify_server/notify_stream.h). (ListAlerts, as
+  // HandleListAlerts, is served from the start.) The queue must be drained only after the
+  // server's shutdown and after the committer's: an answer may be sent from the committer's
+  // thread.
   void Serve(grpc::ServerCompletionQueue* cq);
 
   // Ends every NotifyStream once the requests it read are answered, and refuses new ones: call
@@ -90,9 +92,19 @@ class NotifyService {
   void EndStreams() { streams_.EndAll(); }
 
  private:
-  using GrpcService = wecom_notify::v1::Notify::WithRawMethod_Notify<
-      wecom_notify::v1::Notify::WithRawMethod_NotifyStream<
-          wecom_notify::v1::Notify::WithAsyncMethod_ListAlerts<wecom_notify::v1::Notify::Service>>>;
+  // Notify and NotifyStream asynchronous and raw, ListAlerts synchronous.
+  class GrpcService final : public wecom_notify::v1::Notify::WithRawMethod_Notify<
+                                wecom_notify::v1::Notify::WithRawMethod_NotifyStream<
+                                    wecom_notify::v1::Notify::Service>> {
+   public:
+    explicit GrpcService(NotifyService& service) : service_(service) {}
+    grpc::Status ListAlerts(grpc::ServerContext* context,
+                            const wecom_notify::v1::ListAlertsRequest* request,
+                            wecom_notify::v1::ListAlertsResponse* response) override;
+
+   private:
+    NotifyService& service_;
+  };
 
   // Notify: decodes `request` and answers through `finish`.
   void NotifyBytes(const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
@@ -104,7 +116,7 @@ class NotifyService {
   NotifyServiceOptions options_;
   storage::GroupCommitter* durable_;
   dispatch::DispatchLoop* dispatch_;
-  GrpcService grpc_service_;
+  GrpcService grpc_service_{*this};
   NotifyStreams streams_{*this};
 };
 
