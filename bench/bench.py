@@ -26,6 +26,9 @@ Measurements:
   e2e        POST /api/v2/alerts -> WeCom request at the simulator (its time_unix_us), group_wait
              0, one alert at a time, each a new group, spread over users so that no rate limit
              delays one.
+  listing    ingest of single alerts (wrk, 8 connections) while one client lists the 100k alerts
+             held with GET /api/v2/alerts in a loop: what a big listing does to ingest, and how
+             long a listing takes under ingest.
 
 --only picks a subset of these parts (run.sh: BENCH_ONLY).
 """
@@ -41,9 +44,11 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -55,7 +60,7 @@ LUA = os.path.join(REPO, "bench", "wrk", "alerts.lua")
 # The simulator's built-in app and on-call user (libs/wecom_sim/config.h, DefaultConfig()).
 SIM_CORP, SIM_AGENT, SIM_SECRET, SIM_USER = "ww-sim-corp", 1000002, "sim-secret-1000002", "zhangsan"
 
-PARTS = ("ingest", "grpc", "memory", "storm", "e2e")
+PARTS = ("ingest", "grpc", "memory", "storm", "e2e", "listing")
 
 # ----------------------------------------------------------------------------------------------
 # processes
@@ -451,6 +456,49 @@ def measure_grpc(ctx, batch, conc):
         system.stop()
     ctx.log(f"grpc batch={batch} concurrency={conc}: "
             + json.dumps({k: v for k, v in r.items() if k != "raw"}))
+    return r
+
+
+LISTING_ALERTS = 100_000
+
+
+def measure_listing(ctx, cls):
+    """Single-alert ingest at 8 connections while GET /api/v2/alerts lists LISTING_ALERTS alerts
+    in a loop (one client, each listing bounded by a 120 s timeout, the loop by the wrk run)."""
+    system = cls(ctx)
+    try:
+        post_alerts(system.alerts_url, 0, LISTING_ALERTS, prefix="list")
+        stop = threading.Event()
+        took, failed = [], []
+
+        def lister():
+            host, port = system.alerts_url.split("/")[2].split(":")
+            while not stop.is_set():
+                conn = http.client.HTTPConnection(host, int(port), timeout=120)
+                try:
+                    t = time.monotonic()
+                    conn.request("GET", "/api/v2/alerts")
+                    resp = conn.getresponse()
+                    resp.read()
+                    (took if resp.status == 200 else failed).append(time.monotonic() - t)
+                except OSError:
+                    failed.append(0)
+                finally:
+                    conn.close()
+
+        thread = threading.Thread(target=lister)
+        thread.start()
+        try:
+            r = run_wrk(ctx, system.alerts_url, 1, 8, ctx.duration, f"{cls.label[:2]}list")
+        finally:
+            stop.set()
+            thread.join(timeout=130)
+        r["listings"] = len(took)
+        r["listings_failed"] = len(failed)
+        r["listing_ms"] = 1000 * statistics.median(took) if took else None
+    finally:
+        system.stop()
+    ctx.log(f"listing {cls.label}: " + json.dumps({k: v for k, v in r.items() if k != "raw"}))
     return r
 
 
@@ -948,7 +996,7 @@ def main():
 
     table = Table()
     points = [(1, 8), (1, 64), (100, 8), (100, 64)]
-    ingest, grpc, memory, storm, e2e = {}, {}, {}, None, None
+    ingest, grpc, memory, storm, e2e, listing = {}, {}, {}, None, None, {}
     try:
         # ingest, alternating which system goes first
         for i, (batch, conns) in enumerate(points if "ingest" in only else []):
@@ -985,6 +1033,12 @@ def main():
             for label, r in e2e.items():
                 ctx.say(f"  {label:13} p50 {fmt(r['p50_ms'], ' ms')}  p99 {fmt(r['p99_ms'], ' ms')}"
                         f"  max {fmt(r['max_ms'], ' ms')}  lost {r['lost']}")
+        for cls in (WecomNotify, Alertmanager) if "listing" in only else ():
+            ctx.say(f"listing: {cls.label}, 1 alert/request at 8 connections while listing "
+                    f"{LISTING_ALERTS:,} alerts in a loop ...")
+            r = listing[cls.label] = measure_listing(ctx, cls)
+            ctx.say(f"  {cls.label:13} {r['alerts_per_s']:10.0f} alerts/s  p99 {r['p99_ms']:8.2f} ms"
+                    f"  {r['listings']} listings, median {fmt(r['listing_ms'], ' ms')}")
         if args.profile:
             ctx.say(f"profile: perf on notifyd and webhook-shim -> {args.profile}")
             profile(ctx, args.profile)
@@ -1105,6 +1159,20 @@ def main():
             checks.append(f"- end-to-end, {label}: {r['alerts'] - r['lost']} of {r['alerts']} "
                           f"alerts arrived within {args.e2e_timeout:g} s, max "
                           f"{fmt(r['max_ms'], ' ms')}")
+
+    if listing:
+        table.section(f"Ingest while listing: 1 alert/request, 8 conns, while one client lists the "
+                      f"{LISTING_ALERTS:,} alerts held (GET /api/v2/alerts) in a loop")
+        w, a = listing["wecom-notify"], listing["alertmanager"]
+        table.row("while listing: alerts/s", w["alerts_per_s"], a["alerts_per_s"])
+        table.row("while listing: p99 latency", w["p99_ms"], a["p99_ms"], unit=" ms",
+                  absolute=("<", 10))
+        table.row("while listing: listings completed", w["listings"], a["listings"])
+        table.row("while listing: median listing time", w["listing_ms"], a["listing_ms"],
+                  unit=" ms")
+        for label, r in listing.items():
+            checks.append(f"- listing, {label}: {r['listings_failed']} failed listings; "
+                          f"{r['errors']} failed posts")
 
     elapsed = time.monotonic() - started
     text = "\n".join(header + [

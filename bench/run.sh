@@ -8,7 +8,7 @@
 #   bash bench/run.sh               # ≈ 5 minutes
 #   bash bench/run.sh --profile     # also perf-profiles notifyd and the shim (build/bench/profile)
 #   BENCH_DURATION=5 bash bench/run.sh   # seconds per measured load point (default 10)
-#   BENCH_ONLY=storm,e2e bash bench/run.sh   # only these parts (ingest,grpc,memory,storm,e2e)
+#   BENCH_ONLY=storm,e2e bash bench/run.sh   # only these parts (ingest,grpc,memory,storm,e2e,listing)
 #   BENCH_STORM_DRAIN=60 BENCH_E2E_ALERTS=100   # storm: s to wait after posting; e2e: alerts
 #
 # Every process is stopped by PID: bench.py stops its children itself, and the EXIT trap below
@@ -44,7 +44,7 @@ trap cleanup EXIT
 
 /usr/bin/python3 bench/bench.py --bin build/bench/bin --out build/bench/results.md \
   --log build/bench/bench.log --pidfile "$pidfile" --duration "${BENCH_DURATION:-10}" \
-  --only "${BENCH_ONLY:-ingest,grpc,memory,storm,e2e}" --storm-drain "${BENCH_STORM_DRAIN:-60}" \
+  --only "${BENCH_ONLY:-ingest,grpc,memory,storm,e2e,listing}" --storm-drain "${BENCH_STORM_DRAIN:-60}" \
   --e2e-alerts "${BENCH_E2E_ALERTS:-100}" \
   "${profile[@]}" &
 bench_pid=$!

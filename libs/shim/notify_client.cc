@@ -1,10 +1,13 @@
 #include "libs/shim/notify_client.h"
 
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -14,6 +17,8 @@ namespace {
 
 // A webhook body may be up to 16 MiB; its protobuf is never larger.
 constexpr int kMaxMessageBytes = 64 << 20;
+
+constexpr char kListAlertsMethod[] = "/wecom_notify.v1.Notify/ListAlerts";
 
 // One unary call, completed on the completion thread; it owns itself until `done` has run.
 template <class Response>
@@ -59,21 +64,42 @@ NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-  notify_ = wecom_notify::v1::Notify::NewStub(channel_);
-  notify_stream_ = std::make_unique<NotifyStreamClient>(channel_, timeout, completions_);
+  list_stub_ = std::make_unique<ListStub>(channel_);
+  notify_stream_ = std::make_unique<NotifyStreamClient>(channel_, timeout, *completions_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
   admin_ = wecom_notify::v1::Admin::NewStub(channel_);
 }
 
-NotifyClient::~NotifyClient() = default;
+NotifyClient::~NotifyClient() {
+  // First the calls in flight (their answers are posted to listings_), then the listings.
+  notify_stream_.reset();
+  completions_.reset();
+  listings_.join();
+}
 
 void NotifyClient::Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) {
   notify_stream_->Notify(std::move(request), std::move(done));
 }
 
 void NotifyClient::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) {
-  auto* call = new UnaryCall<wecom_notify::v1::ListAlertsResponse>(std::move(done), timeout_);
-  call->Start(notify_->PrepareAsyncListAlerts(&call->context, request, completions_.cq()));
+  // The answer arrives as bytes: parsing it, like `done`'s rendering, is listing work.
+  auto* call = new UnaryCall<grpc::ByteBuffer>(
+      [this, done = std::move(done)](const grpc::Status& status,
+                                     const grpc::ByteBuffer& answer) mutable {
+        boost::asio::post(listings_, [status, answer, done = std::move(done)]() mutable {
+          wecom_notify::v1::ListAlertsResponse response;
+          grpc::Status parsed = status;
+          if (status.ok()) {
+            grpc::ByteBuffer bytes = answer;  // Deserialize consumes its buffer
+            parsed = grpc::SerializationTraits<wecom_notify::v1::ListAlertsResponse>::Deserialize(
+                &bytes, &response);
+          }
+          done(parsed, response);
+        });
+      },
+      timeout_);
+  call->Start(
+      list_stub_->PrepareUnaryCall(&call->context, kListAlertsMethod, request, completions_->cq()));
 }
 
 void NotifyClient::ReloadConfig(ReloadDone done) {
@@ -85,7 +111,7 @@ void NotifyClient::ReloadConfig(ReloadDone done) {
       timeout_);
   if (!admin_token_.empty()) call->context.AddMetadata("authorization", "Bearer " + admin_token_);
   call->Start(admin_->PrepareAsyncReloadConfig(
-      &call->context, wecom_notify::v1::ReloadConfigRequest(), completions_.cq()));
+      &call->context, wecom_notify::v1::ReloadConfigRequest(), completions_->cq()));
 }
 
 void NotifyClient::CheckServing(absl::AnyInvocable<void(bool)> done) {
@@ -97,7 +123,7 @@ void NotifyClient::CheckServing(absl::AnyInvocable<void(bool)> done) {
       },
       std::min(timeout_, absl::Seconds(2)));
   call->Start(health_->PrepareAsyncCheck(&call->context, grpc::health::v1::HealthCheckRequest(),
-                                         completions_.cq()));
+                                         completions_->cq()));
 }
 
 }  // namespace wecom_notify::shim

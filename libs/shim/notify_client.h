@@ -2,9 +2,11 @@
 //
 // The shim's asynchronous gRPC client of notifyd: Notify (as messages on one NotifyStream),
 // ListAlerts, the Admin API's ReloadConfig and the standard health check. Each call takes a
-// completion callback, run on the client's one completion thread (completion_queue_thread.h),
-// so an HTTP I/O thread never blocks on notifyd. A callback must not block: the other calls'
-// answers wait for it.
+// completion callback, so an HTTP I/O thread never blocks on notifyd. The callbacks run on the
+// client's one completion thread (libs/common/completion_queue_thread.h) and must not block:
+// the other calls' answers wait for them — except ListAlerts', which runs on a listing thread
+// of its own after the answer was parsed there: a listing of many thousands of alerts, parsed
+// and rendered as JSON on the completion thread, would hold back every Notify answer meanwhile.
 //
 // Thread-safety: all methods may be called concurrently.
 
@@ -12,7 +14,10 @@
 #define WECOM_NOTIFY_LIBS_SHIM_NOTIFY_CLIENT_H_
 
 #include <grpcpp/channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
 
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -45,9 +50,15 @@ class NotifyClient : public NotifyBackend {
   void CheckServing(absl::AnyInvocable<void(bool)> done) override;
 
  private:
-  CompletionQueueThread completions_{"notify-client"};  // outlives the stubs' calls: destroyed last
+  using ListStub =
+      grpc::TemplatedGenericStub<wecom_notify::v1::ListAlertsRequest, grpc::ByteBuffer>;
+
+  // The destructor ends the stream, then the completion thread, then the listing thread.
+  boost::asio::thread_pool listings_{1};
+  std::unique_ptr<CompletionQueueThread> completions_ =
+      std::make_unique<CompletionQueueThread>("notify-client");
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<wecom_notify::v1::Notify::Stub> notify_;
+  std::unique_ptr<ListStub> list_stub_;
   std::unique_ptr<NotifyStreamClient> notify_stream_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<wecom_notify::v1::Admin::Stub> admin_;

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "libs/common/clock.h"
 #include "libs/notify_server/notify_server.h"
+#include "tests/shim/in_process_notifyd.h"
 #include "tests/testing/testing.h"
 
 namespace wecom_notify::shim {
@@ -69,16 +70,6 @@ class Outcomes {
   std::vector<grpc::StatusCode> codes_ ABSL_GUARDED_BY(mu_);
   int accepted_ ABSL_GUARDED_BY(mu_) = 0;
 };
-
-std::unique_ptr<notify_server::NotifyServer> StartNotifyd(int port) {
-  notify_server::NotifyServerOptions options;
-  options.grpc_listen_address = absl::StrCat("127.0.0.1:", port);
-  options.web_listen_address = "127.0.0.1:0";
-  options.storage_path = wecom_notify::testing::MakeTempDir("stream-client");
-  auto server = notify_server::NotifyServer::Start(options, Clock::Real());
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
-}
 
 std::shared_ptr<grpc::Channel> ChannelTo(int port) {
   return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
