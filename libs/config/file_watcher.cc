@@ -1,5 +1,7 @@
 #include "libs/config/file_watcher.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -72,6 +74,7 @@ void FileWatcher::Start() {
   absl::MutexLock lock(&mu_);
   if (thread_.joinable() || stop_) return;
   thread_ = std::thread([this] { Run(); });
+  pthread_setname_np(thread_.native_handle(), "config-watch");
 }
 
 void FileWatcher::Stop() {

@@ -1,5 +1,7 @@
 #include "libs/dispatch/dispatch_loop.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -15,7 +17,11 @@ DispatchLoop::DispatchLoop(Clock& clock, std::shared_ptr<const Route> root, Pipe
                            int workers)
     : clock_(clock), pipeline_(pipeline), dispatcher_(std::move(root)) {
   driver_ = std::thread([this] { Drive(); });
-  for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this] { Work(); });
+  pthread_setname_np(driver_.native_handle(), "dispatch");
+  for (int i = 0; i < std::max(1, workers); ++i) {
+    workers_.emplace_back([this] { Work(); });
+    pthread_setname_np(workers_.back().native_handle(), "deliver");
+  }
 }
 
 DispatchLoop::~DispatchLoop() { Stop(); }

@@ -1,5 +1,7 @@
 #include "libs/http/server.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -342,6 +344,7 @@ class ServerImpl : public Server {
     threads_.reserve(threads);
     for (int i = 0; i < std::max(1, threads); ++i) {
       threads_.emplace_back([core = core_] { core->io.run(); });
+      pthread_setname_np(threads_.back().native_handle(), "http-io");
     }
   }
 

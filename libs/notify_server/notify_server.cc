@@ -4,6 +4,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <prometheus/registry.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
@@ -104,6 +105,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
       *server->config_store_, *server->delivery_, clock, std::move(admin_options));
   server->dispatch_metrics_->ConfigReloaded(true, clock.Now(), /*initial=*/true);
   server->maintenance_ = std::thread([raw = server.get(), options] { raw->Maintain(options); });
+  pthread_setname_np(server->maintenance_.native_handle(), "maintenance");
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

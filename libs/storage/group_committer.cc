@@ -2,6 +2,8 @@
 
 #include "libs/storage/group_committer.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <utility>
 
@@ -12,6 +14,7 @@ namespace wecom_notify::storage {
 GroupCommitter::GroupCommitter(StateStore& store, Options options)
     : store_(store), options_(options) {
   writer_ = std::thread([this] { Run(); });
+  pthread_setname_np(writer_.native_handle(), "committer");
 }
 
 GroupCommitter::~GroupCommitter() { Shutdown(); }

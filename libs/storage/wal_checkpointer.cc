@@ -1,5 +1,6 @@
 #include "libs/storage/wal_checkpointer.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <string>
@@ -48,6 +49,7 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const st
   }
   if (options.interval != absl::InfiniteDuration()) {
     checkpointer->thread_ = std::thread([raw = checkpointer.get()] { raw->Run(); });
+    pthread_setname_np(checkpointer->thread_.native_handle(), "wal-checkpoint");
   }
   return checkpointer;
 }

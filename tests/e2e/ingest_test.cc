@@ -108,6 +108,17 @@ TEST_F(IngestTest, ShimAndNotifydEachPollGrpcOnOneThreadOfTheirOwn) {
       << absl::StrJoin(notifyd, ",");
 }
 
+// Each long-lived thread is named by its job, so that `top -H`, perf and /proc tell them apart
+// (docs/performance.md's per-thread accounting reads these names).
+TEST_F(IngestTest, LongLivedThreadsAreNamedByTheirJob) {
+  StartShim();
+  EXPECT_THAT(ThreadNames(stack_->notifyd()->pid()),
+              ::testing::IsSupersetOf(
+                  {"notify-server", "committer", "wal-checkpoint", "maintenance", "http-io"}));
+  EXPECT_THAT(ThreadNames(stack_->shim()->pid()),
+              ::testing::IsSupersetOf({"notify-client", "http-io"}));
+}
+
 TEST_F(IngestTest, WebhookPayloadIsAcceptedOnBothPaths) {
   StartShim();
   const std::string webhook =
