@@ -39,7 +39,11 @@ class DispatchLoop {
   DispatchLoop& operator=(const DispatchLoop&) = delete;
 
   // Hands alerts (the store's versions: merged, normalized) to the dispatcher: queued, and
-  // inserted by the driver thread at once (the accessors and Reload see them too).
+  // inserted by the driver thread when it next wakes — at the latest when a new group of
+  // theirs could be due (the shortest group_wait of the routes after the hand-over) or a
+  // deadline of the dispatcher's comes, and within a second; the accessors and Reload insert
+  // them at once. Wakes the driver only when it would otherwise sleep past the first of these,
+  // or when enough alerts wait (a few batches' worth).
   void Insert(std::vector<store::HeldAlert> alerts);
 
   // Applies a new routing tree (see Dispatcher::Reload).
@@ -49,6 +53,8 @@ class DispatchLoop {
   std::size_t alert_count() const;
   // Flushes taken and not yet completed.
   std::size_t flushes_in_flight() const;
+  // Rounds the driver has made (insert what is queued, take due flushes, wait): a wake-up each.
+  std::size_t driver_rounds() const;
 
   // Stops taking new flushes, lets the workers finish the ones they run, joins. Idempotent.
   void Stop();
@@ -76,6 +82,11 @@ class DispatchLoop {
     absl::Time at;
   };
   mutable std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
+  mutable std::size_t pending_alerts_ ABSL_GUARDED_BY(mu_) = 0;  // in pending_
+  absl::Duration min_group_wait_ ABSL_GUARDED_BY(mu_);           // of the routing tree
+  bool driver_waiting_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time driver_wakes_at_ ABSL_GUARDED_BY(mu_);  // while driver_waiting_ (injected clock)
+  std::size_t driver_rounds_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<Flush> queue_ ABSL_GUARDED_BY(mu_);
   std::size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
