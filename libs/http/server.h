@@ -82,9 +82,11 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:0";
   // Larger bodies are answered 413 without reading them.
   std::size_t max_body_bytes = 16 << 20;
-  // Time allowed to receive one whole request once its first byte arrived.
+  // Time allowed to receive a request's body once its header arrived, and to write an answer.
   absl::Duration read_timeout = absl::Seconds(30);
-  // Time a keep-alive connection may sit with no request before it is closed.
+  // Time a keep-alive connection may sit before a request's header arrived whole.
+  // Both are enforced by a sweep every quarter of the shorter one (10 ms to 1 s): a
+  // connection is closed up to that much after its timeout, never before.
   absl::Duration idle_timeout = absl::Seconds(90);
   // Number of I/O threads.
   int threads = 2;

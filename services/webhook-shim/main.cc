@@ -58,9 +58,10 @@ int Run(int argc, char** argv) {
            ->default_value(options.web.max_body_bytes),
        "Largest request body accepted; larger bodies get 413.")
       ("web.read-timeout", po::value(&read_timeout)->default_value(read_timeout),
-       "Time allowed to receive a whole request once it started.")
+       "Time allowed to receive a request's body once its header arrived, and to write "
+       "an answer.")
       ("web.idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
-       "Time a keep-alive connection may stay idle before it is closed.")
+       "Time a connection may wait for a whole request header (keep-alive idling).")
       ("web.threads", po::value(&options.web.threads)->default_value(options.web.threads),
        "HTTP I/O threads.")
       ("web.tls-cert-file", po::value(&options.web.tls_cert_file),

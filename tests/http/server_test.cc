@@ -182,6 +182,50 @@ TEST_F(HttpServerTest, ABigAnswerHandedToTheIoThreadsArrivesWhole) {
   ExpectBigAnswerArrivesWholeAndTheConnectionGoesOn(server_->port(), big_answered_, kBigBody);
 }
 
+// A client that does not read its answer is cut off once the read timeout passed, in both
+// answering modes: the answer's write has a deadline.
+void ExpectAnUnreadBigAnswerTimesOut(int port, absl::Notification& answered,
+                                     std::size_t body_size) {
+  RawClient client(port);
+  ASSERT_TRUE(client.connected());
+  client.Send("GET /big-later HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(1500));  // the 300 ms read timeout, and the sweep after it
+  const std::string received = client.ReadBytes(body_size + 1024);
+  EXPECT_THAT(received, StartsWith("HTTP/1.1 200"));
+  EXPECT_LT(received.size(), body_size);  // the socket buffers held a part; the rest was cut
+}
+
+TEST_F(HttpServerTest, AnUnreadAnswerWrittenByTheRespondingThreadTimesOut) {
+  ServerOptions options;
+  options.read_timeout = absl::Milliseconds(300);
+  StartServer(options);
+  ExpectAnUnreadBigAnswerTimesOut(server_->port(), big_answered_, kBigBody);
+}
+
+TEST_F(HttpServerTest, AnUnreadAnswerHandedToTheIoThreadsTimesOut) {
+  ServerOptions options;
+  options.read_timeout = absl::Milliseconds(300);
+  options.answer_on_responding_thread = false;
+  StartServer(options);
+  ExpectAnUnreadBigAnswerTimesOut(server_->port(), big_answered_, kBigBody);
+}
+
+// No timeout runs while a handler holds the request: the shim's answers wait on notifyd.
+TEST_F(HttpServerTest, AHandlerMayHoldARequestLongerThanTheTimeouts) {
+  ServerOptions options;
+  options.read_timeout = absl::Milliseconds(100);
+  options.idle_timeout = absl::Milliseconds(100);
+  StartServer(options);
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  client.Send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(held_arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(600));
+  std::move(held_)(Response::Text(200, "held"));
+  EXPECT_THAT(client.Read("held"), StartsWith("HTTP/1.1 200"));
+}
+
 TEST_F(HttpServerTest, AnAnswerAfterStopIsDropped) {
   StartServer();
   RawClient client(server_->port());
