@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -108,9 +109,20 @@ class SessionBase {
 
 // State shared by the acceptor, the sessions and every outstanding Responder. A Responder may be
 // called after the Server was stopped (a gRPC answer arriving late); it then finds `stopped` set
-// and drops the answer, while its shared_ptr keeps the io_context alive until it is gone.
+// and drops the answer, while its shared_ptr keeps the io_contexts alive until it is gone.
+//
+// One io_context per I/O thread, each connection on one of them (round robin), rather than one
+// io_context run by every thread: in a shared one, a thread that finds work wakes an idle one to
+// take over the reactor, so the threads hand it back and forth through the scheduler's mutex and
+// condition variable — futex calls on every request. A connection's handlers then also run on one
+// thread only, so they need no strand.
 struct Core {
-  net::io_context io;
+  explicit Core(int threads) {
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      io.push_back(std::make_unique<net::io_context>(1));
+    }
+  }
+  std::vector<std::unique_ptr<net::io_context>> io;
   std::atomic<bool> stopped{false};
   ServerOptions options;
   Router router;
@@ -363,9 +375,12 @@ class ServerImpl : public Server {
  public:
   explicit ServerImpl(std::shared_ptr<Core> core)
       : core_(std::move(core)),
-        acceptor_(core_->io),
+        acceptor_(*core_->io.front()),
         sweep_period_(SweepPeriod(core_->options)),
-        sweep_timer_(net::make_strand(core_->io)) {}
+        sweep_timer_(*core_->io.front()) {
+    // Keeps every thread's run() going while its io_context has no connection yet.
+    for (auto& io : core_->io) keep_running_.push_back(net::make_work_guard(*io));
+  }
   ~ServerImpl() override { Stop(); }
 
   absl::Status Listen(const std::string& host, int port) {
@@ -385,12 +400,12 @@ class ServerImpl : public Server {
     return absl::OkStatus();
   }
 
-  void Run(int threads) {
+  void Run() {
     Accept();
     ArmSweep();
-    threads_.reserve(threads);
-    for (int i = 0; i < std::max(1, threads); ++i) {
-      threads_.emplace_back([core = core_] { core->io.run(); });
+    threads_.reserve(core_->io.size());
+    for (auto& io : core_->io) {
+      threads_.emplace_back([core = core_, io = io.get()] { io->run(); });
       pthread_setname_np(threads_.back().native_handle(), "http-io");
     }
   }
@@ -412,6 +427,7 @@ class ServerImpl : public Server {
       acceptor_.close(ignored);
     });
     net::post(sweep_timer_.get_executor(), [this] { sweep_timer_.cancel(); });
+    keep_running_.clear();
     for (auto& t : threads_) t.join();
     threads_.clear();
   }
@@ -420,8 +436,8 @@ class ServerImpl : public Server {
 
  private:
   void Accept() {
-    acceptor_.async_accept(net::make_strand(core_->io), [this](beast::error_code ec,
-                                                               tcp::socket socket) {
+    net::io_context& io = *core_->io[next_io_++ % core_->io.size()];
+    acceptor_.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
       if (core_->stopped.load()) return;
       if (!ec) StartSession(std::move(socket));
       Accept();
@@ -479,6 +495,8 @@ class ServerImpl : public Server {
   tcp::acceptor acceptor_;
   const std::chrono::milliseconds sweep_period_;
   net::steady_timer sweep_timer_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running_;
+  std::size_t next_io_ = 0;  // the io_context of the next connection accepted
   std::vector<std::thread> threads_;
   int port_ = 0;
 };
@@ -568,7 +586,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                       Router router) {
   auto host_port = SplitHostPort(options.listen_address);
   if (!host_port.ok()) return host_port.status();
-  auto core = std::make_shared<Core>();
+  auto core = std::make_shared<Core>(options.threads);
   core->options = options;
   core->router = std::move(router);
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
@@ -596,7 +614,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (auto status = server->Listen(host_port->first, host_port->second); !status.ok()) {
     return status;
   }
-  server->Run(options.threads);
+  server->Run();
   return server;
 }
 
