@@ -12,6 +12,7 @@
 #include "libs/alert/validate.h"
 #include "libs/common/grpc_bytes.h"
 #include "libs/common/grpc_status.h"
+#include "libs/common/thread_priority.h"
 #include "libs/notify_server/async_unary.h"
 
 namespace wecom_notify::notify_server {
@@ -157,6 +158,10 @@ void NotifyService::NotifyBytes(const grpc::ByteBuffer& request, grpc::ByteBuffe
 grpc::Status NotifyService::GrpcService::ListAlerts(
     grpc::ServerContext* /*context*/, const wecom_notify::v1::ListAlertsRequest* request,
     wecom_notify::v1::ListAlertsResponse* response) {
+  // A listing of 100k alerts is seconds of CPU; on this thread it gives way to ingest. The
+  // synchronous server's threads serve only what may wait (listings, admin, health,
+  // reflection), so the lowered priority may stay with the thread.
+  LowerCurrentThreadPriority();
   return ToGrpcStatus(service_.HandleListAlerts(*request, response));
 }
 

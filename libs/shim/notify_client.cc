@@ -6,11 +6,14 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/channel_arguments.h>
+#include <pthread.h>
 
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <string>
 #include <utility>
+
+#include "libs/common/thread_priority.h"
 
 namespace wecom_notify::shim {
 namespace {
@@ -56,6 +59,10 @@ class UnaryCall final : public CompletionQueueThread::Tag {
 NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
                            std::string admin_token)
     : timeout_(timeout), admin_token_(std::move(admin_token)) {
+  boost::asio::post(listings_, [] {
+    pthread_setname_np(pthread_self(), "listing");
+    LowerCurrentThreadPriority();  // rendering 100k alerts gives way to ingest
+  });
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);

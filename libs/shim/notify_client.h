@@ -54,6 +54,7 @@ class NotifyClient : public NotifyBackend {
       grpc::TemplatedGenericStub<wecom_notify::v1::ListAlertsRequest, grpc::ByteBuffer>;
 
   // The destructor ends the stream, then the completion thread, then the listing thread.
+  // Listings are parsed and rendered there ("listing", at low priority: thread_priority.h).
   boost::asio::thread_pool listings_{1};
   std::unique_ptr<CompletionQueueThread> completions_ =
       std::make_unique<CompletionQueueThread>("notify-client");

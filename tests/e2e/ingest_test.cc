@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,10 +18,13 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/common/thread_priority.h"
 #include "tests/e2e/stack.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 
@@ -61,16 +65,24 @@ TEST_F(IngestTest, ApiV2AlertsAreStoredAndListedBackOverGrpc) {
   EXPECT_EQ(alerts[0].fingerprint().size(), 16u);
 }
 
-// The names of process `pid`'s threads.
-std::vector<std::string> ThreadNames(int pid) {
-  std::vector<std::string> names;
+// The name and nice value of each of process `pid`'s threads.
+std::vector<std::pair<std::string, int>> ThreadNices(int pid) {
+  std::vector<std::pair<std::string, int>> nices;
   const std::string tasks = absl::StrCat("/proc/", pid, "/task");
   for (const auto& task : std::filesystem::directory_iterator(tasks)) {
     std::ifstream comm(task.path() / "comm");
     std::string name;
     std::getline(comm, name);
-    names.push_back(name);
+    int tid = 0;
+    if (!absl::SimpleAtoi(task.path().filename().string(), &tid)) continue;
+    nices.emplace_back(name, getpriority(PRIO_PROCESS, static_cast<id_t>(tid)));
   }
+  return nices;
+}
+
+std::vector<std::string> ThreadNames(int pid) {
+  std::vector<std::string> names;
+  for (auto& thread : ThreadNices(pid)) names.push_back(std::move(thread.first));
   return names;
 }
 
@@ -116,7 +128,30 @@ TEST_F(IngestTest, LongLivedThreadsAreNamedByTheirJob) {
               ::testing::IsSupersetOf(
                   {"notify-server", "committer", "wal-checkpoint", "maintenance", "http-io"}));
   EXPECT_THAT(ThreadNames(stack_->shim()->pid()),
-              ::testing::IsSupersetOf({"notify-client", "http-io"}));
+              ::testing::IsSupersetOf({"notify-client", "http-io", "listing"}));
+}
+
+// Listing every alert is bulk work: the threads doing it run below ingest's priority in both
+// processes (libs/common/thread_priority.h); the ingest path's threads keep the process's.
+TEST_F(IngestTest, ListingsRunBelowTheIngestThreadsPriority) {
+  StartShim();
+  ASSERT_EQ(Post("/api/v2/alerts", R"([{"labels":{"alertname":"Listed"}}])").status, 200);
+  ASSERT_EQ(HttpRequest("GET", stack_->ShimUrl("/api/v2/alerts"), "", {}).status, 200);
+  const int base = getpriority(PRIO_PROCESS, 0);  // the processes inherit the test's
+  const int bulk = std::max(base, kBulkWorkNice);
+  ASSERT_GT(bulk, base) << "the test runs at nice " << base << " already";
+  using ::testing::Contains;
+  using ::testing::Pair;
+  const auto shim = ThreadNices(stack_->shim()->pid());
+  EXPECT_THAT(shim, Contains(Pair("listing", bulk)));
+  EXPECT_THAT(shim, Contains(Pair("http-io", bulk)).Times(0));
+  EXPECT_THAT(shim, Contains(Pair("notify-client", base)));
+  // notifyd lists on a thread of gRPC's synchronous server.
+  const auto notifyd = ThreadNices(stack_->notifyd()->pid());
+  EXPECT_THAT(notifyd, Contains(Pair(::testing::StartsWith("grpcpp_sync"), bulk)));
+  for (const char* ingest : {"notify-server", "committer", "http-io", "dispatch"}) {
+    EXPECT_THAT(notifyd, Contains(Pair(ingest, bulk)).Times(0)) << ingest;
+  }
 }
 
 TEST_F(IngestTest, WebhookPayloadIsAcceptedOnBothPaths) {

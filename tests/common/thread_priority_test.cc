@@ -1,0 +1,33 @@
+#include "libs/common/thread_priority.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace wecom_notify {
+namespace {
+
+int NiceOf(pid_t thread) { return getpriority(PRIO_PROCESS, static_cast<id_t>(thread)); }
+
+TEST(ThreadPriorityTest, LowersTheCallingThreadOnly) {
+  const pid_t main_thread = gettid();
+  const int before = NiceOf(main_thread);
+  int lowered = 0;
+  int again = 0;
+  std::thread bulk([&] {
+    LowerCurrentThreadPriority();
+    lowered = NiceOf(gettid());
+    LowerCurrentThreadPriority();  // already low: stays as it is
+    again = NiceOf(gettid());
+  });
+  bulk.join();
+  EXPECT_EQ(lowered, std::max(before, kBulkWorkNice));
+  EXPECT_EQ(again, lowered);
+  EXPECT_EQ(NiceOf(main_thread), before);
+}
+
+}  // namespace
+}  // namespace wecom_notify
