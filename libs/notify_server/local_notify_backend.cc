@@ -2,12 +2,25 @@
 
 #include "libs/notify_server/local_notify_backend.h"
 
+#include <pthread.h>
+
+#include <boost/asio/post.hpp>
 #include <memory>
 #include <utility>
 
 #include "libs/common/grpc_status.h"
+#include "libs/common/thread_priority.h"
 
 namespace wecom_notify::notify_server {
+
+LocalNotifyBackend::LocalNotifyBackend(NotifyServer& server) : server_(server) {
+  boost::asio::post(bulk_, [] {
+    pthread_setname_np(pthread_self(), "alerts-api-bulk");
+    LowerCurrentThreadPriority();
+  });
+}
+
+LocalNotifyBackend::~LocalNotifyBackend() { bulk_.join(); }
 
 void LocalNotifyBackend::Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) {
   auto decoded = notify_wire::DecodeNotifyRequest(std::move(request).Release());
@@ -26,13 +39,17 @@ void LocalNotifyBackend::Notify(notify_wire::EncodedNotifyRequest request, Notif
 }
 
 void LocalNotifyBackend::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) {
-  wecom_notify::v1::ListAlertsResponse response;
-  const absl::Status status = server_.service().HandleListAlerts(request, &response);
-  done(ToGrpcStatus(status), response);
+  boost::asio::post(bulk_, [this, request = std::move(request), done = std::move(done)]() mutable {
+    wecom_notify::v1::ListAlertsResponse response;
+    const absl::Status status = server_.service().HandleListAlerts(request, &response);
+    done(ToGrpcStatus(status), response);
+  });
 }
 
 void LocalNotifyBackend::ReloadConfig(ReloadDone done) {
-  done(ToGrpcStatus(server_.ReloadConfigFile("POST /-/reload (alerts API)").status()));
+  boost::asio::post(bulk_, [this, done = std::move(done)]() mutable {
+    done(ToGrpcStatus(server_.ReloadConfigFile("POST /-/reload (alerts API)").status()));
+  });
 }
 
 void LocalNotifyBackend::CheckServing(absl::AnyInvocable<void(bool)> done) {

@@ -5,14 +5,21 @@
 
 #include "libs/notify_server/local_notify_backend.h"
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/clock.h"
+#include "libs/common/thread_priority.h"
 #include "libs/notify_server/notify_server.h"
 #include "libs/shim/shim.h"
 #include "libs/storage/sqlite_state_store.h"
@@ -94,6 +101,38 @@ TEST_F(LocalNotifyBackendTest, ReadinessAndReloadComeFromTheServer) {
   const HttpResult reload = Call("POST", "/-/reload");
   EXPECT_EQ(reload.status, 500);
   EXPECT_THAT(reload.body, HasSubstr("without --config.file"));
+}
+
+// Listings and reloads take long; they leave the HTTP I/O threads to a low-priority thread.
+TEST_F(LocalNotifyBackendTest, ListingsAndReloadsRunOnALowPriorityThreadOfTheirOwn) {
+  LocalNotifyBackend backend(*server_);
+  struct Seen {
+    std::string thread;
+    int nice = 0;
+  };
+  auto seen_here = [] {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof(name));
+    return Seen{name, getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()))};
+  };
+  absl::Notification listed, reloaded;
+  Seen listing, reload;
+  backend.ListAlerts(wecom_notify::v1::ListAlertsRequest(),
+                     [&](const grpc::Status& status, const wecom_notify::v1::ListAlertsResponse&) {
+                       EXPECT_TRUE(status.ok()) << status.error_message();
+                       listing = seen_here();
+                       listed.Notify();
+                     });
+  backend.ReloadConfig([&](const grpc::Status&) {
+    reload = seen_here();
+    reloaded.Notify();
+  });
+  ASSERT_TRUE(listed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(reloaded.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  const int bulk = std::max(getpriority(PRIO_PROCESS, 0), kBulkWorkNice);
+  EXPECT_EQ(listing.thread, "alerts-api-bulk");
+  EXPECT_EQ(listing.nice, bulk);
+  EXPECT_EQ(reload.thread, "alerts-api-bulk");
 }
 
 TEST_F(LocalNotifyBackendTest, AfterShutdownPostsAreRefusedForARetry) {
