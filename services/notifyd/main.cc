@@ -145,10 +145,12 @@ int Run(int argc, char** argv) {
   }
   Info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
   // notifyd first: it answers what it accepted (the API's connections are still open), then
-  // refuses; the API stops before the server it calls into is destroyed.
+  // refuses; the API and its backend (which waits for a listing or reload still running on
+  // its own thread) go before the server they call into is destroyed.
   (*server)->Shutdown(absl::Seconds(5));
   if (alerts_api_server) alerts_api_server->Stop();
   alerts_api_server.reset();
+  alerts_api.backend.reset();
   return 0;
 }
 
