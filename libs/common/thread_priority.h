@@ -21,6 +21,10 @@ inline constexpr int kBulkWorkNice = 10;
 // setpriority) leaves the priority as it was: the work still runs.
 void LowerCurrentThreadPriority();
 
+// What a thread started for bulk work does first: takes `name` (Linux keeps 15 characters) so
+// it can be told apart in /proc and profiles, and lowers its priority.
+void BecomeBulkWorkThread(const char* name);
+
 }  // namespace wecom_notify
 
 #endif  // WECOM_NOTIFY_LIBS_COMMON_THREAD_PRIORITY_H_

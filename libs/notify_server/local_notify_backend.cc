@@ -2,8 +2,6 @@
 
 #include "libs/notify_server/local_notify_backend.h"
 
-#include <pthread.h>
-
 #include <boost/asio/post.hpp>
 #include <memory>
 #include <utility>
@@ -14,10 +12,7 @@
 namespace wecom_notify::notify_server {
 
 LocalNotifyBackend::LocalNotifyBackend(NotifyServer& server) : server_(server) {
-  boost::asio::post(bulk_, [] {
-    pthread_setname_np(pthread_self(), "alerts-api-bulk");
-    LowerCurrentThreadPriority();
-  });
+  boost::asio::post(bulk_, [] { BecomeBulkWorkThread("alerts-api-bulk"); });
 }
 
 LocalNotifyBackend::~LocalNotifyBackend() { bulk_.join(); }

@@ -6,7 +6,6 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/channel_arguments.h>
-#include <pthread.h>
 
 #include <boost/asio/post.hpp>
 #include <chrono>
@@ -59,10 +58,8 @@ class UnaryCall final : public CompletionQueueThread::Tag {
 NotifyClient::NotifyClient(const std::string& target, absl::Duration timeout,
                            std::string admin_token)
     : timeout_(timeout), admin_token_(std::move(admin_token)) {
-  boost::asio::post(listings_, [] {
-    pthread_setname_np(pthread_self(), "listing");
-    LowerCurrentThreadPriority();  // rendering 100k alerts gives way to ingest
-  });
+  // Rendering 100k alerts gives way to ingest.
+  boost::asio::post(listings_, [] { BecomeBulkWorkThread("listing"); });
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);

@@ -1,8 +1,11 @@
 #include "libs/common/thread_priority.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -27,6 +30,22 @@ TEST(ThreadPriorityTest, LowersTheCallingThreadOnly) {
   EXPECT_EQ(lowered, std::max(before, kBulkWorkNice));
   EXPECT_EQ(again, lowered);
   EXPECT_EQ(NiceOf(main_thread), before);
+}
+
+TEST(ThreadPriorityTest, ABulkWorkThreadIsNamedAndLowered) {
+  const int bulk = std::max(NiceOf(gettid()), kBulkWorkNice);
+  std::string name;
+  int nice = 0;
+  std::thread worker([&] {
+    BecomeBulkWorkThread("bulk-test");
+    char buffer[16] = {};
+    pthread_getname_np(pthread_self(), buffer, sizeof(buffer));
+    name = buffer;
+    nice = NiceOf(gettid());
+  });
+  worker.join();
+  EXPECT_EQ(name, "bulk-test");
+  EXPECT_EQ(nice, bulk);
 }
 
 }  // namespace
