@@ -16,6 +16,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -226,6 +227,16 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheRealMetrics) {
   ASSERT_TRUE(WaitFor([&] { return !DeliveredContaining("LintMe").empty(); },
                       absl::Seconds(15)))
       << stack_->notifyd()->Output();
+  // The simulator has the message before notifyd has the simulator's answer and counts it.
+  const std::string counted =
+      "wecom_notify_notifications_total{integration=\"wecom_app\",receiver=\"ops\"} 1\n";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return absl::StrContains(HttpRequest("GET", stack_->NotifydWebUrl("/metrics")).body,
+                                 counted);
+      },
+      absl::Seconds(10)))
+      << stack_->notifyd()->Output();
   for (const auto& [name, url] : {std::pair<std::string, std::string>{
                                       "notifyd", stack_->NotifydWebUrl("/metrics")},
                                   {"webhook-shim", stack_->ShimUrl("/metrics")},
@@ -234,8 +245,7 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheRealMetrics) {
     auto r = HttpRequest("GET", url);
     ASSERT_EQ(r.status, 200);
     if (name == "notifyd") {
-      EXPECT_THAT(r.body, HasSubstr("wecom_notify_notifications_total{integration=\"wecom_app\","
-                                    "receiver=\"ops\"} 1\n"));
+      EXPECT_THAT(r.body, HasSubstr(counted));
       EXPECT_THAT(r.body, HasSubstr("wecom_notify_notification_latency_seconds_count"
                                     "{integration=\"wecom_app\"} 1\n"));
       EXPECT_THAT(r.body, HasSubstr("wecom_notify_storage_batches_total"));
