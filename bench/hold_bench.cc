@@ -65,7 +65,7 @@ double NanosPerAlert(std::size_t alerts, const Work& work) {
 }
 
 double StorePut(const std::vector<alert::Alert>& alerts, std::size_t per_call,
-                std::vector<store::HeldAlert>* versions) {
+                std::vector<store::SharedAlert>* versions) {
   std::vector<std::vector<alert::Alert>> slices = Slices(alerts, per_call);
   store::AlertStore held;
   versions->clear();
@@ -75,7 +75,7 @@ double StorePut(const std::vector<alert::Alert>& alerts, std::size_t per_call,
   });
 }
 
-double DispatcherInsert(const std::vector<store::HeldAlert>& versions, std::size_t per_call) {
+double DispatcherInsert(const std::vector<store::SharedAlert>& versions, std::size_t per_call) {
   dispatch::RouteSpec root;  // every alert in one group, as bench.py's null route
   root.receiver = "null";
   dispatch::Dispatcher dispatcher(*dispatch::Route::BuildTree(root));
@@ -100,7 +100,7 @@ int Main(int argc, char** argv) {
   std::printf("hold_bench: %zu distinct alerts, %d rounds, each into fresh tables\n", count,
               rounds);
   const std::vector<alert::Alert> alerts = MakeAlerts(count);
-  std::vector<store::HeldAlert> versions;
+  std::vector<store::SharedAlert> versions;
   for (int round = 0; round < rounds; ++round) {
     const double put_single = StorePut(alerts, 1, &versions);
     const double put_batched = StorePut(alerts, kBatch, &versions);

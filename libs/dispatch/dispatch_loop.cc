@@ -39,7 +39,7 @@ DispatchLoop::DispatchLoop(Clock& clock, std::shared_ptr<const Route> root, Pipe
 
 DispatchLoop::~DispatchLoop() { Stop(); }
 
-void DispatchLoop::Insert(std::vector<store::HeldAlert> alerts) {
+void DispatchLoop::Insert(std::vector<store::SharedAlert> alerts) {
   const absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   pending_alerts_ += alerts.size();

@@ -44,7 +44,7 @@ class DispatchLoop {
   // deadline of the dispatcher's comes, and within a second; the accessors and Reload insert
   // them at once. Wakes the driver only when it would otherwise sleep past the first of these,
   // or when enough alerts wait (a few batches' worth).
-  void Insert(std::vector<store::HeldAlert> alerts);
+  void Insert(std::vector<store::SharedAlert> alerts);
 
   // Applies a new routing tree (see Dispatcher::Reload).
   void Reload(std::shared_ptr<const Route> root);
@@ -78,7 +78,7 @@ class DispatchLoop {
   // Alerts not yet in dispatcher_, each batch with the time it was handed over (the dispatcher
   // judges group_wait from it, as if it had been inserted then).
   struct Pending {
-    std::vector<store::HeldAlert> alerts;
+    std::vector<store::SharedAlert> alerts;
     absl::Time at;
   };
   mutable std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);

@@ -53,22 +53,22 @@ void Dispatcher::Unschedule(Group& group) {
   group.scheduled = false;
 }
 
-void Dispatcher::Insert(absl::Span<const store::HeldAlert> alerts, absl::Time now) {
+void Dispatcher::Insert(absl::Span<const store::SharedAlert> alerts, absl::Time now) {
   // Routing first, then the inserts, each group table's slot for an alert prefetched a few
   // alerts ahead: a group of a million alerts misses the caches on every insert. Finding an
   // existing group builds neither its labels nor its key (Route::AppendGroupKey into a reused
   // string): it was three to five allocations per alert.
   struct Placement {
     Group* group;
-    const store::HeldAlert* alert;
+    const store::SharedAlert* alert;
   };
   absl::InlinedVector<Placement, 128> placements;
   placements.reserve(alerts.size());
   // Reused for every alert.
   std::vector<const Route*> routes;
   std::string key;
-  for (const store::HeldAlert& held : alerts) {
-    const store::PackedAlert& alert = *held.alert;
+  for (const store::SharedAlert& held : alerts) {
+    const store::PackedAlert& alert = *held;
     root_->Match(alert.labels, &routes);
     for (const Route* route : routes) {
       key.clear();
@@ -89,10 +89,8 @@ void Dispatcher::Insert(absl::Span<const store::HeldAlert> alerts, absl::Time no
     }
   }
   ForEachPrefetchingAhead(
-      placements, [](const Placement& p) { p.group->alerts.prefetch(p.alert->fingerprint); },
-      [](const Placement& p) {
-        p.group->alerts.insert_or_assign(p.alert->fingerprint, p.alert->alert);
-      });
+      placements, [](const Placement& p) { p.group->alerts.Prefetch((*p.alert)->fingerprint); },
+      [](const Placement& p) { p.group->alerts.Put(*p.alert); });
 }
 
 std::optional<absl::Time> Dispatcher::NextDeadline() const {
@@ -121,10 +119,10 @@ std::vector<Flush> Dispatcher::TakeDue(absl::Time now) {
     flush.now = tick;
     flush.alerts.reserve(group.alerts.size());
     group.flushed_resolved.clear();
-    for (const auto& [fingerprint, a] : group.alerts) {
-      flush.alerts.push_back(a->ToAlert(fingerprint));
+    for (const store::SharedAlert& a : group.alerts) {
+      flush.alerts.push_back(a->ToAlert());
       if (a->ResolvedAt(tick)) {
-        group.flushed_resolved.emplace_back(fingerprint, flush.alerts.back().updated_at);
+        group.flushed_resolved.emplace_back(a->fingerprint, flush.alerts.back().updated_at);
       }
     }
     SortForNotification(flush.alerts);
@@ -149,9 +147,9 @@ void Dispatcher::Complete(uint64_t flush_id, bool delivered) {
   group.in_flight = 0;
   if (delivered) {
     for (const auto& [fingerprint, updated_at] : group.flushed_resolved) {
-      auto held = group.alerts.find(fingerprint);
-      if (held != group.alerts.end() && held->second->updated_at.ToTime() == updated_at) {
-        group.alerts.erase(held);
+      const store::SharedAlert* held = group.alerts.Find(fingerprint);
+      if (held != nullptr && (*held)->updated_at.ToTime() == updated_at) {
+        group.alerts.Erase(fingerprint);
       }
     }
   }
@@ -175,9 +173,9 @@ void Dispatcher::Reload(std::shared_ptr<const Route> root, absl::Time now) {
     std::vector<std::pair<uint64_t, absl::Time>> flushed_resolved;
   };
   absl::flat_hash_map<std::string, Before> before;
-  std::vector<store::HeldAlert> held;
+  std::vector<store::SharedAlert> held;
   for (auto& [key, group] : groups_) {
-    for (auto& [fingerprint, a] : group.alerts) held.push_back({fingerprint, std::move(a)});
+    held.insert(held.end(), group.alerts.begin(), group.alerts.end());
     before[key] = Before{group.next_flush, group.scheduled, group.in_flight,
                          std::move(group.flushed_resolved)};
   }

@@ -60,8 +60,8 @@ class Dispatcher {
   // same fingerprint is replaced (by the later one when a fingerprint repeats in `alerts`).
   // A batch costs less per alert than single inserts: the groups' table slots are prefetched a
   // few alerts ahead (libs/common/prefetch_ahead.h; bench/hold_bench.cc measures it).
-  void Insert(absl::Span<const store::HeldAlert> alerts, absl::Time now);
-  void Insert(const store::HeldAlert& alert, absl::Time now) {
+  void Insert(absl::Span<const store::SharedAlert> alerts, absl::Time now);
+  void Insert(const store::SharedAlert& alert, absl::Time now) {
     Insert(absl::MakeConstSpan(&alert, 1), now);
   }
 
@@ -93,7 +93,7 @@ class Dispatcher {
     alert::LabelSet labels;
     // The versions the store made (shared_alert.h): a group holds every alert routed to it
     // until it was delivered resolved, so with one big group it holds as many as the store.
-    store::SharedAlertMap alerts;
+    store::SharedAlertSet alerts;
     absl::Time next_flush;
     bool scheduled = false;    // next_flush is in deadlines_
     uint64_t in_flight = 0;    // id of the flush out, 0 when none

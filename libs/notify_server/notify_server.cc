@@ -205,7 +205,7 @@ absl::Status NotifyServer::Restore(const NotifyServerOptions& options) {
   auto alerts = state_->LoadAlerts();
   if (!alerts.ok()) return alerts.status();
   const std::size_t alert_count = alerts->size();
-  std::vector<store::HeldAlert> for_dispatch;
+  std::vector<store::SharedAlert> for_dispatch;
   store_.Put(*std::move(alerts), now, loop_ ? &for_dispatch : nullptr);
   if (loop_) loop_->Insert(std::move(for_dispatch));
   logging::Info("state restored", {{"path", options.storage_path},

@@ -86,7 +86,7 @@ void NotifyService::HandleNotify(notify_wire::DecodedNotifyRequest request,
   }
   response->set_accepted(static_cast<int32_t>(valid.size()));
   // The dispatcher's groups share the store's versions; without a route none are taken.
-  std::vector<store::HeldAlert> for_dispatch;
+  std::vector<store::SharedAlert> for_dispatch;
   std::vector<alert::Alert> stored =
       store_.Put(std::move(valid), now, dispatch_ != nullptr ? &for_dispatch : nullptr);
   if (durable_ == nullptr || stored.empty()) {

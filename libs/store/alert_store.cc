@@ -12,7 +12,7 @@
 namespace wecom_notify::store {
 
 std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl::Time now,
-                                          std::vector<HeldAlert>* versions) {
+                                          std::vector<SharedAlert>* versions) {
   const std::size_t first_version = versions != nullptr ? versions->size() : 0;
   if (versions != nullptr) versions->resize(first_version + alerts.size());
   // Shard by shard: one lock per shard instead of one per alert, and within a shard each insert
@@ -42,21 +42,19 @@ std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl
     ForEachPrefetchingAhead(
         run,
         [&](uint32_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-          shard.alerts.prefetch(alerts[i].fingerprint);
+          shard.alerts.Prefetch(alerts[i].fingerprint);
         },
         [&](uint32_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
           alert::Alert& incoming = alerts[i];
           incoming.generator_url.ShareIfEqual(shard.recent_url);
           shard.recent_url = incoming.generator_url;
-          // One lookup. A held version is never changed (others may share it): replaced.
-          SharedAlert& held = shard.alerts[incoming.fingerprint];
-          if (held) {
-            incoming = alert::Merge(held->ToAlert(incoming.fingerprint), std::move(incoming), now);
-          }
-          held = SharedAlert(incoming);
-          if (versions != nullptr) {
-            (*versions)[first_version + i] = HeldAlert{incoming.fingerprint, held};
-          }
+          // A held version is never changed (others may share it): replaced.
+          const SharedAlert& stored =
+              shard.alerts.Update(incoming.fingerprint, [&](const SharedAlert& held) {
+                if (held) incoming = alert::Merge(held->ToAlert(), std::move(incoming), now);
+                return SharedAlert(incoming);
+              });
+          if (versions != nullptr) (*versions)[first_version + i] = stored;
         });
   }
   return alerts;
@@ -65,9 +63,9 @@ std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl
 std::optional<alert::Alert> AlertStore::Get(uint64_t fingerprint) const {
   const Shard& shard = shards_.For(fingerprint);
   absl::MutexLock lock(&shard.mu);
-  auto it = shard.alerts.find(fingerprint);
-  if (it == shard.alerts.end()) return std::nullopt;
-  return it->second->ToAlert(fingerprint);
+  const SharedAlert* held = shard.alerts.Find(fingerprint);
+  if (held == nullptr) return std::nullopt;
+  return (*held)->ToAlert();
 }
 
 std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& matchers,
@@ -75,12 +73,12 @@ std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& ma
   std::vector<alert::Alert> out;
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    for (const auto& [fingerprint, alert] : shard.alerts) {
+    for (const SharedAlert& alert : shard.alerts) {
       const bool resolved = alert->ResolvedAt(now);
       if (state == StateFilter::kFiring && resolved) continue;
       if (state == StateFilter::kResolved && !resolved) continue;
       if (!alert::MatchesAll(matchers, alert->labels)) continue;
-      out.push_back(alert->ToAlert(fingerprint));
+      out.push_back(alert->ToAlert());
     }
   }
   std::sort(out.begin(), out.end(), [](const alert::Alert& a, const alert::Alert& b) {
@@ -93,9 +91,9 @@ std::vector<uint64_t> AlertStore::CollectResolved(absl::Time resolved_before) {
   std::vector<uint64_t> removed;
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    absl::erase_if(shard.alerts, [&](const auto& entry) {
-      if (!entry.second->ResolvedAt(resolved_before)) return false;
-      removed.push_back(entry.first);
+    shard.alerts.EraseIf([&](const SharedAlert& alert) {
+      if (!alert->ResolvedAt(resolved_before)) return false;
+      removed.push_back(alert->fingerprint);
       return true;
     });
   }
@@ -115,7 +113,7 @@ AlertStore::StateCounts AlertStore::CountByState(absl::Time now) const {
   StateCounts counts;
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    for (const auto& [fingerprint, alert] : shard.alerts) {
+    for (const SharedAlert& alert : shard.alerts) {
       ++(alert->ResolvedAt(now) ? counts.resolved : counts.firing);
     }
   }

@@ -44,7 +44,7 @@ class AlertStore {
   // share the store's versions instead of copying them). REQUIRES: every alert was normalized
   // (alert::Normalize) and validated.
   std::vector<alert::Alert> Put(std::vector<alert::Alert> alerts, absl::Time now,
-                                std::vector<HeldAlert>* versions = nullptr);
+                                std::vector<SharedAlert>* versions = nullptr);
 
   // The alert with `fingerprint`, or nullopt.
   std::optional<alert::Alert> Get(uint64_t fingerprint) const;
@@ -75,7 +75,7 @@ class AlertStore {
 
   struct Shard {
     mutable absl::Mutex mu;
-    SharedAlertMap alerts ABSL_GUARDED_BY(mu);
+    SharedAlertSet alerts ABSL_GUARDED_BY(mu);
     // The URL of the last alert put into this shard: an incoming alert with the same URL takes
     // this block and frees its own, so alerts of one rule share one copy across requests.
     alert::SharedText recent_url ABSL_GUARDED_BY(mu);

@@ -6,12 +6,13 @@ PackedAlert::PackedAlert(const alert::Alert& alert)
     : labels(alert.labels),
       annotations(alert.annotations),
       generator_url(alert.generator_url),
+      fingerprint(alert.fingerprint),
       starts_at(alert.starts_at),
       ends_at(alert.ends_at),
       updated_at(alert.updated_at),
       ends_at_from_timeout(alert.ends_at_from_timeout) {}
 
-alert::Alert PackedAlert::ToAlert(uint64_t fingerprint) const {
+alert::Alert PackedAlert::ToAlert() const {
   alert::Alert alert;
   alert.labels = labels;
   alert.annotations = annotations;

@@ -2,9 +2,8 @@
 //
 // PackedAlert is an alert as notifyd holds it in memory, wherever it holds many: one version
 // shared by the AlertStore and the dispatcher's aggregation groups (shared_alert.h). It is
-// alert::Alert without the fingerprint (the holding map's key) and with 8-byte times
-// (packed_time.h): 56 bytes instead of 88, a 64-byte malloc chunk instead of a 96-byte one.
-// Converting either way copies no characters: label sets and the URL are shared.
+// alert::Alert with 8-byte times (packed_time.h): 64 bytes instead of 88. Converting either way
+// copies no characters: label sets and the URL are shared.
 //
 // Exact for normalized alerts (alert::Normalize puts their times in the form PackedTime keeps).
 
@@ -21,13 +20,14 @@ namespace wecom_notify::store {
 
 struct PackedAlert {
   explicit PackedAlert(const alert::Alert& alert);
-  alert::Alert ToAlert(uint64_t fingerprint) const;
+  alert::Alert ToAlert() const;
   // As alert::Alert::ResolvedAt.
   bool ResolvedAt(absl::Time now) const;
 
   alert::LabelSet labels;
   alert::LabelSet annotations;
   alert::SharedText generator_url;
+  uint64_t fingerprint;
   PackedTime starts_at;
   PackedTime ends_at;
   PackedTime updated_at;

@@ -38,11 +38,11 @@ class CountingIntegration : public Integration {
   std::size_t alerts_ = 0;
 };
 
-store::HeldAlert Posted(const std::string& name, absl::Time now) {
+store::SharedAlert Posted(const std::string& name, absl::Time now) {
   alert::Alert a;
   a.labels = alert::LabelSet({{"alertname", name}});
   alert::Normalize(a, now, absl::Minutes(5));
-  return {a.fingerprint, store::SharedAlert(a)};
+  return store::SharedAlert(a);
 }
 
 // A loop over one route grouping by alertname into a receiver that counts what it is sent.

@@ -28,7 +28,7 @@ class DispatcherTest : public ::testing::Test {
     a.starts_at = now;
     a.ends_at = now + ends_in;
     alert::Normalize(a, now, absl::Minutes(5));
-    dispatcher_->Insert({a.fingerprint, store::SharedAlert(a)}, now);
+    dispatcher_->Insert(store::SharedAlert(a), now);
     return a;
   }
 
@@ -49,7 +49,7 @@ TEST_F(DispatcherTest, AFlushCarriesEveryFieldAsInserted) {
   a.generator_url = "http://prometheus:9090/graph?g0.expr=up";
   a.starts_at = kT0 - absl::Nanoseconds(123456789);
   alert::Normalize(a, kT0, absl::Minutes(5));  // ends_at from the timeout
-  dispatcher_->Insert({a.fingerprint, store::SharedAlert(a)}, kT0);
+  dispatcher_->Insert(store::SharedAlert(a), kT0);
   const auto flushes = dispatcher_->TakeDue(kT0 + absl::Seconds(30));
   ASSERT_EQ(flushes.size(), 1u);
   ASSERT_EQ(flushes[0].alerts.size(), 1u);
@@ -110,9 +110,9 @@ TEST_F(DispatcherTest, ABatchCreatingManyGroupsPutsEachAlertInItsOwnAndTheLastRe
     a.annotations = alert::LabelSet({{"summary", summary}});
     a.starts_at = kT0;
     alert::Normalize(a, kT0, absl::Minutes(5));
-    return store::HeldAlert{a.fingerprint, store::SharedAlert(a)};
+    return store::SharedAlert(a);
   };
-  std::vector<store::HeldAlert> batch;
+  std::vector<store::SharedAlert> batch;
   for (int i = 0; i < 300; ++i) batch.push_back(make(absl::StrCat("G", i), "first"));
   batch.push_back(make("G7", "second"));
   dispatcher_->Insert(batch, kT0);

@@ -82,7 +82,7 @@ class EngineTest : public ::testing::Test {
     a.starts_at = clock_.Now() - started_ago.value_or(absl::ZeroDuration());
     if (ends_in) a.ends_at = clock_.Now() + *ends_in;
     alert::Normalize(a, clock_.Now(), kResolveTimeout);
-    dispatcher_->Insert({a.fingerprint, store::SharedAlert(a)}, clock_.Now());
+    dispatcher_->Insert(store::SharedAlert(a), clock_.Now());
     return a;
   }
 

@@ -106,22 +106,22 @@ TEST_F(AlertStoreTest, PutHandsOutItsVersionsAndARepostLeavesThemAsTheyWere) {
   a.labels = alert::LabelSet({{"alertname", "A"}});
   a.annotations = alert::LabelSet({{"summary", "first"}});
   alert::Normalize(a, clock_.Now(), absl::Minutes(5));
-  std::vector<HeldAlert> first;
+  std::vector<SharedAlert> first;
   store_.Put({a}, clock_.Now(), &first);
   ASSERT_EQ(first.size(), 1u);
-  EXPECT_EQ(first[0].fingerprint, a.fingerprint);
-  EXPECT_EQ(first[0].alert->annotations, a.annotations);
+  EXPECT_EQ(first[0]->fingerprint, a.fingerprint);
+  EXPECT_EQ(first[0]->annotations, a.annotations);
 
   a.annotations = alert::LabelSet({{"summary", "second"}});
-  std::vector<HeldAlert> second;
+  std::vector<SharedAlert> second;
   const std::vector<alert::Alert> stored = store_.Put({a}, clock_.Now(), &second);
   ASSERT_EQ(second.size(), 1u);
-  EXPECT_NE(second[0].alert, first[0].alert);
-  EXPECT_EQ(*first[0].alert->annotations.Get("summary"), "first");
-  EXPECT_EQ(*second[0].alert->annotations.Get("summary"), "second");
+  EXPECT_NE(second[0], first[0]);
+  EXPECT_EQ(*first[0]->annotations.Get("summary"), "first");
+  EXPECT_EQ(*second[0]->annotations.Get("summary"), "second");
   EXPECT_EQ(*store_.Get(a.fingerprint)->annotations.Get("summary"), "second");
   // What Put returns and what it hands out are the same merged alert.
-  const alert::Alert handed_out = second[0].alert->ToAlert(second[0].fingerprint);
+  const alert::Alert handed_out = second[0]->ToAlert();
   EXPECT_EQ(handed_out.annotations, stored.at(0).annotations);
   EXPECT_EQ(handed_out.starts_at, stored.at(0).starts_at);
   EXPECT_EQ(handed_out.updated_at, stored.at(0).updated_at);
@@ -131,7 +131,7 @@ TEST_F(AlertStoreTest, PutHandsOutItsVersionsAndARepostLeavesThemAsTheyWere) {
   clock_.Advance(absl::Hours(1));
   ASSERT_EQ(store_.CollectResolved(clock_.Now()).size(), 1u);
   EXPECT_EQ(store_.Get(a.fingerprint), std::nullopt);
-  EXPECT_EQ(*second[0].alert->annotations.Get("summary"), "second");
+  EXPECT_EQ(*second[0]->annotations.Get("summary"), "second");
 }
 
 TEST_F(AlertStoreTest, AlertsWithTheSameUrlShareOneCopyAcrossPuts) {
