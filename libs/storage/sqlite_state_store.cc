@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -372,8 +373,9 @@ absl::Status SqliteStateStore::Initialize(const Options& options) {
   }
   compact_at_garbage_rows_ = options.compact_at_garbage_rows;
   compact_chunk_rows_ = std::max<std::size_t>(options.compact_chunk_rows, 1);
-  RETURN_IF_ERROR(IndexLog());
-  return ReadLogBounds();
+  RETURN_IF_ERROR(ReadLogBounds());
+  RETURN_IF_ERROR(CheckLogSpan(0, "open"));
+  return IndexLog();
 }
 
 absl::Status SqliteStateStore::StepDone(sqlite3_stmt* stmt, const char* operation) {
@@ -398,6 +400,7 @@ absl::Status SqliteStateStore::InTransaction(const char* operation, Body body) {
 absl::Status SqliteStateStore::PutAlerts(const std::vector<alert::Alert>& alerts) {
   if (alerts.empty()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(CheckLogSpan(alerts.size(), "put alerts"));
   changes_.clear();
   const absl::Status status =
       InTransaction("put alerts", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
@@ -417,7 +420,7 @@ absl::Status SqliteStateStore::PutAlerts(const std::vector<alert::Alert>& alerts
           BindText(stmt, 7, alert.generator_url);
           sqlite3_bind_int(stmt, 8, alert.ends_at_from_timeout ? 1 : 0);
           RETURN_IF_ERROR(StepDone(stmt, "put alerts"));
-          changes_.push_back({alert.fingerprint, {sqlite3_last_insert_rowid(db_)}});
+          changes_.push_back({alert.fingerprint, sqlite3_last_insert_rowid(db_)});
         }
         return absl::OkStatus();
       });
@@ -429,18 +432,18 @@ absl::Status SqliteStateStore::AppendRemovals(const std::vector<uint64_t>& finge
   for (uint64_t fingerprint : fingerprints) {
     sqlite3_bind_int64(statements_->append_removal, 1, ToColumn(fingerprint));
     RETURN_IF_ERROR(StepDone(statements_->append_removal, operation));
-    changes_.push_back({fingerprint, {kRemoved}});
+    changes_.push_back({fingerprint, kRemoved});
   }
   return absl::OkStatus();
 }
 
 absl::Status SqliteStateStore::Settle(absl::Status status) {
   if (status.ok()) {
-    for (const auto& [fingerprint, version] : changes_) {
-      if (version.seq == kRemoved) {
+    for (const auto& [fingerprint, seq] : changes_) {
+      if (seq == kRemoved) {
         current_.Erase(fingerprint);
       } else {
-        current_.Set(fingerprint, version);
+        current_.Set(fingerprint, seq);
       }
     }
   }
@@ -465,6 +468,15 @@ absl::Status SqliteStateStore::ReadLogBounds() {
   return absl::OkStatus();
 }
 
+absl::Status SqliteStateStore::CheckLogSpan(std::size_t more_rows, const char* operation) const {
+  if (log_rows_ + more_rows < static_cast<std::size_t>(VersionIndex::kMaxSpan)) {
+    return absl::OkStatus();
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat("storage: ", operation, " in ", path_, ": the alert log would span ",
+                   log_rows_ + more_rows, " rows, more than its index tells apart (2^32)"));
+}
+
 absl::Status SqliteStateStore::IndexLog() {
   current_.Clear();
   sqlite3_stmt* stmt = statements_->scan_versions;
@@ -481,7 +493,7 @@ absl::Status SqliteStateStore::IndexLog() {
     if (removed != 0) {
       current_.Erase(FromColumn(fingerprint));
     } else {
-      current_.Set(FromColumn(fingerprint), {seq});
+      current_.Set(FromColumn(fingerprint), seq);
     }
   }
   if (code != SQLITE_DONE) return Error(code, "read alert log");
@@ -510,8 +522,7 @@ absl::Status SqliteStateStore::Compact() {
     while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
       const int64_t seq = sqlite3_column_int64(stmt, 0);
       const uint64_t fingerprint = FromColumn(sqlite3_column_int64(stmt, 1));
-      const VersionIndex::Version* current = current_.Find(fingerprint);
-      if (current != nullptr && current->seq == seq) {
+      if (current_.Find(fingerprint) == seq) {
         current_rows.push_back({seq, fingerprint});
       }
     }
@@ -523,7 +534,7 @@ absl::Status SqliteStateStore::Compact() {
         for (const CurrentRow& row : current_rows) {
           sqlite3_bind_int64(statements_->copy_forward, 1, row.seq);
           RETURN_IF_ERROR(StepDone(statements_->copy_forward, "compact alert log"));
-          changes_.push_back({row.fingerprint, {sqlite3_last_insert_rowid(db_)}});
+          changes_.push_back({row.fingerprint, sqlite3_last_insert_rowid(db_)});
         }
         sqlite3_bind_int64(statements_->trim_log, 1, last_seq);
         return StepDone(statements_->trim_log, "compact alert log");
@@ -534,6 +545,7 @@ absl::Status SqliteStateStore::Compact() {
 absl::Status SqliteStateStore::DeleteAlerts(const std::vector<uint64_t>& fingerprints) {
   if (fingerprints.empty()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(CheckLogSpan(fingerprints.size(), "delete alerts"));
   changes_.clear();
   return Settle(InTransaction("delete alerts", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return AppendRemovals(fingerprints, "delete alerts");
@@ -549,8 +561,9 @@ absl::StatusOr<std::vector<alert::Alert>> SqliteStateStore::LoadAlerts() {
   int code;
   while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
     // Superseded versions are skipped before decoding: a damaged old row does not matter.
-    const VersionIndex::Version* current = current_.Find(FromColumn(sqlite3_column_int64(stmt, 0)));
-    if (current == nullptr || current->seq != sqlite3_column_int64(stmt, 8)) continue;
+    if (current_.Find(FromColumn(sqlite3_column_int64(stmt, 0))) != sqlite3_column_int64(stmt, 8)) {
+      continue;
+    }
     absl::StatusOr<alert::Alert> alert = DecodeAlertRow(stmt);
     if (!alert.ok()) {
       return absl::DataLossError(
@@ -662,17 +675,18 @@ absl::Status SqliteStateStore::Prune(absl::Time now, absl::Time resolved_before,
     absl::MutexLock lock(&mu_);
     prunable.clear();
     for (std::size_t i = begin; i < end; ++i) {
-      const VersionIndex::Version* current = current_.Find(resolved[i]);
-      if (current == nullptr) continue;
+      const std::optional<int64_t> current = current_.Find(resolved[i]);
+      if (!current.has_value()) continue;
       sqlite3_stmt* stmt = statements_->read_ends_at;
       ResetOnExit reset(stmt);
-      sqlite3_bind_int64(stmt, 1, current->seq);
+      sqlite3_bind_int64(stmt, 1, *current);
       const int code = sqlite3_step(stmt);
       if (code != SQLITE_ROW) return Error(code, "prune alerts");
       const int64_t ends_at = sqlite3_column_int64(stmt, 0);
       if (ends_at != kUnsetTime && ends_at <= cutoff) prunable.push_back(resolved[i]);
     }
     if (prunable.empty()) continue;
+    RETURN_IF_ERROR(CheckLogSpan(prunable.size(), "prune alerts"));
     changes_.clear();
     RETURN_IF_ERROR(Settle(
         InTransaction("prune alerts", [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {

@@ -33,7 +33,7 @@
 // measured ~10x slower than appending (tests/storage/storage_bench.cc). Every write therefore
 // appends — a version of an alert, or a removal — and the rows go to the end of the b-tree.
 // The store keeps in memory, per alert, only the seq of the row holding its current version:
-// ~26 bytes per alert in a VersionIndex (version_index.h: grows a
+// ~20 bytes per alert in a VersionIndex (version_index.h: grows a
 // shard at a time, so holding more alerts never pauses commits for the whole index), built
 // by one scan on open. LoadAlerts decodes
 // only those rows. Compact() reclaims superseded rows once they outnumber the current ones
@@ -45,7 +45,9 @@
 // Unavailable when the database is busy or locked past busy_timeout, or the disk is full or
 // failing (a retry may succeed); DataLoss when a stored row does not decode or SQLite reports
 // corruption; FailedPrecondition for an unknown schema version or a file that is not a database;
-// Internal for anything else. Never an exception.
+// ResourceExhausted when an append would make the log span 2^32 rows (the VersionIndex keeps
+// seqs modulo 2^32; compaction would have to be billions of rows behind); Internal for anything
+// else. Never an exception.
 //
 // Thread-safety: safe for concurrent use. One connection serves the store, guarded by one mutex,
 // so calls are serialized (a second one, the WalCheckpointer's, only checkpoints); SQLite allows
@@ -180,6 +182,11 @@ class SqliteStateStore : public StateStore {
   absl::Status ReadLogBounds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Builds current_ from the whole log (on open).
   absl::Status IndexLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ResourceExhausted when `more_rows` appended would make the log span VersionIndex::kMaxSpan
+  // rows, which the index cannot tell apart. Every append but compaction's checks first
+  // (compaction never lengthens the log); near 4 billion rows, compaction is far behind.
+  absl::Status CheckLogSpan(std::size_t more_rows, const char* operation) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
   absl::Mutex mu_;
@@ -196,8 +203,9 @@ class SqliteStateStore : public StateStore {
 
   // Where each alert's current version is in the log.
   VersionIndex current_ ABSL_GUARDED_BY(mu_);
-  // What the transaction under way will change in current_ once it commits.
-  std::vector<std::pair<uint64_t, VersionIndex::Version>> changes_ ABSL_GUARDED_BY(mu_);
+  // What the transaction under way will change in current_ once it commits: (fingerprint, seq
+  // of its new current version, or kRemoved).
+  std::vector<std::pair<uint64_t, int64_t>> changes_ ABSL_GUARDED_BY(mu_);
   int64_t log_first_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::size_t log_rows_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -15,23 +16,49 @@ namespace {
 
 TEST(VersionIndexTest, HoldsTheLastVersionSetPerFingerprint) {
   VersionIndex index;
-  EXPECT_EQ(index.Find(1), nullptr);
-  index.Set(1, {10});
-  index.Set(2, {11});
-  index.Set(1, {12});
-  ASSERT_NE(index.Find(1), nullptr);
-  EXPECT_EQ(index.Find(1)->seq, 12);
-  EXPECT_EQ(index.Find(2)->seq, 11);
+  EXPECT_EQ(index.Find(1), std::nullopt);
+  index.Set(1, 10);
+  index.Set(2, 11);
+  index.Set(1, 12);
+  EXPECT_EQ(index.Find(1), 12);
+  EXPECT_EQ(index.Find(2), 11);
   EXPECT_EQ(index.size(), 2u);
 
   index.Erase(1);
   index.Erase(3);  // unknown: nothing happens
-  EXPECT_EQ(index.Find(1), nullptr);
+  EXPECT_EQ(index.Find(1), std::nullopt);
   EXPECT_EQ(index.size(), 1u);
 
   index.Clear();
-  EXPECT_EQ(index.Find(2), nullptr);
+  EXPECT_EQ(index.Find(2), std::nullopt);
   EXPECT_EQ(index.size(), 0u);
+}
+
+// An entry keeps the seq's low 32 bits; the seq comes back whole from anywhere in the span the
+// index allows, across multiples of 2^32, and after the log starts again from 1.
+TEST(VersionIndexTest, SeqsComeBackWholeAcrossThirtyTwoBits) {
+  constexpr int64_t k2to32 = int64_t{1} << 32;
+  VersionIndex index;
+  const int64_t oldest = 3 * k2to32 - 5;
+  index.Set(1, oldest);
+  index.Set(2, 3 * k2to32);
+  index.Set(3, 3 * k2to32 + 7);
+  const int64_t newest = oldest + VersionIndex::kMaxSpan - 1;  // the widest span allowed
+  index.Set(4, newest);
+  EXPECT_EQ(index.Find(1), oldest);
+  EXPECT_EQ(index.Find(2), 3 * k2to32);
+  EXPECT_EQ(index.Find(3), 3 * k2to32 + 7);
+  EXPECT_EQ(index.Find(4), newest);
+  index.Set(1, newest - 1);  // an older seq set again, below the newest
+  EXPECT_EQ(index.Find(1), newest - 1);
+  EXPECT_EQ(index.Find(4), newest);
+
+  for (uint64_t fingerprint = 1; fingerprint <= 4; ++fingerprint) index.Erase(fingerprint);
+  index.Set(5, 1);  // an empty log numbers its rows from 1 again
+  EXPECT_EQ(index.Find(5), 1);
+  index.Clear();
+  index.Set(6, 2);
+  EXPECT_EQ(index.Find(6), 2);
 }
 
 TEST(VersionIndexTest, ManyFingerprintsEachKeepTheirLastVersion) {
@@ -40,13 +67,11 @@ TEST(VersionIndexTest, ManyFingerprintsEachKeepTheirLastVersion) {
   std::mt19937_64 random(7);
   for (int64_t seq = 0; seq < 5000; ++seq) {
     const uint64_t fingerprint = seq < 100 ? static_cast<uint64_t>(seq) : random();
-    index.Set(fingerprint, {seq});
+    index.Set(fingerprint, seq);
     want[fingerprint] = seq;
   }
   for (const auto& [fingerprint, seq] : want) {
-    const VersionIndex::Version* version = index.Find(fingerprint);
-    ASSERT_NE(version, nullptr) << fingerprint;
-    EXPECT_EQ(version->seq, seq) << fingerprint;
+    EXPECT_EQ(index.Find(fingerprint), seq) << fingerprint;
   }
   EXPECT_EQ(index.size(), want.size());
 }
@@ -62,7 +87,7 @@ TEST(VersionIndexTest, GrowthsMoveASmallShareAndAreSpreadOut) {
   std::size_t last_growth_at = 0;
   int growths = 0;
   for (std::size_t n = 1; n <= kInserts; ++n) {
-    index.Set(random(), {static_cast<int64_t>(n)});
+    index.Set(random(), static_cast<int64_t>(n));
     const std::size_t grown = index.capacity();
     if (grown == capacity) continue;
     if (n >= kCheckFrom) {
