@@ -14,7 +14,9 @@ Measurements:
   ingest     wrk + bench/wrk/alerts.lua, POST /api/v2/alerts, batch 1 and 100, 8 and 64
              connections: webhook-shim -> notifyd versus Alertmanager. alerts/s counts alerts of
              2xx answers; p50/p99 are wrk's per-request latencies. CPU-seconds per 100k alerts
-             from /proc/<pid>/stat (utime + stime) over the measured window.
+             from /proc/<pid>/stat (utime + stime) over the measured window. The same load
+             against nginx answering 204 without work gives the HTTP floor: the most any HTTP
+             ingest can reach on this machine.
   grpc       bench/notify_load (C++ callback client) straight at notifyd's Notify.
   memory     VmRSS from /proc/<pid>/status: idle (and idle PSS, /proc/<pid>/smaps_rollup), after
              10k and 100k distinct active alerts (posted in batches of 100 on one keep-alive
@@ -56,6 +58,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WRK = "/usr/bin/wrk"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+NGINX = "/usr/sbin/nginx"
 LUA = os.path.join(REPO, "bench", "wrk", "alerts.lua")
 # The simulator's built-in app and on-call user (libs/wecom_sim/config.h, DefaultConfig()).
 SIM_CORP, SIM_AGENT, SIM_SECRET, SIM_USER = "ww-sim-corp", 1000002, "sim-secret-1000002", "zhangsan"
@@ -287,6 +290,46 @@ class Alertmanager:
     def received(self):
         return metric_sum(scrape(f"http://127.0.0.1:{self.port}/metrics"),
                           "alertmanager_alerts_received_total")
+
+    def stop(self):
+        self.ctx.procs.stop(self.proc)
+
+
+class HttpFloor:
+    """nginx (Debian's nginx-light) answering every request with 204 without looking at it: what
+    the HTTP round trip alone costs on this machine, with wrk on the same cores. No server that
+    takes alerts over HTTP can beat its rate here, so its ratio to Alertmanager is the most any
+    HTTP ingest can show on this machine (a yardstick for the ingest targets, not a competitor).
+    One nginx process (master_process off), so that its PID is all there is to stop and measure."""
+
+    label = "http floor"
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.dir = tempfile.mkdtemp(prefix="nginx-", dir=ctx.work)
+        self.port = free_port()
+        temp_paths = "".join(f"  {kind}_temp_path {self.dir}/{kind};\n"
+                             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        with open(f"{self.dir}/nginx.conf", "w") as f:
+            f.write(f"daemon off;\nmaster_process off;\npid {self.dir}/nginx.pid;\n"
+                    f"error_log {self.dir}/error.log;\nevents {{ worker_connections 1024; }}\n"
+                    f"http {{\n  access_log off;\n{temp_paths}"
+                    f"  server {{\n    listen 127.0.0.1:{self.port};\n"
+                    "    location = /-/ready { return 200; }\n    location / { return 204; }\n  }\n}\n")
+        self.proc = ctx.procs.start(
+            "nginx", [NGINX, "-p", self.dir, "-e", f"{self.dir}/error.log",
+                      "-c", f"{self.dir}/nginx.conf"],
+            f"{self.dir}/nginx.log")
+        self.procs = [self.proc]
+        wait_ready(f"http://127.0.0.1:{self.port}/-/ready", self.procs, self.label)
+        self.alerts_url = f"http://127.0.0.1:{self.port}/api/v2/alerts"
+
+    @property
+    def pids(self):
+        return [self.proc.pid]
+
+    def received(self):
+        return 0  # it keeps nothing
 
     def stop(self):
         self.ctx.procs.stop(self.proc)
@@ -1000,11 +1043,11 @@ def main():
     try:
         # ingest, alternating which system goes first
         for i, (batch, conns) in enumerate(points if "ingest" in only else []):
-            order = ((WecomNotify, WecomNotifyOneProcess, Alertmanager) if i % 2 == 0
-                     else (Alertmanager, WecomNotifyOneProcess, WecomNotify))
+            order = ((WecomNotify, WecomNotifyOneProcess, Alertmanager, HttpFloor) if i % 2 == 0
+                     else (HttpFloor, Alertmanager, WecomNotifyOneProcess, WecomNotify))
             ctx.say(f"ingest: batch {batch}, {conns} connections ...")
             ingest[(batch, conns)] = measure_ingest(ctx, batch, conns, order)
-            for label in ("wecom-notify", "one process", "alertmanager"):
+            for label in ("wecom-notify", "one process", "alertmanager", "http floor"):
                 r = ingest[(batch, conns)][label]
                 ctx.say(f"  {label:13} {r['alerts_per_s']:10.0f} alerts/s  p50 {r['p50_ms']:8.2f} ms"
                         f"  p99 {r['p99_ms']:8.2f} ms  errors {r['errors']}"
@@ -1065,13 +1108,25 @@ def main():
                   absolute=("<", 10))
         table.row(f"{p}, one process: CPU-s per 100k alerts", o["cpu_per_100k"],
                   a["cpu_per_100k"], want=("<=", 0.1))
+        f = by_label["http floor"]
+        table.row(f"{p}, HTTP floor (nginx answering 204, no work): requests × batch / s",
+                  f["alerts_per_s"], a["alerts_per_s"])
+        table.row(f"{p}, HTTP floor: CPU-s per 100 000 × batch requests", f["cpu_per_100k"],
+                  a["cpu_per_100k"])
         for label, r in by_label.items():
             if r["errors"]:
                 checks.append(f"- {label}, batch {batch}, {conns} conns: {r['errors']} failed "
                               f"requests (non-2xx, socket errors or timeouts) — see the log")
+            if label == "http floor":
+                continue
             checks.append(f"- {label}, batch {batch}, {conns} conns: client counted "
                           f"{r['alerts']:,} acknowledged alerts, server counted "
                           f"{r['server_received']:,.0f} received")
+    if ingest:
+        notes += ["", "HTTP floor: nginx answering every POST with 204 without looking at it, under "
+                  "the same wrk load — the HTTP round trip alone on this machine, wrk included. No "
+                  "server that takes alerts over HTTP can reach more here, so its ratio is the "
+                  "most any HTTP ingest can show against Alertmanager on this machine."]
     if grpc:
         table.section("gRPC Notify direct (bench/notify_load → notifyd; Alertmanager has no gRPC API)")
     for (batch, conc), r in grpc.items():

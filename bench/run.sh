@@ -36,7 +36,7 @@ cleanup() {
   if [ -n "$bench_pid" ]; then kill "$bench_pid" 2>/dev/null || true; wait "$bench_pid" 2>/dev/null || true; fi
   # Leftovers only if bench.py itself died hard; a PID is killed only if it is still one of ours.
   while read -r pid; do
-    [ -n "$pid" ] && grep -qaE 'notifyd|webhook-shim|wecom-sim|alertmanager|notify_load' \
+    [ -n "$pid" ] && grep -qaE 'notifyd|webhook-shim|wecom-sim|alertmanager|notify_load|nginx' \
       "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null || true
   done <"$pidfile"
 }

@@ -16,8 +16,8 @@ packages=(
   prometheus-alertmanager prometheus python3-grpcio python3-protobuf curl openssl
   # a real HTTP proxy for the WeCom transport's proxy tests
   tinyproxy
-  # benchmarks
-  wrk
+  # benchmarks (nginx: the HTTP floor the ingest figures are read against)
+  wrk nginx-light
 )
 
 missing=()
