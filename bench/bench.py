@@ -263,7 +263,25 @@ class WecomNotifyOneProcess(WecomNotify):
         super().__init__(ctx, with_shim=False, config=config, in_process_api=True)
 
 
-class Alertmanager:
+class OneProcessServer:
+    """A server that is one process listening on self.port, ready when /-/ready answers 200,
+    taking alerts at /api/v2/alerts. Subclasses set ctx, dir, port, then call _start."""
+
+    def _start(self, name, argv):
+        self.proc = self.ctx.procs.start(name, argv, f"{self.dir}/{name}.log")
+        self.procs = [self.proc]
+        wait_ready(f"http://127.0.0.1:{self.port}/-/ready", self.procs, self.label)
+        self.alerts_url = f"http://127.0.0.1:{self.port}/api/v2/alerts"
+
+    @property
+    def pids(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        self.ctx.procs.stop(self.proc)
+
+
+class Alertmanager(OneProcessServer):
     label = "alertmanager"
 
     def __init__(self, ctx, config=NULL_ROUTE):
@@ -273,29 +291,17 @@ class Alertmanager:
         self.port = free_port()
         with open(f"{self.dir}/alertmanager.yml", "w") as f:
             f.write(config)
-        self.proc = ctx.procs.start(
-            "alertmanager",
-            [ALERTMANAGER, f"--config.file={self.dir}/alertmanager.yml",
-             f"--storage.path={self.dir}/data", f"--web.listen-address=127.0.0.1:{self.port}",
-             "--cluster.listen-address="],
-            f"{self.dir}/alertmanager.log")
-        self.procs = [self.proc]
-        wait_ready(f"http://127.0.0.1:{self.port}/-/ready", self.procs, self.label)
-        self.alerts_url = f"http://127.0.0.1:{self.port}/api/v2/alerts"
-
-    @property
-    def pids(self):
-        return [self.proc.pid]
+        self._start("alertmanager",
+                    [ALERTMANAGER, f"--config.file={self.dir}/alertmanager.yml",
+                     f"--storage.path={self.dir}/data", f"--web.listen-address=127.0.0.1:{self.port}",
+                     "--cluster.listen-address="])
 
     def received(self):
         return metric_sum(scrape(f"http://127.0.0.1:{self.port}/metrics"),
                           "alertmanager_alerts_received_total")
 
-    def stop(self):
-        self.ctx.procs.stop(self.proc)
 
-
-class HttpFloor:
+class HttpFloor(OneProcessServer):
     """nginx (Debian's nginx-light) answering every request with 204 without looking at it: what
     the HTTP round trip alone costs on this machine, with wrk on the same cores. No server that
     takes alerts over HTTP can beat its rate here, so its ratio to Alertmanager is the most any
@@ -316,23 +322,11 @@ class HttpFloor:
                     f"http {{\n  access_log off;\n{temp_paths}"
                     f"  server {{\n    listen 127.0.0.1:{self.port};\n"
                     "    location = /-/ready { return 200; }\n    location / { return 204; }\n  }\n}\n")
-        self.proc = ctx.procs.start(
-            "nginx", [NGINX, "-p", self.dir, "-e", f"{self.dir}/error.log",
-                      "-c", f"{self.dir}/nginx.conf"],
-            f"{self.dir}/nginx.log")
-        self.procs = [self.proc]
-        wait_ready(f"http://127.0.0.1:{self.port}/-/ready", self.procs, self.label)
-        self.alerts_url = f"http://127.0.0.1:{self.port}/api/v2/alerts"
-
-    @property
-    def pids(self):
-        return [self.proc.pid]
+        self._start("nginx", [NGINX, "-p", self.dir, "-e", f"{self.dir}/error.log",
+                              "-c", f"{self.dir}/nginx.conf"])
 
     def received(self):
         return 0  # it keeps nothing
-
-    def stop(self):
-        self.ctx.procs.stop(self.proc)
 
 
 class WecomSim:
