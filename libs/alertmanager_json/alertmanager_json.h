@@ -21,9 +21,9 @@
 #define WECOM_NOTIFY_LIBS_ALERTMANAGER_JSON_ALERTMANAGER_JSON_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/notify_wire/notify_wire.h"
 #include "wecom_notify/v1/notify.pb.h"
@@ -35,14 +35,17 @@ namespace wecom_notify::alertmanager_json {
 // Parses the body of POST /api/v2/alerts: a JSON array of postable alerts (source API) or, so
 // that an Alertmanager webhook can point at the same URL, a webhook object (source WEBHOOK).
 // Errors: InvalidArgument naming the position or field.
-absl::StatusOr<notify_wire::EncodedNotifyRequest> ParseAlertsBody(absl::string_view body);
+//
+// A body whose capacity leaves SIMDJSON_PADDING (64) bytes past its end — libs/http's requests
+// of declared length do — is parsed where it lies; any other body is copied first.
+absl::StatusOr<notify_wire::EncodedNotifyRequest> ParseAlertsBody(const std::string& body);
 
 // ParseWebhookBody()
 //
 // Parses the body of POST /webhook: a webhook object of payload version 4 (a missing version is
 // read as 4). Errors: InvalidArgument naming the position or field; a JSON array or another
-// version is refused.
-absl::StatusOr<notify_wire::EncodedNotifyRequest> ParseWebhookBody(absl::string_view body);
+// version is refused. Parsed in place as ParseAlertsBody.
+absl::StatusOr<notify_wire::EncodedNotifyRequest> ParseWebhookBody(const std::string& body);
 
 // GettableAlertsJson()
 //

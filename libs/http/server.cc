@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "libs/http/request_body.h"
 #include "spdlog/spdlog.h"
 
 namespace wecom_notify::http {
@@ -135,7 +136,7 @@ struct Core {
 };
 
 // Converts a Beast request into our plain Request.
-Request ToRequest(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
+Request ToRequest(bhttp::request<RequestBody>&& in, const std::string& remote) {
   Request out;
   out.method = std::string(in.method_string());
   absl::string_view target(in.target().data(), in.target().size());
@@ -364,7 +365,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Stream stream_;
   std::string remote_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<RequestBody>> parser_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
   // Held by WriteNow() (off the I/O threads) and Close(); see WriteNow().

@@ -20,22 +20,29 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace wecom_notify::http {
+
+// Spare capacity past a request body of declared length (see Request::body); covers simdjson's
+// SIMDJSON_PADDING.
+inline constexpr std::size_t kRequestBodySpareCapacity = 64;
 
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // target before '?', not percent-decoded
   std::string query;   // target after '?', without it; "" when absent
   std::vector<std::pair<std::string, std::string>> headers;  // names as sent
+  // When the request declared its length (Content-Length), body.capacity() leaves at least
+  // kRequestBodySpareCapacity bytes past its end: a parser that reads past the end of its input
+  // (simdjson) can parse it in place.
   std::string body;
   std::string remote_address;  // "ip:port"
 

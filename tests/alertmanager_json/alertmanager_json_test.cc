@@ -24,11 +24,11 @@ absl::StatusOr<wecom_notify::v1::NotifyRequest> Decoded(
 }
 
 absl::StatusOr<wecom_notify::v1::NotifyRequest> DecodedWebhookBody(absl::string_view body) {
-  return Decoded(ParseWebhookBody(body));
+  return Decoded(ParseWebhookBody(std::string(body)));
 }
 
 absl::StatusOr<wecom_notify::v1::NotifyRequest> DecodedAlertsBody(absl::string_view body) {
-  return Decoded(ParseAlertsBody(body));
+  return Decoded(ParseAlertsBody(std::string(body)));
 }
 
 // A webhook body captured from Alertmanager 0.25 (research/alertmanager.md §1.1).
@@ -107,6 +107,25 @@ TEST(ParseAlertsBodyTest, ARepeatedKeyCountsAsItsLastValue) {
   EXPECT_FALSE(alert.has_starts_at());
   EXPECT_EQ(alert::TimeFromProto(alert.ends_at()), absl::FromUnixSeconds(1795582800));
   EXPECT_EQ(alert.generator_url(), "http://b");
+}
+
+// A body without spare capacity (copied before parsing) and one whose spare capacity holds more
+// JSON (parsed in place: only the body's own length counts) read the same.
+TEST(ParseAlertsBodyTest, ParsesInPlaceOnlyWhenTheCapacityLeavesThePadding) {
+  const std::string text =
+      R"([{"labels":{"alertname":"Tight","job":"api"}},{"labels":{"alertname":"Two"}}])";
+  std::string tight(text);
+  tight.shrink_to_fit();
+  std::string spare(text);
+  spare.append(R"(,{"labels":{"alertname":"Three"}}])");
+  spare.reserve(spare.size() + 64);
+  spare.resize(text.size());
+  for (const std::string* body : {&tight, &spare}) {
+    auto request = Decoded(ParseAlertsBody(*body));
+    ASSERT_TRUE(request.ok()) << request.status();
+    ASSERT_EQ(request->alerts_size(), 2);
+    EXPECT_EQ(request->alerts(1).labels().at("alertname"), "Two");
+  }
 }
 
 TEST(ParseAlertsBodyTest, EmptyArrayIsFine) {

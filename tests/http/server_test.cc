@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "tests/testing/testing.h"
 
@@ -78,6 +80,12 @@ class HttpServerTest : public ::testing::Test {
     });
     router.Add("POST", "/echo", [](const Request& r, Responder respond) {
       std::move(respond)(Response::Text(200, r.body));
+    });
+    router.Add("POST", "/spare", [](const Request& r, Responder respond) {
+      // The body's length, its spare capacity and its last byte.
+      std::move(respond)(Response::Text(
+          200, absl::StrCat(r.body.size(), " ", r.body.capacity() - r.body.size(), " ",
+                            r.body.empty() ? std::string() : r.body.substr(r.body.size() - 1))));
     });
     router.Add("GET", "/later", [](const Request&, Responder respond) {
       // Answer from another thread, after the handler returned.
@@ -254,6 +262,43 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
   StartServer(options);
   EXPECT_EQ(testing::HttpRequest("POST", Url("/echo"), std::string(1025, 'x')).status, 413);
   EXPECT_EQ(testing::HttpRequest("POST", Url("/echo"), std::string(1024, 'x')).status, 200);
+}
+
+// So that simdjson can parse a body where it lies (libs/alertmanager_json), also when the body
+// arrives in several reads.
+TEST_F(HttpServerTest, ABodyOfDeclaredLengthLeavesSpareCapacityPastItsEnd) {
+  StartServer();
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  const std::string body = std::string(25000, 'a') + "z";
+  client.Send(absl::StrCat("POST /spare HTTP/1.1\r\nHost: x\r\nContent-Length: ", body.size(),
+                           "\r\n\r\n", body.substr(0, 1000)));
+  absl::SleepFor(absl::Milliseconds(20));  // the server reads the first part on its own
+  client.Send(body.substr(1000));
+  const std::string answer = client.Read(" z");
+  ASSERT_THAT(answer, StartsWith("HTTP/1.1 200"));
+  const std::string fields = answer.substr(answer.find("\r\n\r\n") + 4);
+  std::vector<std::string> parts = absl::StrSplit(fields, ' ');
+  ASSERT_EQ(parts.size(), 3u) << fields;
+  EXPECT_EQ(parts[0], "25001");
+  std::size_t spare = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(parts[1], &spare)) << fields;
+  EXPECT_GE(spare, kRequestBodySpareCapacity);
+  EXPECT_EQ(parts[2], "z");
+}
+
+TEST_F(HttpServerTest, AChunkedBodyArrivesWhole) {
+  StartServer();
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  client.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n");
+  absl::SleepFor(absl::Milliseconds(20));
+  client.Send("7\r\n, world\r\n0\r\n\r\n");
+  const std::string answer = client.Read("hello, world");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(answer, HasSubstr("\r\n\r\nhello, world"));
 }
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
