@@ -1,7 +1,8 @@
 // File: libs/alertmanager_json/alertmanager_json.h
 //
 // Alertmanager's JSON wire formats, translated to and from the Notify API's protobuf messages
-// (posted alerts straight into their wire encoding, libs/notify_wire/notify_wire.h):
+// (posted alerts straight into their wire encoding, libs/notify_wire/notify_wire.h, or into the
+// alert model for a notifyd in the same process):
 //  - API v2 postable alerts: the JSON array Prometheus and `amtool alert add` POST to
 //    /api/v2/alerts (labels required; annotations, startsAt, endsAt, generatorURL optional);
 //  - webhook payload version 4: the object Alertmanager's webhook receiver POSTs (receiver,
@@ -25,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/notify_wire/notify_decoder.h"
 #include "libs/notify_wire/notify_wire.h"
 #include "wecom_notify/v1/notify.pb.h"
 
@@ -46,6 +48,15 @@ absl::StatusOr<notify_wire::EncodedNotifyRequest> ParseAlertsBody(const std::str
 // read as 4). Errors: InvalidArgument naming the position or field; a JSON array or another
 // version is refused. Parsed in place as ParseAlertsBody.
 absl::StatusOr<notify_wire::EncodedNotifyRequest> ParseWebhookBody(const std::string& body);
+
+// DecodeAlertsBody(), DecodeWebhookBody()
+//
+// As ParseAlertsBody and ParseWebhookBody, but into the alerts notifyd's Notify handler takes:
+// for every body, the result (or error) is what notify_wire::DecodeNotifyRequest makes of the
+// Parse function's encoding. For the HTTP API served inside notifyd, which would otherwise
+// encode each alert only to decode it again (and check its strings' UTF-8 a second time).
+absl::StatusOr<notify_wire::DecodedNotifyRequest> DecodeAlertsBody(const std::string& body);
+absl::StatusOr<notify_wire::DecodedNotifyRequest> DecodeWebhookBody(const std::string& body);
 
 // GettableAlertsJson()
 //

@@ -1,15 +1,23 @@
 // Parsing with simdjson's DOM API: the whole body is validated (syntax, UTF-8) in one pass at
 // gigabytes per second, then walked. Only when that fails is the body parsed a second time, by
 // nlohmann::json, whose error names the line and column: bad input pays, good input does not.
+//
+// One walk serves both outputs: it hands each alert's fields to a sink — notify_wire's
+// AlertEncoder for the wire (Parse*Body), AlertBuilder below for the alert model (Decode*Body) —
+// so that the two cannot differ in what they accept or in the errors they name.
 
-#include <nlohmann/json.hpp>
+#include <google/protobuf/timestamp.pb.h>
 #include <simdjson.h>
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "libs/alert/alert_proto.h"
 #include "libs/alertmanager_json/alertmanager_json.h"
 
 namespace wecom_notify::alertmanager_json {
@@ -120,10 +128,83 @@ absl::Status ParseTime(element value, PathFn path, std::optional<absl::Time>* ou
   return absl::OkStatus();
 }
 
+// A time as notifyd's decoder reads it back from the Timestamp AlertEncoder writes: whole
+// nanoseconds, and a time within Go's zero second unset.
+absl::Time ThroughTimestamp(absl::Time time) {
+  google::protobuf::Timestamp timestamp;
+  alert::TimeToProto(time, &timestamp);
+  return alert::TimeFromProto(timestamp);
+}
+
+// AlertBuilder takes the calls AlertEncoder takes and builds the alert that
+// notify_wire::DecodeNotifyRequest reads from the encoder's bytes. The labels are views into the
+// parsed document, copied once, into the alert's label blocks, by Build().
+class AlertBuilder {
+ public:
+  void Clear() {
+    labels_.clear();
+    annotations_.clear();
+    starts_at_.reset();
+    ends_at_.reset();
+    generator_url_ = absl::string_view();
+  }
+  void AddLabel(absl::string_view name, absl::string_view value) {
+    labels_.push_back({name, value});
+  }
+  void AddAnnotation(absl::string_view name, absl::string_view value) {
+    annotations_.push_back({name, value});
+  }
+  void SetStartsAt(absl::Time time) { starts_at_ = time; }
+  void ClearStartsAt() { starts_at_.reset(); }
+  void SetEndsAt(absl::Time time) { ends_at_ = time; }
+  void ClearEndsAt() { ends_at_.reset(); }
+  void SetGeneratorUrl(absl::string_view url) { generator_url_ = url; }
+
+  // REQUIRES: the document the views point into is still alive.
+  alert::Alert Build() {
+    alert::Alert out;
+    out.labels = alert::LabelSet::FromViews(absl::MakeSpan(labels_));
+    out.annotations = alert::LabelSet::FromViews(absl::MakeSpan(annotations_));
+    if (starts_at_) out.starts_at = ThroughTimestamp(*starts_at_);
+    if (ends_at_) out.ends_at = ThroughTimestamp(*ends_at_);
+    // Alerts of one rule, usually posted together, share one URL block, as the decoder's do.
+    if (generator_url_ != previous_url_.view()) previous_url_ = alert::SharedText(generator_url_);
+    out.generator_url = previous_url_;
+    return out;
+  }
+
+ private:
+  absl::InlinedVector<alert::LabelView, 8> labels_;
+  absl::InlinedVector<alert::LabelView, 8> annotations_;
+  std::optional<absl::Time> starts_at_;
+  std::optional<absl::Time> ends_at_;
+  absl::string_view generator_url_;
+  alert::SharedText previous_url_;
+};
+
+// The request side of the two outputs: EncodedNotifyRequest itself, and DecodedRequestBuilder.
+void ReserveAlerts(EncodedNotifyRequest*, std::size_t) {}  // bytes: they grow by appends
+
+class DecodedRequestBuilder {
+ public:
+  explicit DecodedRequestBuilder(notify_wire::DecodedNotifyRequest* out) : out_(out) {}
+  void set_source(wecom_notify::v1::AlertSource source) { out_->source = source; }
+  void AddAlert(AlertBuilder& alert) { out_->alerts.push_back(alert.Build()); }
+  // Checked by the walk, then dropped: notifyd's decoder reads no webhook metadata either.
+  void set_webhook(const wecom_notify::v1::WebhookMetadata&) {}
+
+ private:
+  friend void ReserveAlerts(DecodedRequestBuilder* request, std::size_t alerts) {
+    request->out_->alerts.reserve(alerts);
+  }
+  notify_wire::DecodedNotifyRequest* out_;
+};
+
 // One alert of either format, `array_path`[`index`]. `labels_required` is the API's rule; the
 // webhook always has them.
+template <typename AlertSink>
 absl::Status ParseAlert(element value, absl::string_view array_path, int index,
-                        bool labels_required, notify_wire::AlertEncoder* out) {
+                        bool labels_required, AlertSink* out) {
   auto alert_path = [&] { return absl::StrCat(array_path, "[", index, "]"); };
   simdjson::dom::object object;
   if (value.get(object)) return TypeError(alert_path(), "an alert object", value);
@@ -165,24 +246,24 @@ absl::Status ParseAlert(element value, absl::string_view array_path, int index,
   return absl::OkStatus();
 }
 
+template <typename Request, typename AlertSink>
 absl::Status ParseAlertArray(element value, absl::string_view path, bool labels_required,
-                             notify_wire::EncodedNotifyRequest* request) {
+                             Request* request, AlertSink* alert) {
   simdjson::dom::array array;
   if (value.get(array)) return TypeError(path, "an array of alerts", value);
-  // One encoder per thread: its buffers keep their capacity from request to request.
-  thread_local notify_wire::AlertEncoder encoder;
+  ReserveAlerts(request, array.size());
   int index = 0;
   for (element item : array) {
-    auto status = ParseAlert(item, path, index, labels_required, &encoder);
+    auto status = ParseAlert(item, path, index, labels_required, alert);
     if (!status.ok()) return status;
-    request->AddAlert(encoder);
+    request->AddAlert(*alert);
     ++index;
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseWebhookObject(simdjson::dom::object object,
-                                notify_wire::EncodedNotifyRequest* request) {
+template <typename Request, typename AlertSink>
+absl::Status ParseWebhookObject(simdjson::dom::object object, Request* request, AlertSink* alert) {
   request->set_source(wecom_notify::v1::ALERT_SOURCE_WEBHOOK);
   wecom_notify::v1::WebhookMetadata meta;
   bool has_alerts = false;
@@ -192,7 +273,7 @@ absl::Status ParseWebhookObject(simdjson::dom::object object,
     absl::Status status;
     if (key == "alerts") {
       has_alerts = true;
-      status = ParseAlertArray(field.value, "alerts", false, request);
+      status = ParseAlertArray(field.value, "alerts", false, request, alert);
     } else if (key == "receiver") {
       status = ParseString(field.value, path, meta.mutable_receiver());
     } else if (key == "status") {
@@ -237,6 +318,40 @@ absl::StatusOr<element> ParseDocument(const std::string& body) {
   return root;
 }
 
+// The body of POST /api/v2/alerts (`webhook_only` false: an array of alerts or a webhook
+// object) or of POST /webhook (a webhook object).
+template <typename Request, typename AlertSink>
+absl::Status ParseBody(const std::string& body, bool webhook_only, Request* request,
+                       AlertSink* alert) {
+  auto root = ParseDocument(body);
+  if (!root.ok()) return root.status();
+  simdjson::dom::object object;
+  if (root->get(object) == simdjson::SUCCESS) return ParseWebhookObject(object, request, alert);
+  if (webhook_only) return TypeError("(body)", "a webhook object", *root);
+  request->set_source(wecom_notify::v1::ALERT_SOURCE_API);
+  if (root->type() != element_type::ARRAY) {
+    return TypeError("(body)", "an array of alerts or a webhook object", *root);
+  }
+  return ParseAlertArray(*root, "", true, request, alert);
+}
+
+absl::StatusOr<EncodedNotifyRequest> Encode(const std::string& body, bool webhook_only) {
+  EncodedNotifyRequest request;
+  // One encoder per thread: its buffers keep their capacity from request to request.
+  thread_local notify_wire::AlertEncoder encoder;
+  if (auto status = ParseBody(body, webhook_only, &request, &encoder); !status.ok()) return status;
+  return request;
+}
+
+absl::StatusOr<notify_wire::DecodedNotifyRequest> Decode(const std::string& body,
+                                                         bool webhook_only) {
+  notify_wire::DecodedNotifyRequest request;
+  DecodedRequestBuilder builder(&request);
+  AlertBuilder alert;
+  if (auto status = ParseBody(body, webhook_only, &builder, &alert); !status.ok()) return status;
+  return request;
+}
+
 }  // namespace
 
 absl::StatusOr<absl::Time> ParseRfc3339(absl::string_view text) {
@@ -250,30 +365,19 @@ absl::StatusOr<absl::Time> ParseRfc3339(absl::string_view text) {
 }
 
 absl::StatusOr<EncodedNotifyRequest> ParseAlertsBody(const std::string& body) {
-  auto root = ParseDocument(body);
-  if (!root.ok()) return root.status();
-  EncodedNotifyRequest request;
-  simdjson::dom::object object;
-  if (root->get(object) == simdjson::SUCCESS) {
-    if (auto status = ParseWebhookObject(object, &request); !status.ok()) return status;
-    return request;
-  }
-  request.set_source(wecom_notify::v1::ALERT_SOURCE_API);
-  if (root->type() != element_type::ARRAY) {
-    return TypeError("(body)", "an array of alerts or a webhook object", *root);
-  }
-  if (auto status = ParseAlertArray(*root, "", true, &request); !status.ok()) return status;
-  return request;
+  return Encode(body, /*webhook_only=*/false);
 }
 
 absl::StatusOr<EncodedNotifyRequest> ParseWebhookBody(const std::string& body) {
-  auto root = ParseDocument(body);
-  if (!root.ok()) return root.status();
-  simdjson::dom::object object;
-  if (root->get(object)) return TypeError("(body)", "a webhook object", *root);
-  EncodedNotifyRequest request;
-  if (auto status = ParseWebhookObject(object, &request); !status.ok()) return status;
-  return request;
+  return Encode(body, /*webhook_only=*/true);
+}
+
+absl::StatusOr<notify_wire::DecodedNotifyRequest> DecodeAlertsBody(const std::string& body) {
+  return Decode(body, /*webhook_only=*/false);
+}
+
+absl::StatusOr<notify_wire::DecodedNotifyRequest> DecodeWebhookBody(const std::string& body) {
+  return Decode(body, /*webhook_only=*/true);
 }
 
 }  // namespace wecom_notify::alertmanager_json

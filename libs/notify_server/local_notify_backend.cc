@@ -22,12 +22,16 @@ void LocalNotifyBackend::Notify(notify_wire::EncodedNotifyRequest request, Notif
   if (!decoded.ok()) {
     return done(ToGrpcStatus(decoded.status()), wecom_notify::v1::NotifyResponse());
   }
+  NotifyAlerts(*std::move(decoded), std::move(done));
+}
+
+void LocalNotifyBackend::NotifyAlerts(notify_wire::DecodedNotifyRequest request, NotifyDone done) {
   // HandleNotify may answer on another thread, after this call returns: the response lives with
   // the callback until then.
   auto response = std::make_unique<wecom_notify::v1::NotifyResponse>();
   auto* response_ptr = response.get();
   server_.service().HandleNotify(
-      *std::move(decoded), response_ptr,
+      std::move(request), response_ptr,
       [response = std::move(response), done = std::move(done)](absl::Status status) mutable {
         done(ToGrpcStatus(status), *response);
       });
@@ -49,6 +53,14 @@ void LocalNotifyBackend::ReloadConfig(ReloadDone done) {
 
 void LocalNotifyBackend::CheckServing(absl::AnyInvocable<void(bool)> done) {
   done(server_.CheckReady().ok());
+}
+
+void ConnectAlertsApi(std::shared_ptr<LocalNotifyBackend> backend, shim::ShimOptions* api) {
+  api->notify_alerts = [backend](notify_wire::DecodedNotifyRequest request,
+                                 shim::NotifyBackend::NotifyDone done) {
+    backend->NotifyAlerts(std::move(request), std::move(done));
+  };
+  api->backend = std::move(backend);
 }
 
 }  // namespace wecom_notify::notify_server

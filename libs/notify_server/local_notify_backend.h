@@ -20,9 +20,11 @@
 #define WECOM_NOTIFY_LIBS_NOTIFY_SERVER_LOCAL_NOTIFY_BACKEND_H_
 
 #include <boost/asio/thread_pool.hpp>
+#include <memory>
 
 #include "libs/notify_server/notify_server.h"
 #include "libs/shim/notify_backend.h"
+#include "libs/shim/shim.h"
 
 namespace wecom_notify::notify_server {
 
@@ -34,6 +36,10 @@ class LocalNotifyBackend : public shim::NotifyBackend {
 
   // Decodes the request into alerts (as notifyd's gRPC service does) and handles it.
   void Notify(notify_wire::EncodedNotifyRequest request, NotifyDone done) override;
+  // Handles alerts decoded already (alertmanager_json::DecodeAlertsBody): what the shim's HTTP
+  // API hands notifyd in process (shim::ShimOptions::notify_alerts), sparing every alert an
+  // encoding and its decoding.
+  void NotifyAlerts(notify_wire::DecodedNotifyRequest request, NotifyDone done);
   void ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListDone done) override;
   // Runs NotifyServer::ReloadConfigFile.
   void ReloadConfig(ReloadDone done) override;
@@ -43,6 +49,13 @@ class LocalNotifyBackend : public shim::NotifyBackend {
   NotifyServer& server_;
   boost::asio::thread_pool bulk_{1};  // listings and reloads
 };
+
+// ConnectAlertsApi()
+//
+// Points the shim's options at `backend`, as notifyd serves the API: every call goes to it,
+// posted alerts decoded (ShimOptions::notify_alerts) and never coalesced — without a gRPC hop per
+// request there is nothing to save, and the group committer batches the writes anyway.
+void ConnectAlertsApi(std::shared_ptr<LocalNotifyBackend> backend, shim::ShimOptions* api);
 
 }  // namespace wecom_notify::notify_server
 

@@ -210,16 +210,28 @@ class ShimImpl : public Shim {
       return std::move(respond)(http::Response::Text(
           415, absl::StrCat("unsupported media type \"", type, "\", only application/json\n")));
     }
+    if (options_.notify_alerts) {
+      auto decoded = webhook_only ? alertmanager_json::DecodeWebhookBody(request.body)
+                                  : alertmanager_json::DecodeAlertsBody(request.body);
+      if (!decoded.ok()) return RefuseBody(decoded.status(), respond);
+      const int count = static_cast<int>(decoded->alerts.size());
+      return options_.notify_alerts(*std::move(decoded), AnswerPost(std::move(respond), count));
+    }
     auto parsed = webhook_only ? alertmanager_json::ParseWebhookBody(request.body)
                                : alertmanager_json::ParseAlertsBody(request.body);
-    if (!parsed.ok()) {
-      return std::move(respond)(
-          http::Response::Json(400, JsonString(parsed.status().message())));
-    }
+    if (!parsed.ok()) return RefuseBody(parsed.status(), respond);
     const int count = parsed->alerts_size();
-    batcher_.Submit(*std::move(parsed), [respond = std::move(respond), count](
-                                           const grpc::Status& status,
-                                           const NotifyResponse& response) mutable {
+    batcher_.Submit(*std::move(parsed), AnswerPost(std::move(respond), count));
+  }
+
+  static void RefuseBody(const absl::Status& status, http::Responder& respond) {
+    std::move(respond)(http::Response::Json(400, JsonString(status.message())));
+  }
+
+  // The answer to a post of `count` alerts, once notifyd has handled them.
+  static NotifyBackend::NotifyDone AnswerPost(http::Responder respond, int count) {
+    return [respond = std::move(respond), count](const grpc::Status& status,
+                                                 const NotifyResponse& response) mutable {
       if (!status.ok()) {
         logging::Warn("forward to notifyd failed",
                       {{"code", static_cast<int>(status.error_code())},
@@ -234,7 +246,7 @@ class ShimImpl : public Shim {
         reasons.push_back(absl::StrCat("[", r.index(), "].", r.field(), ": ", r.reason()));
       }
       std::move(respond)(http::Response::Json(400, JsonString(absl::StrJoin(reasons, "; "))));
-    });
+    };
   }
 
   void Reload(const http::Request&, http::Responder& respond) {

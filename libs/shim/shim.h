@@ -27,12 +27,14 @@
 #ifndef WECOM_NOTIFY_LIBS_SHIM_SHIM_H_
 #define WECOM_NOTIFY_LIBS_SHIM_SHIM_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/http/server.h"
+#include "libs/notify_wire/notify_decoder.h"
 #include "libs/shim/notify_backend.h"
 
 namespace wecom_notify::shim {
@@ -44,6 +46,11 @@ struct ShimOptions {
   // Non-null: the notifyd to forward to, instead of a gRPC client of notify_address (then
   // notify_address, notify_timeout and notify_admin_token are unused).
   std::shared_ptr<NotifyBackend> backend;
+  // Set: posted alerts are parsed into the alert model (alertmanager_json::DecodeAlertsBody) and
+  // handed here, instead of encoded for backend->Notify — for a notifyd serving this API in its
+  // own process (LocalNotifyBackend::NotifyAlerts), which would only decode them again. Posts
+  // are then never coalesced (as with notify_max_in_flight 0).
+  std::function<void(notify_wire::DecodedNotifyRequest, NotifyBackend::NotifyDone)> notify_alerts;
   // Deadline of one forwarded call; beyond it the client gets 503 and retries.
   absl::Duration notify_timeout = absl::Seconds(10);
   // Requests to notifyd outstanding at once; requests arriving meanwhile are coalesced into the

@@ -120,11 +120,8 @@ int Run(int argc, char** argv) {
   }
   std::unique_ptr<wecom_notify::shim::Shim> alerts_api_server;
   if (!alerts_api.web.listen_address.empty()) {
-    alerts_api.backend =
-        std::make_shared<wecom_notify::notify_server::LocalNotifyBackend>(**server);
-    // No coalescing: without a gRPC hop per request there is nothing to save, and the group
-    // committer batches the writes anyway.
-    alerts_api.notify_max_in_flight = 0;
+    wecom_notify::notify_server::ConnectAlertsApi(
+        std::make_shared<wecom_notify::notify_server::LocalNotifyBackend>(**server), &alerts_api);
     // Its answers come from the group committer's thread, which every request waits on.
     alerts_api.web.answer_on_responding_thread = false;
     auto started = wecom_notify::shim::Shim::Start(alerts_api);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libs/alert/alert_proto.h"
+#include "libs/notify_wire/notify_decoder.h"
 
 namespace wecom_notify::alertmanager_json {
 namespace {
@@ -166,6 +167,82 @@ TEST(ParseAlertsBodyTest, TypeErrorsNameTheField) {
             "(body): expected an array of alerts or a webhook object, got string");
   EXPECT_EQ(DecodedAlertsBody(R"([1])").status().message(),
             "[0]: expected an alert object, got number");
+}
+
+// What DecodeAlertsBody / DecodeWebhookBody must give for a body: notifyd's decoding of the
+// Parse function's encoding.
+absl::StatusOr<notify_wire::DecodedNotifyRequest> ThroughTheWire(
+    absl::StatusOr<notify_wire::EncodedNotifyRequest> encoded) {
+  if (!encoded.ok()) return encoded.status();
+  return notify_wire::DecodeNotifyRequest(std::move(*encoded).Release());
+}
+
+void ExpectSameAlerts(const absl::StatusOr<notify_wire::DecodedNotifyRequest>& decoded,
+                      const absl::StatusOr<notify_wire::DecodedNotifyRequest>& wire,
+                      absl::string_view body) {
+  SCOPED_TRACE(body);
+  ASSERT_EQ(decoded.status(), wire.status());
+  if (!wire.ok()) return;
+  EXPECT_EQ(decoded->source, wire->source);
+  ASSERT_EQ(decoded->alerts.size(), wire->alerts.size());
+  for (std::size_t i = 0; i < wire->alerts.size(); ++i) {
+    const alert::Alert& got = decoded->alerts[i];
+    const alert::Alert& want = wire->alerts[i];
+    EXPECT_EQ(got.labels, want.labels) << i;
+    EXPECT_EQ(got.annotations, want.annotations) << i;
+    EXPECT_EQ(got.starts_at, want.starts_at) << i;
+    EXPECT_EQ(got.ends_at, want.ends_at) << i;
+    EXPECT_EQ(got.updated_at, want.updated_at) << i;
+    EXPECT_EQ(got.generator_url.view(), want.generator_url.view()) << i;
+    EXPECT_EQ(got.fingerprint, want.fingerprint) << i;
+    EXPECT_EQ(got.ends_at_from_timeout, want.ends_at_from_timeout) << i;
+  }
+}
+
+// Bodies that reach every branch of the walk and every conversion the wire makes: repeated keys,
+// nulls, Go's zero time and times within its second, sub-nanosecond digits, far years, escapes,
+// URL changes, and errors.
+constexpr const char* kAlertsBodies[] = {
+    "[]",
+    R"([{"labels":{"alertname":"A","job":"api"},"annotations":{"summary":"s"},)"
+    R"("startsAt":"2026-11-25T04:59:16.576493259Z","endsAt":"2026-11-25T05:59:16+08:00",)"
+    R"("generatorURL":"http://prom/graph"},{"labels":{"alertname":"B"},)"
+    R"("generatorURL":"http://prom/graph"},{"labels":{"alertname":"C"},"generatorURL":"http://x"}])",
+    R"([{"labels":{"severity":"warning","severity":"critical"},"startsAt":"2026-11-25T04:59:16Z",)"
+    R"("startsAt":"","endsAt":null,"endsAt":"2026-11-25T05:00:00Z","generatorURL":"http://a",)"
+    R"("generatorURL":"http://b","annotations":null,"status":"firing","fingerprint":"x"}])",
+    R"([{"labels":{"a":"","b":"\u00e9\ud83d\ude00\n","":"empty name"},"annotations":{"k":""}}])",
+    R"([{"labels":{"a":"b"},"startsAt":"0001-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00.5Z"}])",
+    R"([{"labels":{"a":"b"},"startsAt":"2026-11-25T04:59:16.1234567891Z",)"
+    R"("endsAt":"9999-12-31T23:59:59.999999999Z"}])",
+    R"([{"labels":{"a":"b"},"startsAt":"1600-01-01T00:00:00Z","endsAt":"2300-01-01T00:00:00Z"}])",
+    R"([{"labels":{"a":"b"},"startsAt":"infinite-future"}])",
+    R"([{"labels":{"a":"b"}},{"labels":{"severity":3}}])",
+    R"([{"annotations":{}}])",
+    R"([{"labels":{"a":"b"},"startsAt":"yesterday"}])",
+    R"([1])",
+    R"("hello")",
+    R"([{"labels":{"a":"b",}}])",
+    R"({"receiver":"x"})",
+    R"({"version":"3","alerts":[]})",
+    R"({"alerts":[{"labels":{"a":"1"}}],"alerts":[{"labels":{"a":"2"}},{"labels":{"a":"3"}}]})",
+    kCapturedWebhook,
+};
+
+TEST(DecodeAlertsBodyTest, GivesWhatNotifydDecodesFromTheEncoding) {
+  for (const char* body : kAlertsBodies) {
+    ExpectSameAlerts(DecodeAlertsBody(body), ThroughTheWire(ParseAlertsBody(body)), body);
+    ExpectSameAlerts(DecodeWebhookBody(body), ThroughTheWire(ParseWebhookBody(body)), body);
+  }
+}
+
+TEST(DecodeAlertsBodyTest, AlertsOfOneUrlShareItsBlock) {
+  auto request = DecodeAlertsBody(
+      R"([{"labels":{"a":"1"},"generatorURL":"http://u"},{"labels":{"a":"2"},"generatorURL":"http://u"}])");
+  ASSERT_TRUE(request.ok()) << request.status();
+  ASSERT_EQ(request->alerts.size(), 2u);
+  EXPECT_EQ(request->alerts[0].generator_url.view().data(),
+            request->alerts[1].generator_url.view().data());
 }
 
 TEST(GettableAlertsJsonTest, MatchesAlertmanagerShape) {

@@ -18,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/alertmanager_json/alertmanager_json.h"
 #include "libs/common/clock.h"
 #include "libs/common/thread_priority.h"
 #include "libs/notify_server/notify_server.h"
@@ -45,8 +46,7 @@ class LocalNotifyBackendTest : public ::testing::Test {
     server_ = *std::move(server);
     shim::ShimOptions api;
     api.web.listen_address = "127.0.0.1:0";
-    api.backend = std::make_shared<LocalNotifyBackend>(*server_);
-    api.notify_max_in_flight = 0;
+    ConnectAlertsApi(std::make_shared<LocalNotifyBackend>(*server_), &api);
     auto shim = shim::Shim::Start(api);
     ASSERT_TRUE(shim.ok()) << shim.status();
     api_ = *std::move(shim);
@@ -86,6 +86,25 @@ TEST_F(LocalNotifyBackendTest, PostedAlertsAreStoredDurablyAndListed) {
   ASSERT_TRUE(alerts.ok()) << alerts.status();
   ASSERT_EQ(alerts->size(), 1u);
   EXPECT_EQ(*(*alerts)[0].labels.Get("alertname"), "DiskFull");
+}
+
+// The backend's encoded path, which a shim without notify_alerts takes (the fixture's API
+// hands it alerts decoded).
+TEST_F(LocalNotifyBackendTest, EncodedRequestsAreDecodedAndStored) {
+  LocalNotifyBackend backend(*server_);
+  auto encoded = alertmanager_json::ParseAlertsBody(
+      R"([{"labels":{"alertname":"Encoded"}},{"labels":{"":"x"}}])");
+  ASSERT_TRUE(encoded.ok()) << encoded.status();
+  absl::Notification answered;
+  backend.Notify(*std::move(encoded),
+                 [&](const grpc::Status& status, const wecom_notify::v1::NotifyResponse& response) {
+                   EXPECT_TRUE(status.ok()) << status.error_message();
+                   ASSERT_EQ(response.rejected_size(), 1);
+                   EXPECT_EQ(response.rejected(0).index(), 1);
+                   answered.Notify();
+                 });
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(server_->store().size(), 1u);
 }
 
 TEST_F(LocalNotifyBackendTest, InvalidAlertsAreNamedAndTheValidOnesKept) {
