@@ -6,6 +6,7 @@
 #include <new>
 
 #include "libs/alert/label_names.h"
+#include "libs/common/size_class_pool.h"
 
 namespace wecom_notify::alert {
 namespace {
@@ -30,6 +31,14 @@ void StoreOffset(void* offsets, bool wide, std::size_t k, uint32_t offset) {
   } else {
     static_cast<uint16_t*>(offsets)[k] = static_cast<uint16_t>(offset);
   }
+}
+
+// Every set's block: exactly its size rounded up to 8, where malloc's chunk would add a header and
+// round to 16 (size_class_pool.h). Never destroyed: blocks may be freed during static
+// destruction.
+SizeClassPool& Blocks() {
+  static auto* pool = new SizeClassPool;
+  return *pool;
 }
 
 std::vector<LabelView> ViewsOf(const std::vector<Label>& labels) {
@@ -65,7 +74,7 @@ LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
   const bool wide = chars > std::numeric_limits<uint16_t>::max();
   const std::size_t offsets = (interned ? 1 : 2) * sorted.size() + 1;
   void* memory =
-      ::operator new(sizeof(Rep) + (interned ? 4 : 0) + offsets * (wide ? 4 : 2) + chars);
+      Blocks().Allocate(sizeof(Rep) + (interned ? 4 : 0) + offsets * (wide ? 4 : 2) + chars);
   Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size()), wide, interned};
   // The id and offset array are the block's own memory, written once here before anyone
   // reads them.
@@ -93,8 +102,9 @@ absl::string_view LabelSet::InternedName(uint32_t names_id, std::size_t i) {
 }
 
 void LabelSet::Rep::Free(const Rep* rep) {
+  const std::size_t bytes = BlockBytes(rep);
   rep->~Rep();
-  ::operator delete(const_cast<Rep*>(rep));
+  Blocks().Deallocate(const_cast<Rep*>(rep), bytes);
 }
 
 std::optional<absl::string_view> LabelSet::Get(absl::string_view name) const {

@@ -6,7 +6,8 @@
 // Representation, because notifyd holds alerts by the hundred thousand and copies each one on
 // its way to the store, the durable log and the dispatcher: all names and values of a set live
 // in one immutable, reference-counted block (a header, 2n+1 offsets, then the characters). A set
-// costs one allocation however many labels it has — no std::string per name or value — and
+// costs one allocation however many labels it has — no std::string per name or value, and no
+// malloc header (the blocks come from a SizeClassPool, libs/common/size_class_pool.h) — and
 // copying a set only bumps the count, from any thread. The mutators (Set, RemoveEmptyValues)
 // build a new block, so copies already made never change. The offsets are 16 bits wide when the
 // characters allow (under 64 KiB: every realistic set), else 32: for a typical alert that is a
@@ -115,6 +116,11 @@ class LabelSet {
   static uint32_t Offset(const Rep* rep, std::size_t k) {
     if (rep->wide_offsets) return reinterpret_cast<const uint32_t*>(Offsets(rep))[k];
     return reinterpret_cast<const uint16_t*>(Offsets(rep))[k];
+  }
+  // The block's size, as Build allocated it: up to the end of the characters.
+  static std::size_t BlockBytes(const Rep* rep) {
+    return static_cast<std::size_t>(Chars(rep) - reinterpret_cast<const char*>(rep)) +
+           Offset(rep, OffsetCount(rep) - 1);
   }
   static uint32_t NamesId(const Rep* rep) { return *reinterpret_cast<const uint32_t*>(rep + 1); }
   // Name i of the interned list `names_id`; out of line, as label_names.h needs this header.
