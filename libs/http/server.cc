@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <fstream>
 #include <mutex>
@@ -37,6 +38,8 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 constexpr std::size_t kMaxHeaderBytes = 64 << 10;
+// The most Beast reads from a socket at once.
+constexpr std::size_t kMaxReadBytes = 64 << 10;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -202,6 +205,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return WriteError(413, "request body exceeds the limit of " +
                                  std::to_string(core_->options.max_body_bytes) + " bytes");
     }
+    // Beast reads what the buffer has room for, at least 512 bytes, and a buffer the parser
+    // drains never grows: a 20 KB batch arrived in ~37 recvmsg and ~13 epoll_wait. Room for the
+    // declared body lets it arrive in a read or two; the buffer keeps that room for the
+    // connection's next requests (at most kMaxReadBytes).
+    if (length) buffer_.reserve(buffer_.size() + std::min<std::uint64_t>(*length, kMaxReadBytes));
     SetDeadline(core_->options.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {

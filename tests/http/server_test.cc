@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -285,6 +286,29 @@ TEST_F(HttpServerTest, ABodyOfDeclaredLengthLeavesSpareCapacityPastItsEnd) {
   ASSERT_TRUE(absl::SimpleAtoi(parts[1], &spare)) << fields;
   EXPECT_GE(spare, kRequestBodySpareCapacity);
   EXPECT_EQ(parts[2], "z");
+}
+
+// The read buffer makes room for a declared body (up to one read's 64 KiB) and keeps it: bodies
+// beyond one read, pipelined on one connection, still arrive whole and in order.
+TEST_F(HttpServerTest, PipelinedBodiesLargerThanOneReadArriveWhole) {
+  StartServer();
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  std::string requests;
+  for (char last : {'x', 'y'}) {
+    const std::string body = std::string(150000, 'a') + last;
+    absl::StrAppend(&requests, "POST /spare HTTP/1.1\r\nHost: x\r\nContent-Length: ", body.size(),
+                    "\r\n\r\n", body);
+  }
+  client.Send(requests);
+  const std::string answers = client.Read(" y");
+  const std::vector<std::string> answered =
+      absl::StrSplit(answers, "HTTP/1.1 200", absl::SkipEmpty());
+  ASSERT_EQ(answered.size(), 2u) << answers;
+  EXPECT_THAT(answered[0], HasSubstr("\r\n\r\n150001 "));
+  EXPECT_TRUE(absl::EndsWith(answered[0], " x")) << answered[0];
+  EXPECT_THAT(answered[1], HasSubstr("\r\n\r\n150001 "));
+  EXPECT_TRUE(absl::EndsWith(answered[1], " y")) << answered[1];
 }
 
 TEST_F(HttpServerTest, AChunkedBodyArrivesWhole) {
