@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/config/duration.h"
+#include "libs/config/file_watcher.h"
 
 namespace wecom_notify::config {
 namespace {
@@ -414,6 +415,32 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path, std::string* text
   text << in.rdbuf();
   if (text_out != nullptr) *text_out = text.str();
   return ParseConfig(text.str(), path, ConfigDir(path));
+}
+
+absl::StatusOr<std::string> WatchedContent(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<Config> config = ParseConfig(*text, path, ConfigDir(path));
+  if (!config.ok()) return *std::move(text);
+  return WatchedContent(*text, *config);
+}
+
+std::string WatchedContent(const std::string& text, const Config& config) {
+  // A NUL before each secret: no text of a YAML file holds one, so a secret's bytes can never
+  // pass for part of the text or of a neighbouring secret.
+  constexpr absl::string_view kSeparator("\0", 1);
+  std::string content = text;
+  for (const ReceiverConfig& receiver : config.receivers) {
+    for (const WeComAppConfig& app : receiver.wecom_configs) {
+      if (!app.api_secret_file.empty()) absl::StrAppend(&content, kSeparator, app.api_secret);
+    }
+    for (const WeComRobotConfig& robot : receiver.robot_configs) {
+      if (!robot.webhook_key_file.empty()) {
+        absl::StrAppend(&content, kSeparator, robot.webhook_key);
+      }
+    }
+  }
+  return content;
 }
 
 }  // namespace wecom_notify::config

@@ -38,7 +38,8 @@
 //           message_type: markdown
 //
 // Validation names the file, line and key; unknown keys are rejected so that a typo never falls
-// back to a default silently. Secrets given by file are read at load.
+// back to a default silently. Secrets given by file are read at load, and again whenever they
+// change (WatchedContent).
 
 #ifndef WECOM_NOTIFY_LIBS_CONFIG_CONFIG_H_
 #define WECOM_NOTIFY_LIBS_CONFIG_CONFIG_H_
@@ -127,6 +128,19 @@ std::string ConfigDir(const std::string& path);
 // ParseConfig. `text` (optional) receives the file's content as read, also when it does not
 // parse, so a caller can tell which content a configuration came from.
 absl::StatusOr<Config> LoadConfigFile(const std::string& path, std::string* text = nullptr);
+
+// WatchedContent()
+//
+// What notifyd compares to notice that the configuration in `path` changed: the file's text,
+// then every secret it reads from a file (api_secret_file, webhook_key_file). So a rotated
+// secret — a Kubernetes Secret mounted as a file, which changes while the configuration file
+// does not — is applied like an edited configuration, with no restart. The content is only
+// ever hashed: it holds secrets. A file that does not parse, or names a secret file that cannot
+// be read, gives its text alone: the change is still acted on, and the reload says what is
+// wrong. Errors: as ReadWholeFile (file_watcher.h) when `path` itself cannot be read.
+absl::StatusOr<std::string> WatchedContent(const std::string& path);
+// The same for `config`, parsed from `text` (the running configuration).
+std::string WatchedContent(const std::string& text, const Config& config);
 
 }  // namespace wecom_notify::config
 

@@ -3,9 +3,9 @@
 // web port answer as Alertmanager does — 200, or 500 with the error while the old configuration
 // keeps serving — with notifyd's admin token presented by the shim when notifyd requires one.
 // A change of the configuration file's content is applied with no signal, also when the file is
-// a Kubernetes ConfigMap mount whose symlinked directory is swapped; a bad one is rejected once
-// and not retried. Alerts keep flowing through reloads of every kind: none is lost, and every
-// group is notified exactly once.
+// a Kubernetes ConfigMap mount whose symlinked directory is swapped, and so is a change of a
+// secret file it names (a rotated Secret); a bad one is rejected once and not retried. Alerts keep
+// flowing through reloads of every kind: none is lost, and every group is notified exactly once.
 
 #include <gmock/gmock.h>
 #include <grpcpp/create_channel.h>
@@ -123,6 +123,16 @@ class ReloadE2eTest : public ::testing::Test {
 
   double NotifydMetric(const std::string& series) {
     return MetricValue(HttpRequest("GET", stack_->NotifydWebUrl("/metrics")).body, series);
+  }
+
+  // The contents of the messages the simulator received for `user`.
+  std::vector<std::string> Delivered(const std::string& user) {
+    std::vector<std::string> out;
+    auto json = nlohmann::json::parse(
+        HttpRequest("GET", stack_->SimUrl("/sim/messages?touser=" + user)).body, nullptr, false);
+    if (json.is_discarded()) return out;
+    for (const auto& m : json["messages"]) out.push_back(m["content"].value("content", ""));
+    return out;
   }
 
   HttpResult PostReload(const std::string& url, std::vector<std::string> headers = {}) {
@@ -256,6 +266,35 @@ TEST_F(ReloadE2eTest, FileChangeIsAppliedWithoutASignal) {
   EXPECT_THAT(stack_->notifyd()->Output(), HasSubstr("trigger=file_change"));
 }
 
+// A Kubernetes Secret mounted as a file is rotated in place: the secret file's content changes,
+// the configuration file's does not. The watcher applies it as it applies an edited file.
+TEST_F(ReloadE2eTest, RotatedSecretFileIsAppliedWithoutASignal) {
+  const std::string secret_path = stack_->dir() + "/secret.txt";
+  WriteFile(secret_path, "not-the-secret\n");
+  WriteFile(config_path_, absl::StrReplaceAll(Config("[]"), {{"api_secret: sim-secret-1000002",
+                                                              "api_secret_file: secret.txt"}}));
+  ASSERT_TRUE(StartNotifyd({"--config.watch-interval=100ms"})) << stack_->notifyd()->Output();
+  ASSERT_TRUE(stack_->StartShim()) << stack_->shim()->Output();
+  absl::SleepFor(absl::Milliseconds(500));  // five polls: nothing changed, nothing reloaded
+  EXPECT_EQ(NotifydMetric(kSuccesses), 0);
+
+  WriteFile(secret_path, "sim-secret-1000002\n");
+  EXPECT_TRUE(WaitFor([&] { return NotifydMetric(kSuccesses) == 1; }, absl::Seconds(10)))
+      << stack_->notifyd()->Output();
+  // The new secret is the one in use: with the old one WeCom refuses the token (40001).
+  EXPECT_EQ(HttpRequest("POST", stack_->ShimUrl("/api/v2/alerts"),
+                        R"([{"labels":{"alertname":"AfterRotation"}}])")
+                .status,
+            200);
+  EXPECT_TRUE(WaitFor([&] { return Delivered("zhangsan").size() == 1; }, absl::Seconds(10)))
+      << stack_->notifyd()->Output();
+  EXPECT_THAT(Delivered("zhangsan"), ::testing::ElementsAre(HasSubstr("AfterRotation")));
+  const std::string log = stack_->notifyd()->Output();
+  EXPECT_THAT(log, HasSubstr("trigger=file_change"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("sim-secret-1000002")));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("not-the-secret")));
+}
+
 TEST_F(ReloadE2eTest, ReloadsUnderLoadLoseNoAlertAndNotifyEachGroupOnce) {
   ASSERT_TRUE(StartNotifyd({"--config.watch-interval=100ms"})) << stack_->notifyd()->Output();
   ASSERT_TRUE(stack_->StartShim()) << stack_->shim()->Output();
@@ -330,14 +369,7 @@ TEST_F(ReloadE2eTest, ReloadsUnderLoadLoseNoAlertAndNotifyEachGroupOnce) {
   EXPECT_EQ(listed.size(), static_cast<std::size_t>(kGroups * kPerGroup));
 
   // Every group reached WeCom, exactly once.
-  auto delivered = [&] {
-    std::vector<std::string> out;
-    auto json = nlohmann::json::parse(
-        HttpRequest("GET", stack_->SimUrl("/sim/messages?touser=zhangsan")).body, nullptr, false);
-    if (json.is_discarded()) return out;
-    for (const auto& m : json["messages"]) out.push_back(m["content"].value("content", ""));
-    return out;
-  };
+  auto delivered = [&] { return Delivered("zhangsan"); };
   const auto all_groups = static_cast<std::size_t>(kGroups);
   EXPECT_TRUE(WaitFor([&] { return delivered().size() >= all_groups; }, absl::Seconds(30)))
       << delivered().size() << " of " << kGroups;

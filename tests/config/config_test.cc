@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
+
+#include "tests/testing/testing.h"
+
 namespace wecom_notify::config {
 namespace {
 
@@ -188,6 +193,52 @@ TEST(ConfigFileTest, InvalidRouteTreeIsRejectedAtLoad) {
                             "receivers:\n  - name: r\n", "n.yml");
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().message().find("'...'"), std::string::npos);
+}
+
+// A rotated secret file changes what the watcher compares, though the configuration's text
+// does not: that is how notifyd notices it.
+TEST(ConfigFileTest, WatchedContentFollowsTheSecretFiles) {
+  const std::string dir = testing::MakeTempDir("config-watched");
+  const std::string path = dir + "/notifyd.yml";
+  const std::string text = R"(route:
+  receiver: ops
+receivers:
+  - name: ops
+    wecom_configs:
+      - corp_id: ww
+        agent_id: 1
+        api_secret_file: secret.txt
+        to_user: [a]
+    wecom_robot_configs:
+      - webhook_key_file: robot-key.txt
+)";
+  testing::WriteFile(path, text);
+  testing::WriteFile(dir + "/secret.txt", "secret-one\n");
+  testing::WriteFile(dir + "/robot-key.txt", "key-one\n");
+
+  const absl::StatusOr<std::string> first = WatchedContent(path);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->substr(0, text.size()), text);
+  std::string loaded_text;
+  const absl::StatusOr<Config> loaded = LoadConfigFile(path, &loaded_text);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(WatchedContent(loaded_text, *loaded), *first);
+
+  testing::WriteFile(dir + "/secret.txt", "secret-two\n");
+  const absl::StatusOr<std::string> app_rotated = WatchedContent(path);
+  ASSERT_TRUE(app_rotated.ok()) << app_rotated.status();
+  EXPECT_NE(*app_rotated, *first);
+  testing::WriteFile(dir + "/robot-key.txt", "key-two\n");
+  const absl::StatusOr<std::string> robot_rotated = WatchedContent(path);
+  ASSERT_TRUE(robot_rotated.ok()) << robot_rotated.status();
+  EXPECT_NE(*robot_rotated, *app_rotated);
+
+  // A secret file gone, or text that does not parse: the text alone, still a change.
+  ASSERT_EQ(std::remove((dir + "/robot-key.txt").c_str()), 0);
+  EXPECT_EQ(WatchedContent(path).value_or("error"), text);
+  testing::WriteFile(path, "route: [");
+  EXPECT_EQ(WatchedContent(path).value_or("error"), "route: [");
+  EXPECT_EQ(WatchedContent(dir + "/missing.yml").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

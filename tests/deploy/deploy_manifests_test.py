@@ -85,6 +85,7 @@ class Context:
         self.service_port_names = {}  # service port name -> (binary, role)
         self.http_paths = set()    # (binary, method, path) the manifests rely on
         self.config_text = None    # notifyd.yml from the ConfigMap
+        self.secret_files = {}     # mount path of a Secret volume in notifyd -> {key: content}
         self.dockerfile = None
 
     def fail(self, message):
@@ -415,9 +416,14 @@ def check_deployment(ctx):
     if not secret_vols:
         ctx.fail(f"{where}: the WeCom secrets are not mounted from a Secret")
     for v in secret_vols:
-        if ("Secret", v["secret"].get("secretName")) not in ctx.objects:
+        secret = ctx.objects.get(("Secret", v["secret"].get("secretName")))
+        if secret is None:
             ctx.fail(f"{where}: volume {v['name']} mounts Secret {v['secret'].get('secretName')}, "
                      "which secret.example.yaml does not define")
+            continue
+        for path, m in mounts.items():
+            if m["name"] == v["name"]:
+                ctx.secret_files[path] = dict(secret.get("stringData") or {})
     sc = pod.get("securityContext") or {}
     if sc.get("runAsNonRoot") is not True or not sc.get("runAsUser"):
         ctx.fail(f"{where}: the pod must set runAsNonRoot: true and a non-zero runAsUser")
@@ -928,15 +934,43 @@ def grpc_health_serving(port):
         return check(b"", timeout=5) == b"\x08\x01"
 
 
+def pod_config_here(ctx, tmp):
+    """The ConfigMap's notifyd.yml as the pod would read it, laid out under `tmp`: each Secret
+    volume's keys (the example's placeholders) become files under tmp, and the configuration's
+    paths into a mount point there. WeCom's API URL becomes a closed port on 127.0.0.1, so a
+    delivery attempt never leaves the machine. Every secret file the configuration names must be
+    a key of a mounted Secret (else notifyd would not start in the pod)."""
+    config = yaml.safe_load(ctx.config_text) or {}
+    for i, (mount, files) in enumerate(sorted(ctx.secret_files.items())):
+        here = os.path.join(tmp, f"secret-volume-{i}")
+        os.makedirs(here)
+        for key, content in files.items():
+            with open(os.path.join(here, key), "w") as f:
+                f.write(content)
+        for receiver in config.get("receivers") or []:
+            for kind, key in (("wecom_configs", "api_secret_file"),
+                              ("wecom_robot_configs", "webhook_key_file")):
+                for entry in receiver.get(kind) or []:
+                    path = entry.get(key)
+                    if path and os.path.dirname(path).rstrip("/") == mount:
+                        if os.path.basename(path) not in files:
+                            ctx.fail(f"deploy/kubernetes/configmap.yaml: {key} {path} is no key "
+                                     f"of the Secret mounted at {mount}")
+                        entry[key] = os.path.join(here, os.path.basename(path))
+    config.setdefault("global", {})["wecom_api_url"] = f"http://127.0.0.1:{free_port()}/cgi-bin/"
+    return yaml.safe_dump(config, sort_keys=False)
+
+
 def check_binaries_serve(ctx):
     """Starts both binaries with the Deployment's flags and configuration (listen addresses moved
     to free ports on 127.0.0.1, storage to a temporary directory) and requests every path."""
     if ctx.config_text is None or set(ctx.flags) != set(BINARIES):
         raise CheckFailed("the Deployment checks failed; nothing to start")
     with tempfile.TemporaryDirectory() as tmp:
+        config_text = pod_config_here(ctx, tmp)
         config = os.path.join(tmp, "notifyd.yml")
         with open(config, "w") as f:
-            f.write(ctx.config_text)
+            f.write(config_text)
         ports = {role: free_port() for role in ctx.listen}
         n_flags = dict(ctx.flags[NOTIFYD])
         n_flags.update({"config.file": config, "storage.path": os.path.join(tmp, "data"),
@@ -1008,11 +1042,16 @@ def check_binaries_serve(ctx):
                 if rc not in (0, "gone"):
                     ctx.fail(f"{binary} did not exit 0 on SIGTERM (exit {rc}); Kubernetes and "
                              f"systemd stop it that way:\n{p.output()[-2000:]}")
+        for binary, p in procs.items():
+            for files in ctx.secret_files.values():
+                for key, content in files.items():
+                    if content.strip() and content.strip() in p.output():
+                        ctx.fail(f"{binary}'s log shows the Secret's {key}")
         # notifyd refuses an unknown key, so the start above proves the ConfigMap is accepted;
         # make sure that refusal still happens (else the start proves nothing).
         bad = os.path.join(tmp, "bad.yml")
         with open(bad, "w") as f:
-            f.write(ctx.config_text + "  no_such_key_for_the_test: 1\n")
+            f.write(config_text + "no_such_key_for_the_test: 1\n")
         p = Process([ctx.binaries[NOTIFYD], f"--config.file={bad}",
                      f"--storage.path={os.path.join(tmp, 'data')}",
                      "--grpc.listen-address=127.0.0.1:0", "--web.listen-address=127.0.0.1:0"],
