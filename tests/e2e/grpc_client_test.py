@@ -7,6 +7,7 @@ Run by ctest as: /usr/bin/python3 grpc_client_test.py <notifyd binary> <proto di
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -110,4 +111,12 @@ class NotifydGrpcTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    run = unittest.main(verbosity=2, exit=False)
+    # As the C++ tests' MakeTempDir: the files are kept for reading only when a test failed.
+    if run.result.wasSuccessful():
+        shutil.rmtree(GEN_DIR, ignore_errors=True)
+        shutil.rmtree(NotifydGrpcTest.dir, ignore_errors=True)
+    else:
+        print(f"kept for reading: {GEN_DIR} {getattr(NotifydGrpcTest, 'dir', '')}",
+              file=sys.stderr)
+    sys.exit(0 if run.result.wasSuccessful() else 1)

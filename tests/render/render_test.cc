@@ -10,6 +10,7 @@
 #include "libs/render/template_renderer.h"
 #include "libs/wecom/message_splitter.h"
 #include "libs/wecom/utf8.h"
+#include "tests/testing/testing.h"
 
 namespace wecom_notify::render {
 namespace {
@@ -186,7 +187,8 @@ TEST(TemplateRendererTest, SyntaxErrorIsReportedAtLoad) {
 }
 
 std::string WriteTemp(const std::string& name, const std::string& content) {
-  const std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  static const std::string dir = wecom_notify::testing::MakeTempDir("render");
+  const std::string path = absl::StrCat(dir, "/", name);
   std::ofstream(path) << content;
   return path;
 }

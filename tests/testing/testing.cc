@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -11,13 +12,17 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
 namespace wecom_notify::testing {
@@ -27,6 +32,46 @@ std::string BinPath(const std::string& name) {
   return absl::StrCat(dir ? dir : ".", "/", name);
 }
 
+namespace {
+
+// Removes the directories MakeTempDir made once every test has run, if all passed.
+class TempDirCleanup : public ::testing::Environment {
+ public:
+  void Add(std::string dir) {
+    absl::MutexLock lock(&mu_);
+    dirs_.push_back(std::move(dir));
+  }
+
+  void TearDown() override {
+    absl::MutexLock lock(&mu_);
+    const bool passed = ::testing::UnitTest::GetInstance()->Passed();
+    for (const std::string& dir : dirs_) {
+      if (!passed) {
+        std::cerr << "kept for reading: " << dir << std::endl;
+        continue;
+      }
+      std::error_code ignored;  // a directory a test removed itself is fine
+      std::filesystem::remove_all(dir, ignored);
+    }
+    dirs_.clear();
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> dirs_ ABSL_GUARDED_BY(mu_);
+};
+
+// gtest owns it. Registered before main() (below) so that RUN_ALL_TESTS runs its TearDown, and
+// made on first use, should a static initializer elsewhere make a directory before that.
+TempDirCleanup& Cleanup() {
+  static TempDirCleanup* const cleanup =
+      static_cast<TempDirCleanup*>(::testing::AddGlobalTestEnvironment(new TempDirCleanup));
+  return *cleanup;
+}
+[[maybe_unused]] TempDirCleanup& registered_before_main = Cleanup();
+
+}  // namespace
+
 std::string MakeTempDir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
   std::string pattern = absl::StrCat(base ? base : "/tmp", "/", prefix, "-XXXXXX");
@@ -34,6 +79,7 @@ std::string MakeTempDir(const std::string& prefix) {
     std::cerr << "mkdtemp failed for " << pattern << std::endl;
     std::abort();
   }
+  Cleanup().Add(pattern);
   return pattern;
 }
 

@@ -23,8 +23,10 @@ namespace wecom_notify::testing {
 // $WECOM_NOTIFY_BIN_DIR/<name>: a binary this build produced.
 std::string BinPath(const std::string& name);
 
-// A fresh directory under $TMPDIR (or /tmp), removed by nobody: CI machines are thrown away,
-// and a failed test's files are worth reading.
+// A fresh directory under $TMPDIR (or /tmp). When the test program ends it is removed with all
+// it holds if every test passed, and kept — named on stderr — if one failed: a failed test's
+// files (process logs, databases) are worth reading, a passed one's only fill the disk of a
+// developer who runs the tests again and again.
 std::string MakeTempDir(const std::string& prefix);
 
 // A TCP port on 127.0.0.1 that was free a moment ago, outside the kernel's ephemeral range (so no
