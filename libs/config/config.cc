@@ -13,8 +13,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/common/file_watcher.h"
 #include "libs/config/duration.h"
-#include "libs/config/file_watcher.h"
 
 namespace wecom_notify::config {
 namespace {

@@ -137,7 +137,7 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path, std::string* text
 // does not — is applied like an edited configuration, with no restart. The content is only
 // ever hashed: it holds secrets. A file that does not parse, or names a secret file that cannot
 // be read, gives its text alone: the change is still acted on, and the reload says what is
-// wrong. Errors: as ReadWholeFile (file_watcher.h) when `path` itself cannot be read.
+// wrong. Errors: as ReadWholeFile (libs/common/file_watcher.h) when `path` itself cannot be read.
 absl::StatusOr<std::string> WatchedContent(const std::string& path);
 // The same for `config`, parsed from `text` (the running configuration).
 std::string WatchedContent(const std::string& text, const Config& config);

@@ -161,7 +161,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   server->web_server_ = *std::move(web_server);
   if (!options.config_file.empty() && options.config_watch_interval > absl::ZeroDuration()) {
     // The file and the secret files it names: a rotated secret is a change too.
-    server->config_watcher_ = std::make_unique<config::FileWatcher>(
+    server->config_watcher_ = std::make_unique<FileWatcher>(
         clock, options.config_watch_interval, options.config_file,
         config::WatchedContent(server->config_store_->Text(), server->config_store_->Get().config),
         [path = options.config_file] { return config::WatchedContent(path); },

@@ -23,8 +23,8 @@
 #include "libs/admin/config_store.h"
 #include "libs/common/clock.h"
 #include "libs/common/completion_queue_thread.h"
+#include "libs/common/file_watcher.h"
 #include "libs/config/config.h"
-#include "libs/config/file_watcher.h"
 #include "libs/delivery/receivers.h"
 #include "libs/dispatch/dispatch_loop.h"
 #include "libs/dispatch/pipeline.h"
@@ -157,7 +157,7 @@ class NotifyServer {
   absl::Mutex reload_mu_;  // serializes ReloadConfigFile
   std::unique_ptr<admin::ConfigStore> config_store_;
   std::unique_ptr<admin::AdminService> admin_service_;
-  std::unique_ptr<config::FileWatcher> config_watcher_;
+  std::unique_ptr<FileWatcher> config_watcher_;
   std::unique_ptr<grpc::Server> grpc_server_;
   // Runs the queue of the Notify service's calls (NotifyService::Serve).
   std::unique_ptr<CompletionQueueThread> notify_completions_;

@@ -10,12 +10,17 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "libs/alert/matcher.h"
 #include "libs/alertmanager_json/alertmanager_json.h"
+#include "libs/common/clock.h"
+#include "libs/common/file_watcher.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/metrics_endpoint.h"
 #include "libs/shim/auth.h"
@@ -133,14 +138,15 @@ class ShimImpl : public Shim {
  public:
   ShimImpl(const ShimOptions& options, Authenticator auth)
       : options_(options),
+        bearer_token_(options.bearer_token),
+        basic_password_(options.basic_password),
         auth_(std::move(auth)),
         registry_(std::make_shared<prometheus::Registry>()),
         metrics_(*registry_),
-        backend_(options.backend != nullptr
-                     ? options.backend
-                     : std::make_shared<NotifyClient>(options.notify_address,
-                                                      options.notify_timeout,
-                                                      options.notify_admin_token)),
+        backend_(options.backend != nullptr ? options.backend
+                                            : std::make_shared<NotifyClient>(
+                                                  options.notify_address, options.notify_timeout,
+                                                  options.notify_admin_token)),
         batcher_(
             [this](notify_wire::EncodedNotifyRequest request, NotifyBackend::NotifyDone done) {
               backend_->Notify(std::move(request), std::move(done));
@@ -174,10 +180,13 @@ class ShimImpl : public Shim {
     auto server = http::Server::Start(options_.web, std::move(router));
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
+    WatchCredential(options_.bearer_token_file, &bearer_token_);
+    WatchCredential(options_.basic_password_file, &basic_password_);
     return absl::OkStatus();
   }
 
   void Stop() override {
+    for (auto& watcher : credential_watchers_) watcher->Stop();
     if (server_) server_->Stop();
   }
   int port() const override { return server_->port(); }
@@ -195,13 +204,48 @@ class ShimImpl : public Shim {
         metrics->Observe(r.status, absl::Now() - start);
         std::move(respond)(std::move(r));
       };
-      if (!auth_.Allows(request.Header("Authorization"))) {
+      std::string challenge;
+      if (!Allows(request.Header("Authorization"), &challenge)) {
         http::Response r = http::Response::Text(401, "unauthorized\n");
-        r.headers.emplace_back("WWW-Authenticate", auth_.challenge());
+        r.headers.emplace_back("WWW-Authenticate", std::move(challenge));
         return std::move(measured)(std::move(r));
       }
       body(request, measured);
     };
+  }
+
+  // Whether the credentials in use allow `authorization`; if not, their challenge.
+  bool Allows(absl::string_view authorization, std::string* challenge) const {
+    absl::ReaderMutexLock lock(&auth_mu_);
+    if (auth_.Allows(authorization)) return true;
+    *challenge = auth_.challenge();
+    return false;
+  }
+
+  // Follows `path` (when set): a changed content becomes `*credential`, and the authenticator is
+  // rebuilt from the credentials in use.
+  void WatchCredential(const std::string& path, std::string* credential) {
+    if (path.empty() || options_.credentials_watch_interval <= absl::ZeroDuration()) return;
+    auto watcher = std::make_unique<FileWatcher>(
+        Clock::Real(), options_.credentials_watch_interval, path, ReadWholeFile(path).value_or(""),
+        [path] { return ReadWholeFile(path); },
+        [this, path, credential]() -> absl::Status {
+          absl::StatusOr<std::string> content = ReadWholeFile(path);
+          if (!content.ok()) return content.status();
+          // As the binaries read it at start (cli::ReadSecretFile): trimmed, never empty.
+          const absl::string_view secret = absl::StripAsciiWhitespace(*content);
+          if (secret.empty()) return absl::InvalidArgumentError("the file is empty");
+          absl::MutexLock lock(&auth_mu_);
+          *credential = std::string(secret);
+          absl::StatusOr<Authenticator> auth =
+              Authenticator::Create(bearer_token_, options_.basic_username, basic_password_);
+          if (!auth.ok()) return auth.status();
+          auth_ = *std::move(auth);
+          logging::Info("credential file changed; in use now", {{"file", path}});
+          return absl::OkStatus();
+        });
+    watcher->Start();
+    credential_watchers_.push_back(std::move(watcher));
   }
 
   void PostAlerts(const http::Request& request, http::Responder& respond, bool webhook_only) {
@@ -295,7 +339,12 @@ class ShimImpl : public Shim {
   }
 
   ShimOptions options_;
-  Authenticator auth_;
+  // The credentials in use: the options' until a watched file changes.
+  mutable absl::Mutex auth_mu_;
+  std::string bearer_token_ ABSL_GUARDED_BY(auth_mu_);
+  std::string basic_password_ ABSL_GUARDED_BY(auth_mu_);
+  Authenticator auth_ ABSL_GUARDED_BY(auth_mu_);
+  std::vector<std::unique_ptr<FileWatcher>> credential_watchers_;
   std::shared_ptr<prometheus::Registry> registry_;
   ShimMetrics metrics_;
   std::shared_ptr<NotifyBackend> backend_;

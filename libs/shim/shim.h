@@ -65,6 +65,14 @@ struct ShimOptions {
   // and POST /-/reload.
   std::string basic_username;
   std::string basic_password;
+  // The files bearer_token and basic_password were read from (empty: none). Their content is
+  // compared every credentials_watch_interval (0: never), and a changed file replaces its
+  // credential at once — a rotated Kubernetes Secret applies with no restart, as Alertmanager
+  // and Prometheus read their credentials_file anew for every request. A file that became
+  // unreadable or empty is logged and the running credential kept.
+  std::string bearer_token_file;
+  std::string basic_password_file;
+  absl::Duration credentials_watch_interval = absl::Seconds(10);
 };
 
 class Shim {

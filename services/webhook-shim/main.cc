@@ -18,9 +18,10 @@ namespace po = boost::program_options;
 using wecom_notify::logging::Error;
 using wecom_notify::logging::Info;
 
-bool ParseDurationFlag(const std::string& flag, const std::string& text, absl::Duration* out) {
+bool ParseDurationFlag(const std::string& flag, const std::string& text, absl::Duration* out,
+                       bool zero_allowed = false) {
   auto d = wecom_notify::config::ParseDuration(text);
-  if (!d.ok() || *d <= absl::ZeroDuration()) {
+  if (!d.ok() || *d < absl::ZeroDuration() || (*d == absl::ZeroDuration() && !zero_allowed)) {
     std::cerr << "webhook-shim: --" << flag << ": "
               << (d.ok() ? "must be greater than 0" : std::string(d.status().message()))
               << std::endl;
@@ -35,10 +36,13 @@ int Run(int argc, char** argv) {
   wecom_notify::cli::LogFlags log_flags;
   wecom_notify::shim::ShimOptions options;
   options.web.listen_address = ":9099";
-  std::string read_timeout = "30s", idle_timeout = "90s", notify_timeout = "10s";
+  std::string read_timeout = "30s", idle_timeout = "90s", notify_timeout = "10s",
+              auth_watch_interval = "10s";
   std::string bearer_token_file, basic_password_file, notify_admin_token_file;
 
   po::options_description flags("Flags");
+  // A paragraph per flag: clang-format would run them together.
+  // clang-format off
   flags.add_options()
       ("web.listen-address", po::value(&options.web.listen_address)
            ->default_value(options.web.listen_address),
@@ -72,7 +76,12 @@ int Run(int argc, char** argv) {
       ("web.auth.basic-username", po::value(&options.basic_username),
        "Require HTTP basic auth with this username.")
       ("web.auth.basic-password-file", po::value(&basic_password_file),
-       "File holding the basic-auth password.");
+       "File holding the basic-auth password.")
+      ("web.auth.watch-interval", po::value(&auth_watch_interval)
+           ->default_value(auth_watch_interval),
+       "How often the bearer-token and basic-password files are compared with the credentials "
+       "in use; a changed file applies at once (a rotated Secret needs no restart). 0: never.");
+  // clang-format on
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv,
@@ -85,7 +94,9 @@ int Run(int argc, char** argv) {
   }
   if (!ParseDurationFlag("web.read-timeout", read_timeout, &options.web.read_timeout) ||
       !ParseDurationFlag("web.idle-timeout", idle_timeout, &options.web.idle_timeout) ||
-      !ParseDurationFlag("notify.timeout", notify_timeout, &options.notify_timeout)) {
+      !ParseDurationFlag("notify.timeout", notify_timeout, &options.notify_timeout) ||
+      !ParseDurationFlag("web.auth.watch-interval", auth_watch_interval,
+                         &options.credentials_watch_interval, /*zero_allowed=*/true)) {
     return 2;
   }
   using wecom_notify::cli::ReadSecretFile;
@@ -96,6 +107,8 @@ int Run(int argc, char** argv) {
                       &options.notify_admin_token)) {
     return 1;
   }
+  options.bearer_token_file = bearer_token_file;
+  options.basic_password_file = basic_password_file;
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -139,5 +139,35 @@ TEST(NotifydAlertsApiTest, AmtoolAddsAndQueriesAgainstNotifydItself) {
   EXPECT_EQ(HttpRequest("GET", api_url + "/-/healthy").status, 0);
 }
 
+// --alerts-api.auth.bearer-token-file guards notifyd's own alerts API, and a rotated token file
+// applies within --config.watch-interval, as it does for webhook-shim.
+TEST(NotifydAlertsApiTest, BearerTokenFileIsRequiredAndFollowed) {
+  Stack stack(MakeTempDir("alerts-api-e2e"));
+  const std::string api_url = absl::StrCat("http://127.0.0.1:", FreePort());
+  const std::string token_file = stack.dir() + "/token";
+  WriteFile(token_file, "api-token-one\n");
+  ASSERT_TRUE(stack.StartNotifyd({"--alerts-api.listen-address=" + api_url.substr(7),
+                                  "--alerts-api.auth.bearer-token-file=" + token_file,
+                                  "--config.watch-interval=100ms"}))
+      << stack.notifyd()->Output();
+  ASSERT_TRUE(WaitFor([&] { return HttpRequest("GET", api_url + "/-/ready").status == 200; },
+                      absl::Seconds(10)))
+      << stack.notifyd()->Output();
+  auto post_with = [&](const std::string& token) {
+    return HttpRequest("POST", api_url + "/api/v2/alerts",
+                       R"([{"labels":{"alertname":"GuardedApi"}}])",
+                       {"Content-Type: application/json", "Authorization: Bearer " + token})
+        .status;
+  };
+  EXPECT_EQ(HttpRequest("POST", api_url + "/api/v2/alerts", "[]").status, 401);
+  EXPECT_EQ(post_with("api-token-one"), 200);
+  WriteFile(token_file, "api-token-two\n");
+  EXPECT_TRUE(WaitFor([&] { return post_with("api-token-two") == 200; }, absl::Seconds(10)))
+      << stack.notifyd()->Output();
+  EXPECT_EQ(post_with("api-token-one"), 401);
+  EXPECT_EQ(stack.ListAlerts("GuardedApi").size(), 1u);
+  EXPECT_THAT(stack.notifyd()->Output(), ::testing::Not(HasSubstr("api-token-")));
+}
+
 }  // namespace
 }  // namespace wecom_notify::testing

@@ -264,6 +264,37 @@ TEST_F(IngestTest, BearerTokenIsRequiredWhenConfigured) {
   EXPECT_THAT(stack_->shim()->Output(), ::testing::Not(HasSubstr("s3cret-token")));
 }
 
+// A Kubernetes Secret holding the token is rotated: Alertmanager reads its credentials_file for
+// every request, so the shim must take the new token as soon as the file changes, and refuse the
+// old one; a file emptied by mistake keeps the token in use.
+TEST_F(IngestTest, RotatedCredentialFilesApplyWithoutARestart) {
+  const std::string token_file = stack_->dir() + "/token";
+  WriteFile(token_file, "token-one\n");
+  StartShim({"--web.auth.bearer-token-file=" + token_file, "--web.auth.watch-interval=100ms"});
+  const std::string body = R"([{"labels":{"alertname":"Rotated"}}])";
+  auto post_with = [&](const std::string& token) {
+    return Post("/api/v2/alerts", body,
+                {"Content-Type: application/json", "Authorization: Bearer " + token})
+        .status;
+  };
+  EXPECT_EQ(post_with("token-one"), 200);
+  EXPECT_EQ(post_with("token-two"), 401);
+
+  WriteFile(token_file, "token-two\n");
+  EXPECT_TRUE(WaitFor([&] { return post_with("token-two") == 200; }, absl::Seconds(10)))
+      << stack_->shim()->Output();
+  EXPECT_EQ(post_with("token-one"), 401);
+
+  WriteFile(token_file, "\n");
+  absl::SleepFor(absl::Milliseconds(500));  // five polls
+  EXPECT_EQ(post_with("token-two"), 200);
+  const std::string log = stack_->shim()->Output();
+  EXPECT_THAT(log, HasSubstr("credential file changed"));
+  EXPECT_THAT(log, HasSubstr("the file is empty"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("token-one")));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("token-two")));
+}
+
 TEST_F(IngestTest, BasicAuthMatchesWhatAlertmanagerSends) {
   const std::string password_file = stack_->dir() + "/password";
   WriteFile(password_file, "pass1");

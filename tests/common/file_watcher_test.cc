@@ -3,7 +3,7 @@
 // a return to the running content), survives an unreadable file, and ReadWholeFile follows a
 // Kubernetes-style symlink swap.
 
-#include "libs/config/file_watcher.h"
+#include "libs/common/file_watcher.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@
 #include "libs/common/clock.h"
 #include "tests/testing/testing.h"
 
-namespace wecom_notify::config {
+namespace wecom_notify {
 namespace {
 
 using Outcome = FileWatcher::Outcome;
@@ -87,7 +87,7 @@ TEST_F(FileWatcherTest, BadContentIsNotRetriedButAFixIsPickedUp) {
 TEST_F(FileWatcherTest, GoingBackToTheRunningContentAfterARejectionReloadsIt) {
   content_ = "bad-1";
   EXPECT_EQ(Next(), Outcome::kFailed);
-  content_ = "good-1";  // the operator reverted the file
+  content_ = "good-1";                   // the operator reverted the file
   EXPECT_EQ(Next(), Outcome::kApplied);  // so the reload status turns good again
   EXPECT_EQ(Next(), Outcome::kUnchanged);
 }
@@ -134,4 +134,4 @@ TEST(ReadWholeFileTest, FollowsASwappedSymlinkedDirectory) {
 }
 
 }  // namespace
-}  // namespace wecom_notify::config
+}  // namespace wecom_notify

@@ -1,4 +1,4 @@
-#include "libs/config/file_watcher.h"
+#include "libs/common/file_watcher.h"
 
 #include <pthread.h>
 
@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/logging/logging.h"
 
-namespace wecom_notify::config {
+namespace wecom_notify {
 namespace {
 
 std::size_t Hash(const std::string& content) { return std::hash<std::string>()(content); }
@@ -64,7 +64,7 @@ FileWatcher::Outcome FileWatcher::Tick() {
   logging::Info("watched file changed; reloading", {{"file", name_}});
   if (absl::Status status = on_change_(); !status.ok()) {
     logging::Warn("changed file rejected; it is not tried again until it changes",
-                   {{"file", name_}, {"err", status.message()}});
+                  {{"file", name_}, {"err", status.message()}});
     return Outcome::kFailed;
   }
   return Outcome::kApplied;
@@ -97,4 +97,4 @@ void FileWatcher::Run() {
   }
 }
 
-}  // namespace wecom_notify::config
+}  // namespace wecom_notify

@@ -1,4 +1,4 @@
-// File: libs/config/file_watcher.h
+// File: libs/common/file_watcher.h
 //
 // FileWatcher notices that a file's content changed and calls `on_change` — notifyd uses it to
 // reload --config.file with no SIGHUP. It polls the content (a hash of it) every `interval` of
@@ -14,8 +14,8 @@
 // Thread-safety: Tick() and the background thread are not meant to run together; use one or
 // the other. Start/Stop from one owner thread.
 
-#ifndef WECOM_NOTIFY_LIBS_CONFIG_FILE_WATCHER_H_
-#define WECOM_NOTIFY_LIBS_CONFIG_FILE_WATCHER_H_
+#ifndef WECOM_NOTIFY_LIBS_COMMON_FILE_WATCHER_H_
+#define WECOM_NOTIFY_LIBS_COMMON_FILE_WATCHER_H_
 
 #include <cstddef>
 #include <functional>
@@ -28,7 +28,7 @@
 #include "absl/time/time.h"
 #include "libs/common/clock.h"
 
-namespace wecom_notify::config {
+namespace wecom_notify {
 
 class FileWatcher {
  public:
@@ -47,8 +47,8 @@ class FileWatcher {
 
   // `initial` is the content in use now (no change is reported for it). `name` names the file
   // in logs. REQUIRES: interval > 0. `clock` must outlive the watcher.
-  FileWatcher(Clock& clock, absl::Duration interval, std::string name,
-              const std::string& initial, ReadFn read, ChangeFn on_change);
+  FileWatcher(Clock& clock, absl::Duration interval, std::string name, const std::string& initial,
+              ReadFn read, ChangeFn on_change);
   ~FileWatcher();  // Stop()
   FileWatcher(const FileWatcher&) = delete;
   FileWatcher& operator=(const FileWatcher&) = delete;
@@ -75,7 +75,7 @@ class FileWatcher {
   const std::string name_;
   const ReadFn read_;
   const ChangeFn on_change_;
-  std::size_t last_hash_;   // the content last acted on (initial, applied or rejected)
+  std::size_t last_hash_;    // the content last acted on (initial, applied or rejected)
   bool unreadable_ = false;  // the last poll could not read the file (already reported)
   absl::Time next_poll_;
 
@@ -90,6 +90,6 @@ class FileWatcher {
 // path and the system's reason.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 
-}  // namespace wecom_notify::config
+}  // namespace wecom_notify
 
-#endif  // WECOM_NOTIFY_LIBS_CONFIG_FILE_WATCHER_H_
+#endif  // WECOM_NOTIFY_LIBS_COMMON_FILE_WATCHER_H_
