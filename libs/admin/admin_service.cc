@@ -65,10 +65,21 @@ AdminService::AdminService(ConfigStore& store, delivery::Delivery& delivery, Clo
       delivery_(delivery),
       clock_(clock),
       options_(std::move(options)),
-      started_at_(clock.Now()) {}
+      started_at_(clock.Now()),
+      token_(options_.token) {}
+
+void AdminService::SetToken(std::string token) {
+  absl::MutexLock lock(&token_mu_);
+  token_ = std::move(token);
+}
 
 grpc::Status AdminService::Authorize(grpc::ServerContext* context) const {
-  if (options_.token.empty()) {
+  std::string expected;
+  {
+    absl::ReaderMutexLock lock(&token_mu_);
+    if (!token_.empty()) expected = absl::StrCat("Bearer ", token_);
+  }
+  if (expected.empty()) {
     if (!options_.require_token) return grpc::Status::OK;
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "the admin API is disabled: notifyd listens on a non-loopback address "
@@ -76,7 +87,6 @@ grpc::Status AdminService::Authorize(grpc::ServerContext* context) const {
   }
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
-  const std::string expected = absl::StrCat("Bearer ", options_.token);
   if (it == metadata.end()) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "missing \"authorization: Bearer <token>\" metadata");

@@ -6,6 +6,7 @@
 //
 // Authentication: with a token, every call needs `authorization: Bearer <token>`. Without one,
 // calls are open when `require_token` is false (notifyd on loopback) and refused otherwise.
+// SetToken replaces the token for the calls that follow (a rotated --admin.token-file).
 //
 // Thread-safety: handlers run concurrently; changes are serialized by the ConfigStore.
 
@@ -15,6 +16,8 @@
 #include <functional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/admin/config_store.h"
 #include "libs/common/clock.h"
 #include "libs/delivery/receivers.h"
@@ -57,6 +60,10 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status SendTestMessage(grpc::ServerContext* context,
                                const v1::SendTestMessageRequest* request,
                                v1::SendTestMessageResponse* response) override;
+  // The token every call needs from now on. REQUIRES: a token was configured (non-empty), and
+  // `token` is not empty: rotation replaces a token, it never opens the API.
+  void SetToken(std::string token);
+
   grpc::Status TestRoute(grpc::ServerContext* context, const v1::TestRouteRequest* request,
                          v1::TestRouteResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
@@ -68,8 +75,10 @@ class AdminService final : public v1::Admin::Service {
   ConfigStore& store_;
   delivery::Delivery& delivery_;
   Clock& clock_;
-  const AdminOptions options_;
+  const AdminOptions options_;  // its token is the one configured at start; see token_
   const absl::Time started_at_;
+  mutable absl::Mutex token_mu_;
+  std::string token_ ABSL_GUARDED_BY(token_mu_);
 };
 
 }  // namespace wecom_notify::admin

@@ -9,6 +9,7 @@
 #include <functional>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/logging/logging.h"
 
@@ -29,6 +30,25 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::unique_ptr<FileWatcher> WatchSecretFile(Clock& clock, absl::Duration interval,
+                                             const std::string& path,
+                                             std::function<void(std::string)> apply) {
+  auto watcher = std::make_unique<FileWatcher>(
+      clock, interval, path, ReadWholeFile(path).value_or(""),
+      [path] { return ReadWholeFile(path); },
+      [path, apply = std::move(apply)]() -> absl::Status {
+        absl::StatusOr<std::string> content = ReadWholeFile(path);
+        if (!content.ok()) return content.status();
+        const absl::string_view secret = absl::StripAsciiWhitespace(*content);
+        if (secret.empty()) return absl::InvalidArgumentError("the file is empty");
+        apply(std::string(secret));
+        logging::Info("secret file changed; in use now", {{"file", path}});
+        return absl::OkStatus();
+      });
+  watcher->Start();
+  return watcher;
 }
 
 FileWatcher::FileWatcher(Clock& clock, absl::Duration interval, std::string name,

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -89,6 +90,18 @@ class FileWatcher {
 // The content of `path`, following symlinks. Errors: NotFound / PermissionDenied naming the
 // path and the system's reason.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+
+// WatchSecretFile()
+//
+// A started watcher of `path` that hands `apply` the secret in it — its content without
+// surrounding whitespace, as the binaries read a token or password file at start — each time
+// the content changes: how a rotated credential (a Kubernetes Secret updated in place) takes
+// effect with no restart. A file that became unreadable or holds only whitespace is logged
+// (its name, never its content) and `apply` is not called: the secret in use stays.
+// REQUIRES: interval > 0. `clock` must outlive the watcher.
+std::unique_ptr<FileWatcher> WatchSecretFile(Clock& clock, absl::Duration interval,
+                                             const std::string& path,
+                                             std::function<void(std::string)> apply);
 
 }  // namespace wecom_notify
 

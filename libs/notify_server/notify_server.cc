@@ -168,6 +168,14 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
         [raw = server.get()] { return raw->ReloadConfigFile("file_change").status(); });
     server->config_watcher_->Start();
   }
+  if (!options.admin_token.empty() && !options.admin_token_file.empty() &&
+      options.config_watch_interval > absl::ZeroDuration()) {
+    server->admin_token_watcher_ =
+        WatchSecretFile(clock, options.config_watch_interval, options.admin_token_file,
+                        [service = server->admin_service_.get()](std::string token) {
+                          service->SetToken(std::move(token));
+                        });
+  }
   logging::Info("notifyd listening",
                 {{"grpc", absl::StrCat(options.grpc_listen_address, " (port ",
                                        server->grpc_port_, ")")},
@@ -180,6 +188,7 @@ void NotifyServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   if (config_watcher_) config_watcher_->Stop();
+  if (admin_token_watcher_) admin_token_watcher_->Stop();
   if (grpc_server_) {
     health_.Shutdown();
     service_->EndStreams();

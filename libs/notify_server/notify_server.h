@@ -58,6 +58,9 @@ struct NotifyServerOptions {
   // Bearer token of the admin API (wecom_notify.v1.Admin). Empty: the admin API is open on a
   // loopback grpc_listen_address and refused on any other.
   std::string admin_token;
+  // The file admin_token was read from (empty: none): its content is compared every
+  // config_watch_interval, and a changed token is the one required from then on.
+  std::string admin_token_file;
   // Directory of the durable state (SQLite). Empty: memory only — alerts and the notification
   // log are lost on restart (tests, or throw-away runs).
   std::string storage_path;
@@ -158,6 +161,7 @@ class NotifyServer {
   std::unique_ptr<admin::ConfigStore> config_store_;
   std::unique_ptr<admin::AdminService> admin_service_;
   std::unique_ptr<FileWatcher> config_watcher_;
+  std::unique_ptr<FileWatcher> admin_token_watcher_;
   std::unique_ptr<grpc::Server> grpc_server_;
   // Runs the queue of the Notify service's calls (NotifyService::Serve).
   std::unique_ptr<CompletionQueueThread> notify_completions_;

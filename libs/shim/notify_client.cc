@@ -106,6 +106,11 @@ void NotifyClient::ListAlerts(wecom_notify::v1::ListAlertsRequest request, ListD
       list_stub_->PrepareUnaryCall(&call->context, kListAlertsMethod, request, completions_->cq()));
 }
 
+void NotifyClient::SetAdminToken(std::string admin_token) {
+  absl::MutexLock lock(&admin_token_mu_);
+  admin_token_ = std::move(admin_token);
+}
+
 void NotifyClient::ReloadConfig(ReloadDone done) {
   auto* call = new UnaryCall<wecom_notify::v1::ReloadConfigResponse>(
       [done = std::move(done)](const grpc::Status& status,
@@ -113,7 +118,12 @@ void NotifyClient::ReloadConfig(ReloadDone done) {
         done(status);
       },
       timeout_);
-  if (!admin_token_.empty()) call->context.AddMetadata("authorization", "Bearer " + admin_token_);
+  {
+    absl::MutexLock lock(&admin_token_mu_);
+    if (!admin_token_.empty()) {
+      call->context.AddMetadata("authorization", "Bearer " + admin_token_);
+    }
+  }
   call->Start(admin_->PrepareAsyncReloadConfig(
       &call->context, wecom_notify::v1::ReloadConfigRequest(), completions_->cq()));
 }

@@ -22,7 +22,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/common/completion_queue_thread.h"
@@ -49,6 +51,9 @@ class NotifyClient : public NotifyBackend {
   // `done(true)` iff notifyd answered SERVING within the timeout.
   void CheckServing(absl::AnyInvocable<void(bool)> done) override;
 
+  // The admin token for the next Admin API calls (a rotated --admin.token-file); any thread.
+  void SetAdminToken(std::string admin_token);
+
  private:
   using ListStub =
       grpc::TemplatedGenericStub<wecom_notify::v1::ListAlertsRequest, grpc::ByteBuffer>;
@@ -64,7 +69,8 @@ class NotifyClient : public NotifyBackend {
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<wecom_notify::v1::Admin::Stub> admin_;
   absl::Duration timeout_;
-  std::string admin_token_;
+  absl::Mutex admin_token_mu_;
+  std::string admin_token_ ABSL_GUARDED_BY(admin_token_mu_);
 };
 
 }  // namespace wecom_notify::shim

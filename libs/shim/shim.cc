@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -151,7 +150,9 @@ class ShimImpl : public Shim {
             [this](notify_wire::EncodedNotifyRequest request, NotifyBackend::NotifyDone done) {
               backend_->Notify(std::move(request), std::move(done));
             },
-            BatcherOptions(options)) {}
+            BatcherOptions(options)) {
+    if (options.backend == nullptr) notify_client_ = static_cast<NotifyClient*>(backend_.get());
+  }
 
   ~ShimImpl() override { Stop(); }
 
@@ -182,6 +183,7 @@ class ShimImpl : public Shim {
     server_ = *std::move(server);
     WatchCredential(options_.bearer_token_file, &bearer_token_);
     WatchCredential(options_.basic_password_file, &basic_password_);
+    WatchNotifyAdminToken();
     return absl::OkStatus();
   }
 
@@ -222,30 +224,31 @@ class ShimImpl : public Shim {
     return false;
   }
 
-  // Follows `path` (when set): a changed content becomes `*credential`, and the authenticator is
+  // Follows `path` (when set): a changed secret becomes `*credential`, and the authenticator is
   // rebuilt from the credentials in use.
   void WatchCredential(const std::string& path, std::string* credential) {
     if (path.empty() || options_.credentials_watch_interval <= absl::ZeroDuration()) return;
-    auto watcher = std::make_unique<FileWatcher>(
-        Clock::Real(), options_.credentials_watch_interval, path, ReadWholeFile(path).value_or(""),
-        [path] { return ReadWholeFile(path); },
-        [this, path, credential]() -> absl::Status {
-          absl::StatusOr<std::string> content = ReadWholeFile(path);
-          if (!content.ok()) return content.status();
-          // As the binaries read it at start (cli::ReadSecretFile): trimmed, never empty.
-          const absl::string_view secret = absl::StripAsciiWhitespace(*content);
-          if (secret.empty()) return absl::InvalidArgumentError("the file is empty");
+    credential_watchers_.push_back(WatchSecretFile(
+        Clock::Real(), options_.credentials_watch_interval, path,
+        [this, credential](std::string secret) {
           absl::MutexLock lock(&auth_mu_);
-          *credential = std::string(secret);
-          absl::StatusOr<Authenticator> auth =
+          *credential = std::move(secret);
+          // Cannot fail: the kinds of credentials configured are those Start accepted.
+          auto auth =
               Authenticator::Create(bearer_token_, options_.basic_username, basic_password_);
-          if (!auth.ok()) return auth.status();
-          auth_ = *std::move(auth);
-          logging::Info("credential file changed; in use now", {{"file", path}});
-          return absl::OkStatus();
-        });
-    watcher->Start();
-    credential_watchers_.push_back(std::move(watcher));
+          if (auth.ok()) auth_ = *std::move(auth);
+        }));
+  }
+
+  // Follows the file of notifyd's admin token, which the client presents on POST /-/reload.
+  void WatchNotifyAdminToken() {
+    if (notify_client_ == nullptr || options_.notify_admin_token_file.empty() ||
+        options_.credentials_watch_interval <= absl::ZeroDuration()) {
+      return;
+    }
+    credential_watchers_.push_back(WatchSecretFile(
+        Clock::Real(), options_.credentials_watch_interval, options_.notify_admin_token_file,
+        [client = notify_client_](std::string token) { client->SetAdminToken(std::move(token)); }));
   }
 
   void PostAlerts(const http::Request& request, http::Responder& respond, bool webhook_only) {
@@ -348,6 +351,7 @@ class ShimImpl : public Shim {
   std::shared_ptr<prometheus::Registry> registry_;
   ShimMetrics metrics_;
   std::shared_ptr<NotifyBackend> backend_;
+  NotifyClient* notify_client_ = nullptr;  // backend_, when the shim made it
   NotifyBatcher batcher_;
   std::unique_ptr<http::Server> server_;
 };

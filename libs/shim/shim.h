@@ -44,7 +44,7 @@ struct ShimOptions {
   // notifyd's gRPC target, e.g. "127.0.0.1:9097" or "dns:///notifyd:9097".
   std::string notify_address = "127.0.0.1:9097";
   // Non-null: the notifyd to forward to, instead of a gRPC client of notify_address (then
-  // notify_address, notify_timeout and notify_admin_token are unused).
+  // notify_address, notify_timeout, notify_admin_token and its file are unused).
   std::shared_ptr<NotifyBackend> backend;
   // Set: posted alerts are parsed into the alert model (alertmanager_json::DecodeAlertsBody) and
   // handed here, instead of encoded for backend->Notify — for a notifyd serving this API in its
@@ -58,6 +58,8 @@ struct ShimOptions {
   int notify_max_in_flight = 2;
   // Bearer token of notifyd's Admin API (its --admin.token-file), for POST /-/reload.
   std::string notify_admin_token;
+  // The file notify_admin_token was read from (empty: none), followed as the files below.
+  std::string notify_admin_token_file;
   // Non-empty: require `Authorization: Bearer <bearer_token>` on the alert endpoints and
   // POST /-/reload.
   std::string bearer_token;

@@ -99,6 +99,7 @@ int Run(int argc, char** argv) {
                                          alerts_api_token_file, &alerts_api.bearer_token)) {
     return 1;
   }
+  options.admin_token_file = admin_token_file;
   alerts_api.bearer_token_file = alerts_api_token_file;
   alerts_api.credentials_watch_interval = options.config_watch_interval;
   options.storage_path = storage_path;

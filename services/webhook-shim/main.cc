@@ -79,8 +79,9 @@ int Run(int argc, char** argv) {
        "File holding the basic-auth password.")
       ("web.auth.watch-interval", po::value(&auth_watch_interval)
            ->default_value(auth_watch_interval),
-       "How often the bearer-token and basic-password files are compared with the credentials "
-       "in use; a changed file applies at once (a rotated Secret needs no restart). 0: never.");
+       "How often the token and password files (--web.auth.*, --notify.admin-token-file) are "
+       "compared with the credentials in use; a changed file applies at once (a rotated "
+       "Secret needs no restart). 0: never.");
   // clang-format on
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
@@ -107,6 +108,7 @@ int Run(int argc, char** argv) {
                       &options.notify_admin_token)) {
     return 1;
   }
+  options.notify_admin_token_file = notify_admin_token_file;
   options.bearer_token_file = bearer_token_file;
   options.basic_password_file = basic_password_file;
 

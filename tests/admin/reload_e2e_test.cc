@@ -223,6 +223,32 @@ TEST_F(ReloadE2eTest, ShimPresentsNotifydsAdminTokenAndChecksItsOwnAuth) {
   EXPECT_EQ(PostReload(stack_->ShimUrl("/-/reload"), {"Authorization: Bearer w3b"}).status, 503);
 }
 
+// One Secret holds notifyd's admin token, mounted in both containers; rotating it changes the
+// token notifyd requires and the one the shim presents, each within its watch interval.
+TEST_F(ReloadE2eTest, RotatedAdminTokenFileAppliesToNotifydAndShim) {
+  const std::string token_file = stack_->dir() + "/admin-token";
+  WriteFile(token_file, "admin-token-one\n");
+  ASSERT_TRUE(StartNotifyd({"--admin.token-file=" + token_file, "--config.watch-interval=100ms"}))
+      << stack_->notifyd()->Output();
+  ASSERT_TRUE(stack_->StartShim(
+      {"--notify.admin-token-file=" + token_file, "--web.auth.watch-interval=100ms"}))
+      << stack_->shim()->Output();
+  EXPECT_EQ(PostReload(stack_->ShimUrl("/-/reload")).status, 200);
+  EXPECT_EQ(RoutedTo("db", "admin-token-one"), "ops");
+
+  WriteFile(token_file, "admin-token-two\n");
+  EXPECT_TRUE(
+      WaitFor([&] { return RoutedTo("db", "admin-token-two") == "ops"; }, absl::Seconds(10)))
+      << stack_->notifyd()->Output();
+  EXPECT_THAT(RoutedTo("db", "admin-token-one"), HasSubstr("wrong admin token"));
+  EXPECT_TRUE(WaitFor([&] { return PostReload(stack_->ShimUrl("/-/reload")).status == 200; },
+                      absl::Seconds(10)))
+      << stack_->shim()->Output();
+  for (const std::string& log : {stack_->notifyd()->Output(), stack_->shim()->Output()}) {
+    EXPECT_THAT(log, ::testing::Not(HasSubstr("admin-token-")));
+  }
+}
+
 TEST_F(ReloadE2eTest, FileChangeIsAppliedWithoutASignal) {
   // A ConfigMap volume as the kubelet lays it out: notifyd.yml -> ..data/notifyd.yml and
   // ..data -> ..v1; an update writes ..v2 and renames a new ..data link over the old one, so
