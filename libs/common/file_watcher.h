@@ -1,10 +1,12 @@
 // File: libs/common/file_watcher.h
 //
 // FileWatcher notices that a file's content changed and calls `on_change` — notifyd uses it to
-// reload --config.file with no SIGHUP. It polls the content (a hash of it) every `interval` of
-// the injected clock rather than using inotify: Kubernetes updates a mounted ConfigMap by
-// swapping a symlinked directory (`..data`), which an inotify watch on the file never sees, and
-// editors that write a new file and rename it over the old one defeat it too.
+// reload --config.file (and the secret files it names) with no SIGHUP, and both binaries to
+// follow their token and password files (WatchSecretFile). It polls the content (a hash of it)
+// every `interval` of the injected clock rather than using inotify: Kubernetes updates a mounted
+// ConfigMap or Secret by swapping a symlinked directory (`..data`), which an inotify watch on
+// the file never sees, and editors that write a new file and rename it over the old one defeat
+// it too.
 //
 // Each content is acted on once. When `on_change` fails (say, a configuration that does not
 // parse), that content is not tried again — no reload loop, no log flood — and only a further
