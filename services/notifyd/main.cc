@@ -34,9 +34,11 @@ int Run(int argc, char** argv) {
   wecom_notify::notify_server::NotifyServerOptions options;
   wecom_notify::shim::ShimOptions alerts_api;
   alerts_api.web.listen_address.clear();
-  std::string alerts_api_token_file;
+  std::string alerts_api_token_file, alerts_api_password_file;
 
   po::options_description flags("Flags");
+  // A paragraph per flag: clang-format would run them together.
+  // clang-format off
   flags.add_options()
       ("config.file", po::value(&config_file),
        "notifyd configuration file (YAML: global, route, receivers). Without it alerts are "
@@ -44,7 +46,9 @@ int Run(int argc, char** argv) {
       ("config.watch-interval", po::value(&config_watch_interval)
            ->default_value(config_watch_interval),
        "How often --config.file's content is checked for a change, which is then reloaded "
-       "(content is compared, so Kubernetes ConfigMap updates are seen). 0 disables.")
+       "(content is compared, so Kubernetes ConfigMap updates are seen) — and the secret files "
+       "it names, and the token and password files of the flags below, each applied at once "
+       "when changed. 0 disables.")
       ("grpc.listen-address", po::value(&options.grpc_listen_address)
            ->default_value(options.grpc_listen_address),
        "Address of the gRPC API (Notify, health, reflection). Port 0 picks a free port.")
@@ -60,15 +64,25 @@ int Run(int argc, char** argv) {
       ("admin.token-file", po::value(&admin_token_file),
        "File holding the bearer token of the admin gRPC API (wecom_notify.v1.Admin, notifyctl). "
        "Without it the admin API is open when --grpc.listen-address is loopback and refused "
-       "otherwise.")
+       "otherwise. Followed every --config.watch-interval.")
       ("alerts-api.listen-address", po::value(&alerts_api.web.listen_address),
        "Serve Alertmanager's HTTP API (POST /api/v2/alerts, POST /webhook, GET /api/v2/alerts, "
        "/-/ready, POST /-/reload, /metrics of the API) on this address from notifyd itself, as "
        "webhook-shim does but without the gRPC hop (one process, less CPU per request). "
        "Default: off.")
+      ("alerts-api.tls-cert-file", po::value(&alerts_api.web.tls_cert_file),
+       "PEM certificate chain; with --alerts-api.tls-key-file the alerts API serves HTTPS.")
+      ("alerts-api.tls-key-file", po::value(&alerts_api.web.tls_key_file),
+       "PEM private key for the alerts API's TLS.")
       ("alerts-api.auth.bearer-token-file", po::value(&alerts_api_token_file),
        "File holding a token; requests to --alerts-api.listen-address must send "
-       "'Authorization: Bearer <token>'.");
+       "'Authorization: Bearer <token>'. Followed every --config.watch-interval.")
+      ("alerts-api.auth.basic-username", po::value(&alerts_api.basic_username),
+       "Require HTTP basic auth with this username on the alerts API.")
+      ("alerts-api.auth.basic-password-file", po::value(&alerts_api_password_file),
+       "File holding the alerts API's basic-auth password. Followed every "
+       "--config.watch-interval.");
+  // clang-format on
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv, "Usage: notifyd [flags]\n\nReceives alerts over gRPC and delivers them to WeCom.",
@@ -95,12 +109,15 @@ int Run(int argc, char** argv) {
   }
   if (!wecom_notify::cli::ReadSecretFile("admin.token-file", admin_token_file,
                                          &options.admin_token) ||
-      !wecom_notify::cli::ReadSecretFile("alerts-api.auth.bearer-token-file",
-                                         alerts_api_token_file, &alerts_api.bearer_token)) {
+      !wecom_notify::cli::ReadSecretFile("alerts-api.auth.bearer-token-file", alerts_api_token_file,
+                                         &alerts_api.bearer_token) ||
+      !wecom_notify::cli::ReadSecretFile("alerts-api.auth.basic-password-file",
+                                         alerts_api_password_file, &alerts_api.basic_password)) {
     return 1;
   }
   options.admin_token_file = admin_token_file;
   alerts_api.bearer_token_file = alerts_api_token_file;
+  alerts_api.basic_password_file = alerts_api_password_file;
   alerts_api.credentials_watch_interval = options.config_watch_interval;
   options.storage_path = storage_path;
 

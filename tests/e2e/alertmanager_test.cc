@@ -169,5 +169,32 @@ TEST(NotifydAlertsApiTest, BearerTokenFileIsRequiredAndFollowed) {
   EXPECT_THAT(stack.notifyd()->Output(), ::testing::Not(HasSubstr("api-token-")));
 }
 
+// notifyd's own alerts API speaks TLS and basic auth, as webhook-shim does.
+TEST(NotifydAlertsApiTest, ServesHttpsWithBasicAuth) {
+  Stack stack(MakeTempDir("alerts-api-e2e"));
+  auto tls = MakeSelfSignedCert(stack.dir());
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  const std::string address = absl::StrCat("127.0.0.1:", FreePort());
+  WriteFile(stack.dir() + "/password", "pass1\n");
+  ASSERT_TRUE(stack.StartNotifyd(
+      {"--alerts-api.listen-address=" + address, "--alerts-api.tls-cert-file=" + tls->cert,
+       "--alerts-api.tls-key-file=" + tls->key, "--alerts-api.auth.basic-username=user1",
+       "--alerts-api.auth.basic-password-file=" + stack.dir() + "/password"}))
+      << stack.notifyd()->Output();
+  const std::string api_url = "https://" + address;
+  ASSERT_TRUE(WaitFor([&] { return HttpRequest("GET", api_url + "/-/ready").status == 200; },
+                      absl::Seconds(10)))
+      << stack.notifyd()->Output();
+  const std::string body = R"([{"labels":{"alertname":"OverTlsInProcess"}}])";
+  EXPECT_EQ(HttpRequest("POST", api_url + "/api/v2/alerts", body).status, 401);
+  // Alertmanager's basic_auth {username: user1, password: pass1} sends exactly this header.
+  EXPECT_EQ(HttpRequest("POST", api_url + "/api/v2/alerts", body,
+                        {"Content-Type: application/json", "Authorization: Basic dXNlcjE6cGFzczE="})
+                .status,
+            200);
+  EXPECT_EQ(HttpRequest("GET", "http://" + address + "/-/healthy").status, 0);  // no plain HTTP
+  EXPECT_EQ(stack.ListAlerts("OverTlsInProcess").size(), 1u);
+}
+
 }  // namespace
 }  // namespace wecom_notify::testing

@@ -308,14 +308,9 @@ TEST_F(IngestTest, BasicAuthMatchesWhatAlertmanagerSends) {
 }
 
 TEST_F(IngestTest, ServesHttpsWithTls) {
-  const std::string cert = stack_->dir() + "/tls.crt", key = stack_->dir() + "/tls.key";
-  auto openssl = Process::Start({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                                 "-keyout", key, "-out", cert, "-days", "1", "-subj",
-                                 "/CN=127.0.0.1"},
-                                stack_->dir() + "/openssl.log");
-  ASSERT_TRUE(openssl.ok());
-  ASSERT_EQ((*openssl)->Stop(0, absl::Seconds(30)), 0) << (*openssl)->Output();
-  StartShim({"--web.tls-cert-file=" + cert, "--web.tls-key-file=" + key});
+  auto tls = MakeSelfSignedCert(stack_->dir());
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  StartShim({"--web.tls-cert-file=" + tls->cert, "--web.tls-key-file=" + tls->key});
   auto r = HttpRequest("POST", stack_->ShimUrl("/api/v2/alerts", "https"),
                        R"([{"labels":{"alertname":"OverTls"}}])");
   EXPECT_EQ(r.status, 200) << r.error;

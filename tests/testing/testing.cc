@@ -83,6 +83,19 @@ std::string MakeTempDir(const std::string& prefix) {
   return pattern;
 }
 
+absl::StatusOr<TlsFiles> MakeSelfSignedCert(const std::string& dir) {
+  TlsFiles files{dir + "/tls.crt", dir + "/tls.key"};
+  auto openssl = Process::Start(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", files.key,
+       "-out", files.cert, "-days", "1", "-subj", "/CN=127.0.0.1"},
+      dir + "/openssl.log");
+  if (!openssl.ok()) return openssl.status();
+  if ((*openssl)->Stop(0, absl::Seconds(30)) != 0) {
+    return absl::InternalError(absl::StrCat("openssl failed: ", (*openssl)->Output()));
+  }
+  return files;
+}
+
 namespace {
 
 // The ports the kernel hands out to bind(port 0) and to every outgoing connection: a port found

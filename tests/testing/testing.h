@@ -59,6 +59,13 @@ class Process {
   int wait_status_ = -1;
 };
 
+// A self-signed certificate for CN 127.0.0.1 and its key, which openssl writes into `dir`.
+struct TlsFiles {
+  std::string cert;  // PEM
+  std::string key;   // PEM, unencrypted
+};
+absl::StatusOr<TlsFiles> MakeSelfSignedCert(const std::string& dir);
+
 struct HttpResult {
   long status = 0;      // 0 when the request failed below HTTP
   std::string body;
