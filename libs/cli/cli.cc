@@ -1,11 +1,9 @@
 #include "libs/cli/cli.h"
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
-#include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/common/file_watcher.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/version.h"
 
@@ -68,15 +66,13 @@ int ParseCommandLine(int argc, char** argv, const std::string& usage,
 
 bool ReadSecretFile(const std::string& flag, const std::string& path, std::string* out) {
   if (path.empty()) return true;
-  std::ifstream in(path);
-  std::stringstream text;
-  if (in) text << in.rdbuf();
-  const std::string secret(absl::StripAsciiWhitespace(text.str()));
-  if (!in || secret.empty()) {
-    logging::Error("cannot read a secret from the file", {{"flag", flag}, {"path", path}});
+  absl::StatusOr<std::string> secret = ReadSecret(path);
+  if (!secret.ok()) {
+    logging::Error("cannot read a secret from the file",
+                   {{"flag", flag}, {"path", path}, {"err", secret.status().message()}});
     return false;
   }
-  *out = secret;
+  *out = *std::move(secret);
   return true;
 }
 

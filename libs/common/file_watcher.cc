@@ -32,6 +32,14 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return text.str();
 }
 
+absl::StatusOr<std::string> ReadSecret(const std::string& path) {
+  absl::StatusOr<std::string> content = ReadWholeFile(path);
+  if (!content.ok()) return content.status();
+  const absl::string_view secret = absl::StripAsciiWhitespace(*content);
+  if (secret.empty()) return absl::InvalidArgumentError("the file is empty");
+  return std::string(secret);
+}
+
 std::unique_ptr<FileWatcher> WatchSecretFile(Clock& clock, absl::Duration interval,
                                              const std::string& path,
                                              std::function<void(std::string)> apply) {
@@ -39,11 +47,9 @@ std::unique_ptr<FileWatcher> WatchSecretFile(Clock& clock, absl::Duration interv
       clock, interval, path, ReadWholeFile(path).value_or(""),
       [path] { return ReadWholeFile(path); },
       [path, apply = std::move(apply)]() -> absl::Status {
-        absl::StatusOr<std::string> content = ReadWholeFile(path);
-        if (!content.ok()) return content.status();
-        const absl::string_view secret = absl::StripAsciiWhitespace(*content);
-        if (secret.empty()) return absl::InvalidArgumentError("the file is empty");
-        apply(std::string(secret));
+        absl::StatusOr<std::string> secret = ReadSecret(path);
+        if (!secret.ok()) return secret.status();
+        apply(*std::move(secret));
         logging::Info("secret file changed; in use now", {{"file", path}});
         return absl::OkStatus();
       });

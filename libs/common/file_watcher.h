@@ -93,12 +93,18 @@ class FileWatcher {
 // path and the system's reason.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 
+// ReadSecret()
+//
+// The secret in `path`: its content without surrounding whitespace (a trailing newline is
+// usual). Errors: as ReadWholeFile; InvalidArgument "the file is empty" when nothing is left.
+absl::StatusOr<std::string> ReadSecret(const std::string& path);
+
 // WatchSecretFile()
 //
 // A started watcher of `path` that hands `apply` the secret in it — its content without
 // surrounding whitespace, as the binaries read a token or password file at start — each time
-// the content changes: how a rotated credential (a Kubernetes Secret updated in place) takes
-// effect with no restart. A file that became unreadable or holds only whitespace is logged
+// the content changes (ReadSecret): how a rotated credential (a Kubernetes Secret updated in place)
+// takes effect with no restart. A file that became unreadable or holds only whitespace is logged
 // (its name, never its content) and `apply` is not called: the secret in use stays.
 // REQUIRES: interval > 0. `clock` must outlive the watcher.
 std::unique_ptr<FileWatcher> WatchSecretFile(Clock& clock, absl::Duration interval,
