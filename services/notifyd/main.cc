@@ -2,9 +2,9 @@
 // --alerts-api.listen-address, over Alertmanager's HTTP API itself — stores them, delivers
 // them to WeCom and exports Prometheus metrics. Wiring only; the logic lives in libs/.
 
-#include <csignal>
 #include <pthread.h>
 
+#include <csignal>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -13,6 +13,7 @@
 #include "libs/common/clock.h"
 #include "libs/config/config.h"
 #include "libs/config/duration.h"
+#include "libs/http_flags/http_flags.h"
 #include "libs/logging/logging.h"
 #include "libs/notify_server/local_notify_backend.h"
 #include "libs/notify_server/notify_server.h"
@@ -70,10 +71,6 @@ int Run(int argc, char** argv) {
        "/-/ready, POST /-/reload, /metrics of the API) on this address from notifyd itself, as "
        "webhook-shim does but without the gRPC hop (one process, less CPU per request). "
        "Default: off.")
-      ("alerts-api.tls-cert-file", po::value(&alerts_api.web.tls_cert_file),
-       "PEM certificate chain; with --alerts-api.tls-key-file the alerts API serves HTTPS.")
-      ("alerts-api.tls-key-file", po::value(&alerts_api.web.tls_key_file),
-       "PEM private key for the alerts API's TLS.")
       ("alerts-api.auth.bearer-token-file", po::value(&alerts_api_token_file),
        "File holding a token; requests to --alerts-api.listen-address must send "
        "'Authorization: Bearer <token>'. Followed every --config.watch-interval.")
@@ -83,6 +80,8 @@ int Run(int argc, char** argv) {
        "File holding the alerts API's basic-auth password. Followed every "
        "--config.watch-interval.");
   // clang-format on
+  wecom_notify::http_flags::ServerFlags alerts_api_flags("alerts-api", &alerts_api.web);
+  alerts_api_flags.AddTo(flags);
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv, "Usage: notifyd [flags]\n\nReceives alerts over gRPC and delivers them to WeCom.",
@@ -91,6 +90,10 @@ int Run(int argc, char** argv) {
     return code;
   }
 
+  if (absl::Status applied = alerts_api_flags.Apply(); !applied.ok()) {
+    std::cerr << "notifyd: " << applied.message() << std::endl;
+    return 2;
+  }
   if (auto interval = wecom_notify::config::ParseDuration(config_watch_interval);
       !interval.ok()) {
     std::cerr << "notifyd: --config.watch-interval: " << interval.status().message() << std::endl;

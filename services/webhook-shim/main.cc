@@ -9,6 +9,7 @@
 
 #include "libs/cli/cli.h"
 #include "libs/config/duration.h"
+#include "libs/http_flags/http_flags.h"
 #include "libs/logging/logging.h"
 #include "libs/shim/shim.h"
 
@@ -36,8 +37,7 @@ int Run(int argc, char** argv) {
   wecom_notify::cli::LogFlags log_flags;
   wecom_notify::shim::ShimOptions options;
   options.web.listen_address = ":9099";
-  std::string read_timeout = "30s", idle_timeout = "90s", notify_timeout = "10s",
-              auth_watch_interval = "10s";
+  std::string notify_timeout = "10s", auth_watch_interval = "10s";
   std::string bearer_token_file, basic_password_file, notify_admin_token_file;
 
   po::options_description flags("Flags");
@@ -58,19 +58,6 @@ int Run(int argc, char** argv) {
       ("notify.admin-token-file", po::value(&notify_admin_token_file),
        "File holding notifyd's admin token (its --admin.token-file), presented when POST "
        "/-/reload asks notifyd to reload its configuration.")
-      ("web.max-body-bytes", po::value(&options.web.max_body_bytes)
-           ->default_value(options.web.max_body_bytes),
-       "Largest request body accepted; larger bodies get 413.")
-      ("web.read-timeout", po::value(&read_timeout)->default_value(read_timeout),
-       "Time allowed to receive a request's body once its header arrived, and to write "
-       "an answer.")
-      ("web.idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
-       "Time a connection may wait for a whole request header (keep-alive idling).")
-      ("web.threads", po::value(&options.web.threads)->default_value(options.web.threads),
-       "HTTP I/O threads.")
-      ("web.tls-cert-file", po::value(&options.web.tls_cert_file),
-       "PEM certificate chain; with --web.tls-key-file serves HTTPS.")
-      ("web.tls-key-file", po::value(&options.web.tls_key_file), "PEM private key for TLS.")
       ("web.auth.bearer-token-file", po::value(&bearer_token_file),
        "File holding a token; requests must send 'Authorization: Bearer <token>'.")
       ("web.auth.basic-username", po::value(&options.basic_username),
@@ -83,6 +70,8 @@ int Run(int argc, char** argv) {
        "compared with the credentials in use; a changed file applies at once (a rotated "
        "Secret needs no restart). 0: never.");
   // clang-format on
+  wecom_notify::http_flags::ServerFlags server_flags("web", &options.web);
+  server_flags.AddTo(flags);
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv,
@@ -93,9 +82,11 @@ int Run(int argc, char** argv) {
       code >= 0) {
     return code;
   }
-  if (!ParseDurationFlag("web.read-timeout", read_timeout, &options.web.read_timeout) ||
-      !ParseDurationFlag("web.idle-timeout", idle_timeout, &options.web.idle_timeout) ||
-      !ParseDurationFlag("notify.timeout", notify_timeout, &options.notify_timeout) ||
+  if (absl::Status applied = server_flags.Apply(); !applied.ok()) {
+    std::cerr << "webhook-shim: " << applied.message() << std::endl;
+    return 2;
+  }
+  if (!ParseDurationFlag("notify.timeout", notify_timeout, &options.notify_timeout) ||
       !ParseDurationFlag("web.auth.watch-interval", auth_watch_interval,
                          &options.credentials_watch_interval, /*zero_allowed=*/true)) {
     return 2;

@@ -29,6 +29,22 @@ std::string Amtool(const std::string& url, const std::string& dir, std::vector<s
   return (*process)->Output();
 }
 
+// Starts notifyd serving its alerts API on a free port, with `flags`, and waits until the API
+// answers /-/ready. Returns the API's URL ("<scheme>://127.0.0.1:<port>"), or "" when notifyd
+// did not start or the API did not answer (the caller prints notifyd's log).
+std::string StartNotifydWithAlertsApi(Stack& stack, std::vector<std::string> flags,
+                                      const std::string& scheme = "http") {
+  const std::string address = absl::StrCat("127.0.0.1:", FreePort());
+  flags.push_back("--alerts-api.listen-address=" + address);
+  if (!stack.StartNotifyd(flags)) return "";
+  const std::string url = scheme + "://" + address;
+  if (!WaitFor([&] { return HttpRequest("GET", url + "/-/ready").status == 200; },
+               absl::Seconds(10))) {
+    return "";
+  }
+  return url;
+}
+
 class AlertmanagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -113,12 +129,8 @@ TEST_F(AlertmanagerTest, AmtoolAddsAndQueriesAgainstTheShim) {
 
 TEST(NotifydAlertsApiTest, AmtoolAddsAndQueriesAgainstNotifydItself) {
   Stack stack(MakeTempDir("alerts-api-e2e"));
-  const std::string api_url = absl::StrCat("http://127.0.0.1:", FreePort());
-  ASSERT_TRUE(stack.StartNotifyd({"--alerts-api.listen-address=" + api_url.substr(7)}))
-      << stack.notifyd()->Output();
-  ASSERT_TRUE(WaitFor([&] { return HttpRequest("GET", api_url + "/-/ready").status == 200; },
-                      absl::Seconds(10)))
-      << stack.notifyd()->Output();
+  const std::string api_url = StartNotifydWithAlertsApi(stack, {});
+  ASSERT_FALSE(api_url.empty()) << stack.notifyd()->Output();
 
   int status = -1;
   std::string out = Amtool(api_url, stack.dir(),
@@ -143,16 +155,12 @@ TEST(NotifydAlertsApiTest, AmtoolAddsAndQueriesAgainstNotifydItself) {
 // applies within --config.watch-interval, as it does for webhook-shim.
 TEST(NotifydAlertsApiTest, BearerTokenFileIsRequiredAndFollowed) {
   Stack stack(MakeTempDir("alerts-api-e2e"));
-  const std::string api_url = absl::StrCat("http://127.0.0.1:", FreePort());
   const std::string token_file = stack.dir() + "/token";
   WriteFile(token_file, "api-token-one\n");
-  ASSERT_TRUE(stack.StartNotifyd({"--alerts-api.listen-address=" + api_url.substr(7),
-                                  "--alerts-api.auth.bearer-token-file=" + token_file,
-                                  "--config.watch-interval=100ms"}))
-      << stack.notifyd()->Output();
-  ASSERT_TRUE(WaitFor([&] { return HttpRequest("GET", api_url + "/-/ready").status == 200; },
-                      absl::Seconds(10)))
-      << stack.notifyd()->Output();
+  const std::string api_url = StartNotifydWithAlertsApi(
+      stack,
+      {"--alerts-api.auth.bearer-token-file=" + token_file, "--config.watch-interval=100ms"});
+  ASSERT_FALSE(api_url.empty()) << stack.notifyd()->Output();
   auto post_with = [&](const std::string& token) {
     return HttpRequest("POST", api_url + "/api/v2/alerts",
                        R"([{"labels":{"alertname":"GuardedApi"}}])",
@@ -174,17 +182,15 @@ TEST(NotifydAlertsApiTest, ServesHttpsWithBasicAuth) {
   Stack stack(MakeTempDir("alerts-api-e2e"));
   auto tls = MakeSelfSignedCert(stack.dir());
   ASSERT_TRUE(tls.ok()) << tls.status();
-  const std::string address = absl::StrCat("127.0.0.1:", FreePort());
   WriteFile(stack.dir() + "/password", "pass1\n");
-  ASSERT_TRUE(stack.StartNotifyd(
-      {"--alerts-api.listen-address=" + address, "--alerts-api.tls-cert-file=" + tls->cert,
-       "--alerts-api.tls-key-file=" + tls->key, "--alerts-api.auth.basic-username=user1",
-       "--alerts-api.auth.basic-password-file=" + stack.dir() + "/password"}))
-      << stack.notifyd()->Output();
-  const std::string api_url = "https://" + address;
-  ASSERT_TRUE(WaitFor([&] { return HttpRequest("GET", api_url + "/-/ready").status == 200; },
-                      absl::Seconds(10)))
-      << stack.notifyd()->Output();
+  const std::string api_url = StartNotifydWithAlertsApi(
+      stack,
+      {"--alerts-api.tls-cert-file=" + tls->cert, "--alerts-api.tls-key-file=" + tls->key,
+       "--alerts-api.auth.basic-username=user1",
+       "--alerts-api.auth.basic-password-file=" + stack.dir() + "/password"},
+      "https");
+  ASSERT_FALSE(api_url.empty()) << stack.notifyd()->Output();
+  const std::string address = api_url.substr(std::string("https://").size());
   const std::string body = R"([{"labels":{"alertname":"OverTlsInProcess"}}])";
   EXPECT_EQ(HttpRequest("POST", api_url + "/api/v2/alerts", body).status, 401);
   // Alertmanager's basic_auth {username: user1, password: pass1} sends exactly this header.
@@ -194,6 +200,35 @@ TEST(NotifydAlertsApiTest, ServesHttpsWithBasicAuth) {
             200);
   EXPECT_EQ(HttpRequest("GET", "http://" + address + "/-/healthy").status, 0);  // no plain HTTP
   EXPECT_EQ(stack.ListAlerts("OverTlsInProcess").size(), 1u);
+}
+
+// notifyd's own alerts API takes webhook-shim's limits under its prefix (libs/http_flags).
+TEST(NotifydAlertsApiTest, LimitsFollowTheirFlags) {
+  Stack stack(MakeTempDir("alerts-api-e2e"));
+  const std::string api_url =
+      StartNotifydWithAlertsApi(stack, {"--alerts-api.max-body-bytes=200", "--alerts-api.threads=1",
+                                        "--alerts-api.idle-timeout=2s"});
+  ASSERT_FALSE(api_url.empty()) << stack.notifyd()->Output();
+  const std::string small = R"([{"labels":{"alertname":"SmallEnough"}}])";
+  const std::string large = absl::StrCat(R"([{"labels":{"alertname":"TooLarge","padding":")",
+                                         std::string(200, 'x'), R"("}}])");
+  EXPECT_EQ(HttpRequest("POST", api_url + "/api/v2/alerts", small).status, 200);
+  EXPECT_EQ(HttpRequest("POST", api_url + "/api/v2/alerts", large).status, 413);
+  EXPECT_EQ(stack.ListAlerts("SmallEnough").size(), 1u);
+  EXPECT_EQ(stack.ListAlerts("TooLarge").size(), 0u);
+  EXPECT_EQ(stack.notifyd()->Stop(SIGTERM), 0);
+}
+
+// A bad value stops notifyd at start with the flag named, before it serves anything.
+TEST(NotifydAlertsApiTest, ABadLimitIsRefusedAtStart) {
+  const std::string dir = MakeTempDir("alerts-api-e2e");
+  auto notifyd = Process::Start(
+      {BinPath("notifyd"), "--storage.path=" + dir + "/data", "--grpc.listen-address=127.0.0.1:0",
+       "--web.listen-address=127.0.0.1:0", "--alerts-api.read-timeout=soon"},
+      dir + "/notifyd.log");
+  ASSERT_TRUE(notifyd.ok());
+  EXPECT_EQ((*notifyd)->Stop(0, absl::Seconds(10)), 2 << 8);
+  EXPECT_THAT((*notifyd)->Output(), HasSubstr("--alerts-api.read-timeout"));
 }
 
 }  // namespace
