@@ -71,6 +71,18 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
   return total;
 }
 
+absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag, absl::string_view text,
+                                                 bool zero_allowed) {
+  absl::StatusOr<absl::Duration> duration = ParseDuration(text);
+  if (!duration.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", duration.status().message()));
+  }
+  if (*duration == absl::ZeroDuration() && !zero_allowed) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": must be greater than 0"));
+  }
+  return duration;
+}
+
 std::string DurationToString(absl::Duration d) {
   if (d <= absl::ZeroDuration()) return "0s";
   std::string out;

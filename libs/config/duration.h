@@ -18,6 +18,11 @@ namespace wecom_notify::config {
 // Errors: InvalidArgument quoting `text` when it is not a duration in that format.
 absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
 
+// The value of the duration flag --`flag`: as ParseDuration, and InvalidArgument when zero unless
+// `zero_allowed` (for flags where 0 turns something off). Errors name the flag: "--<flag>: …".
+absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag, absl::string_view text,
+                                                 bool zero_allowed);
+
 // The shortest text ParseDuration reads back to `d` ("1h30m", "0s"). REQUIRES: d >= 0, whole ms.
 std::string DurationToString(absl::Duration d);
 

@@ -8,23 +8,7 @@
 #include "libs/config/duration.h"
 
 namespace wecom_notify::http_flags {
-namespace {
-
 namespace po = boost::program_options;
-
-absl::StatusOr<absl::Duration> ParsePositiveDuration(const std::string& flag,
-                                                     const std::string& text) {
-  absl::StatusOr<absl::Duration> duration = config::ParseDuration(text);
-  if (!duration.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", duration.status().message()));
-  }
-  if (*duration <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": must be greater than 0"));
-  }
-  return *duration;
-}
-
-}  // namespace
 
 ServerFlags::ServerFlags(std::string prefix, http::ServerOptions* server)
     : prefix_(std::move(prefix)),
@@ -55,9 +39,11 @@ void ServerFlags::AddTo(po::options_description& flags) {
 }
 
 absl::Status ServerFlags::Apply() {
-  absl::StatusOr<absl::Duration> read = ParsePositiveDuration(Flag("read-timeout"), read_timeout_);
+  absl::StatusOr<absl::Duration> read =
+      config::ParseDurationFlag(Flag("read-timeout"), read_timeout_, /*zero_allowed=*/false);
   if (!read.ok()) return read.status();
-  absl::StatusOr<absl::Duration> idle = ParsePositiveDuration(Flag("idle-timeout"), idle_timeout_);
+  absl::StatusOr<absl::Duration> idle =
+      config::ParseDurationFlag(Flag("idle-timeout"), idle_timeout_, /*zero_allowed=*/false);
   if (!idle.ok()) return idle.status();
   if (server_->threads < 1) {
     return absl::InvalidArgumentError(absl::StrCat("--", Flag("threads"), ": must be at least 1"));

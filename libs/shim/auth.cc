@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <utility>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
@@ -30,6 +32,20 @@ bool Authenticator::Allows(absl::string_view authorization_header) const {
   if (expected_.empty()) return true;
   if (authorization_header.size() != expected_.size()) return false;
   return CRYPTO_memcmp(authorization_header.data(), expected_.data(), expected_.size()) == 0;
+}
+
+void RotatingAuthenticator::Rotate(Authenticator next, absl::Time now) {
+  previous_ = std::move(current_);
+  previous_until_ = now + grace_;
+  current_ = std::move(next);
+}
+
+bool RotatingAuthenticator::Allows(absl::string_view authorization_header,
+                                   const Clock& clock) const {
+  if (current_.Allows(authorization_header)) return true;
+  // An authenticator requiring nothing would allow every request: rotation never opens the API.
+  return previous_.required() && previous_.Allows(authorization_header) &&
+         clock.Now() < previous_until_;
 }
 
 }  // namespace wecom_notify::shim

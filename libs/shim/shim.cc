@@ -139,7 +139,7 @@ class ShimImpl : public Shim {
       : options_(options),
         bearer_token_(options.bearer_token),
         basic_password_(options.basic_password),
-        auth_(std::move(auth)),
+        auth_(std::move(auth), options.credentials_rotation_grace),
         registry_(std::make_shared<prometheus::Registry>()),
         metrics_(*registry_),
         backend_(options.backend != nullptr ? options.backend
@@ -219,13 +219,13 @@ class ShimImpl : public Shim {
   // Whether the credentials in use allow `authorization`; if not, their challenge.
   bool Allows(absl::string_view authorization, std::string* challenge) const {
     absl::ReaderMutexLock lock(&auth_mu_);
-    if (auth_.Allows(authorization)) return true;
+    if (auth_.Allows(authorization, Clock::Real())) return true;
     *challenge = auth_.challenge();
     return false;
   }
 
   // Follows `path` (when set): a changed secret becomes `*credential`, and the authenticator is
-  // rebuilt from the credentials in use.
+  // rebuilt from the credentials in use (the replaced ones accepted for the rotation grace).
   void WatchCredential(const std::string& path, std::string* credential) {
     if (path.empty() || options_.credentials_watch_interval <= absl::ZeroDuration()) return;
     credential_watchers_.push_back(WatchSecretFile(
@@ -236,7 +236,7 @@ class ShimImpl : public Shim {
           // Cannot fail: the kinds of credentials configured are those Start accepted.
           auto auth =
               Authenticator::Create(bearer_token_, options_.basic_username, basic_password_);
-          if (auth.ok()) auth_ = *std::move(auth);
+          if (auth.ok()) auth_.Rotate(*std::move(auth), Clock::Real().Now());
         }));
   }
 
@@ -346,7 +346,7 @@ class ShimImpl : public Shim {
   mutable absl::Mutex auth_mu_;
   std::string bearer_token_ ABSL_GUARDED_BY(auth_mu_);
   std::string basic_password_ ABSL_GUARDED_BY(auth_mu_);
-  Authenticator auth_ ABSL_GUARDED_BY(auth_mu_);
+  RotatingAuthenticator auth_ ABSL_GUARDED_BY(auth_mu_);
   std::vector<std::unique_ptr<FileWatcher>> credential_watchers_;
   std::shared_ptr<prometheus::Registry> registry_;
   ShimMetrics metrics_;

@@ -36,6 +36,7 @@ int Run(int argc, char** argv) {
   wecom_notify::shim::ShimOptions alerts_api;
   alerts_api.web.listen_address.clear();
   std::string alerts_api_token_file, alerts_api_password_file;
+  std::string alerts_api_rotation_grace = "5m";
 
   po::options_description flags("Flags");
   // A paragraph per flag: clang-format would run them together.
@@ -78,7 +79,12 @@ int Run(int argc, char** argv) {
        "Require HTTP basic auth with this username on the alerts API.")
       ("alerts-api.auth.basic-password-file", po::value(&alerts_api_password_file),
        "File holding the alerts API's basic-auth password. Followed every "
-       "--config.watch-interval.");
+       "--config.watch-interval.")
+      ("alerts-api.auth.rotation-grace", po::value(&alerts_api_rotation_grace)
+           ->default_value(alerts_api_rotation_grace),
+       "How long the token or password a changed --alerts-api.auth.* file replaced is still "
+       "accepted, so that Alertmanager (which does not retry a 401) and notifyd may see a "
+       "rotated Secret at different times. 0: refused at once.");
   // clang-format on
   wecom_notify::http_flags::ServerFlags alerts_api_flags("alerts-api", &alerts_api.web);
   alerts_api_flags.AddTo(flags);
@@ -90,17 +96,19 @@ int Run(int argc, char** argv) {
     return code;
   }
 
-  if (absl::Status applied = alerts_api_flags.Apply(); !applied.ok()) {
-    std::cerr << "notifyd: " << applied.message() << std::endl;
-    return 2;
+  auto watch_interval = wecom_notify::config::ParseDurationFlag(
+      "config.watch-interval", config_watch_interval, /*zero_allowed=*/true);
+  auto rotation_grace = wecom_notify::config::ParseDurationFlag(
+      "alerts-api.auth.rotation-grace", alerts_api_rotation_grace, /*zero_allowed=*/true);
+  for (const absl::Status& flag :
+       {alerts_api_flags.Apply(), watch_interval.status(), rotation_grace.status()}) {
+    if (!flag.ok()) {
+      std::cerr << "notifyd: " << flag.message() << std::endl;
+      return 2;
+    }
   }
-  if (auto interval = wecom_notify::config::ParseDuration(config_watch_interval);
-      !interval.ok()) {
-    std::cerr << "notifyd: --config.watch-interval: " << interval.status().message() << std::endl;
-    return 2;
-  } else {
-    options.config_watch_interval = *interval;
-  }
+  options.config_watch_interval = *watch_interval;
+  alerts_api.credentials_rotation_grace = *rotation_grace;
   if (!config_file.empty()) {
     auto config = wecom_notify::config::LoadConfigFile(config_file);
     if (!config.ok()) {

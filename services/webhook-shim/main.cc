@@ -19,16 +19,15 @@ namespace po = boost::program_options;
 using wecom_notify::logging::Error;
 using wecom_notify::logging::Info;
 
+// Parses the duration flag --`flag` into `*out`; false, having printed the error, when invalid.
 bool ParseDurationFlag(const std::string& flag, const std::string& text, absl::Duration* out,
                        bool zero_allowed = false) {
-  auto d = wecom_notify::config::ParseDuration(text);
-  if (!d.ok() || *d < absl::ZeroDuration() || (*d == absl::ZeroDuration() && !zero_allowed)) {
-    std::cerr << "webhook-shim: --" << flag << ": "
-              << (d.ok() ? "must be greater than 0" : std::string(d.status().message()))
-              << std::endl;
+  auto duration = wecom_notify::config::ParseDurationFlag(flag, text, zero_allowed);
+  if (!duration.ok()) {
+    std::cerr << "webhook-shim: " << duration.status().message() << std::endl;
     return false;
   }
-  *out = *d;
+  *out = *duration;
   return true;
 }
 
@@ -37,7 +36,7 @@ int Run(int argc, char** argv) {
   wecom_notify::cli::LogFlags log_flags;
   wecom_notify::shim::ShimOptions options;
   options.web.listen_address = ":9099";
-  std::string notify_timeout = "10s", auth_watch_interval = "10s";
+  std::string notify_timeout = "10s", auth_watch_interval = "10s", auth_rotation_grace = "5m";
   std::string bearer_token_file, basic_password_file, notify_admin_token_file;
 
   po::options_description flags("Flags");
@@ -68,7 +67,12 @@ int Run(int argc, char** argv) {
            ->default_value(auth_watch_interval),
        "How often the token and password files (--web.auth.*, --notify.admin-token-file) are "
        "compared with the credentials in use; a changed file applies at once (a rotated "
-       "Secret needs no restart). 0: never.");
+       "Secret needs no restart). 0: never.")
+      ("web.auth.rotation-grace", po::value(&auth_rotation_grace)
+           ->default_value(auth_rotation_grace),
+       "How long the token or password a changed --web.auth.* file replaced is still accepted, "
+       "so that Alertmanager (which does not retry a 401) and the shim may see a rotated Secret "
+       "at different times. 0: refused at once.");
   // clang-format on
   wecom_notify::http_flags::ServerFlags server_flags("web", &options.web);
   server_flags.AddTo(flags);
@@ -88,7 +92,9 @@ int Run(int argc, char** argv) {
   }
   if (!ParseDurationFlag("notify.timeout", notify_timeout, &options.notify_timeout) ||
       !ParseDurationFlag("web.auth.watch-interval", auth_watch_interval,
-                         &options.credentials_watch_interval, /*zero_allowed=*/true)) {
+                         &options.credentials_watch_interval, /*zero_allowed=*/true) ||
+      !ParseDurationFlag("web.auth.rotation-grace", auth_rotation_grace,
+                         &options.credentials_rotation_grace, /*zero_allowed=*/true)) {
     return 2;
   }
   using wecom_notify::cli::ReadSecretFile;

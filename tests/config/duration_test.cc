@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+
 namespace wecom_notify::config {
 namespace {
 
@@ -25,6 +27,20 @@ TEST(DurationTest, FormatRoundTrips) {
   EXPECT_EQ(DurationToString(absl::Hours(12)), "12h");
   EXPECT_EQ(DurationToString(absl::ZeroDuration()), "0s");
   EXPECT_EQ(*ParseDuration(DurationToString(absl::Milliseconds(3723004))), absl::Milliseconds(3723004));
+}
+
+TEST(DurationTest, FlagErrorsNameTheFlag) {
+  EXPECT_EQ(*ParseDurationFlag("web.read-timeout", "30s", /*zero_allowed=*/false),
+            absl::Seconds(30));
+  EXPECT_EQ(*ParseDurationFlag("config.watch-interval", "0", /*zero_allowed=*/true),
+            absl::ZeroDuration());
+  absl::Status zero = ParseDurationFlag("web.read-timeout", "0", /*zero_allowed=*/false).status();
+  EXPECT_EQ(zero.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(zero.message(), "--web.read-timeout: must be greater than 0");
+  absl::Status bad = ParseDurationFlag("notify.timeout", "soon", /*zero_allowed=*/true).status();
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(bad.message(), "--notify.timeout: not a valid duration string"))
+      << bad;
 }
 
 }  // namespace

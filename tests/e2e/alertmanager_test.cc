@@ -152,14 +152,15 @@ TEST(NotifydAlertsApiTest, AmtoolAddsAndQueriesAgainstNotifydItself) {
 }
 
 // --alerts-api.auth.bearer-token-file guards notifyd's own alerts API, and a rotated token file
-// applies within --config.watch-interval, as it does for webhook-shim.
+// applies within --config.watch-interval, as it does for webhook-shim; the replaced token is
+// refused once --alerts-api.auth.rotation-grace has passed.
 TEST(NotifydAlertsApiTest, BearerTokenFileIsRequiredAndFollowed) {
   Stack stack(MakeTempDir("alerts-api-e2e"));
   const std::string token_file = stack.dir() + "/token";
   WriteFile(token_file, "api-token-one\n");
   const std::string api_url = StartNotifydWithAlertsApi(
-      stack,
-      {"--alerts-api.auth.bearer-token-file=" + token_file, "--config.watch-interval=100ms"});
+      stack, {"--alerts-api.auth.bearer-token-file=" + token_file, "--config.watch-interval=100ms",
+              "--alerts-api.auth.rotation-grace=1s"});
   ASSERT_FALSE(api_url.empty()) << stack.notifyd()->Output();
   auto post_with = [&](const std::string& token) {
     return HttpRequest("POST", api_url + "/api/v2/alerts",
@@ -172,7 +173,8 @@ TEST(NotifydAlertsApiTest, BearerTokenFileIsRequiredAndFollowed) {
   WriteFile(token_file, "api-token-two\n");
   EXPECT_TRUE(WaitFor([&] { return post_with("api-token-two") == 200; }, absl::Seconds(10)))
       << stack.notifyd()->Output();
-  EXPECT_EQ(post_with("api-token-one"), 401);
+  EXPECT_TRUE(WaitFor([&] { return post_with("api-token-one") == 401; }, absl::Seconds(10)));
+  EXPECT_EQ(post_with("api-token-two"), 200);
   EXPECT_EQ(stack.ListAlerts("GuardedApi").size(), 1u);
   EXPECT_THAT(stack.notifyd()->Output(), ::testing::Not(HasSubstr("api-token-")));
 }

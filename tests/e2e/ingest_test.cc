@@ -265,12 +265,13 @@ TEST_F(IngestTest, BearerTokenIsRequiredWhenConfigured) {
 }
 
 // A Kubernetes Secret holding the token is rotated: Alertmanager reads its credentials_file for
-// every request, so the shim must take the new token as soon as the file changes, and refuse the
-// old one; a file emptied by mistake keeps the token in use.
+// every request, so the shim must take the new token as soon as the file changes, and (with no
+// rotation grace) refuse the old one; a file emptied by mistake keeps the token in use.
 TEST_F(IngestTest, RotatedCredentialFilesApplyWithoutARestart) {
   const std::string token_file = stack_->dir() + "/token";
   WriteFile(token_file, "token-one\n");
-  StartShim({"--web.auth.bearer-token-file=" + token_file, "--web.auth.watch-interval=100ms"});
+  StartShim({"--web.auth.bearer-token-file=" + token_file, "--web.auth.watch-interval=100ms",
+             "--web.auth.rotation-grace=0"});
   const std::string body = R"([{"labels":{"alertname":"Rotated"}}])";
   auto post_with = [&](const std::string& token) {
     return Post("/api/v2/alerts", body,
@@ -293,6 +294,24 @@ TEST_F(IngestTest, RotatedCredentialFilesApplyWithoutARestart) {
   EXPECT_THAT(log, HasSubstr("the file is empty"));
   EXPECT_THAT(log, ::testing::Not(HasSubstr("token-one")));
   EXPECT_THAT(log, ::testing::Not(HasSubstr("token-two")));
+}
+
+// By default the replaced token is still accepted for a while: the Alertmanager whose Secret
+// mount is updated later than the shim's keeps sending it, and would not retry a 401.
+TEST_F(IngestTest, ReplacedTokenIsAcceptedDuringTheRotationGrace) {
+  const std::string token_file = stack_->dir() + "/token";
+  WriteFile(token_file, "token-one\n");
+  StartShim({"--web.auth.bearer-token-file=" + token_file, "--web.auth.watch-interval=100ms"});
+  auto post_with = [&](const std::string& token) {
+    return Post("/api/v2/alerts", R"([{"labels":{"alertname":"InGrace"}}])",
+                {"Content-Type: application/json", "Authorization: Bearer " + token})
+        .status;
+  };
+  WriteFile(token_file, "token-two\n");
+  EXPECT_TRUE(WaitFor([&] { return post_with("token-two") == 200; }, absl::Seconds(10)))
+      << stack_->shim()->Output();
+  EXPECT_EQ(post_with("token-one"), 200);  // within the default 5m grace
+  EXPECT_EQ(post_with("token-three"), 401);
 }
 
 TEST_F(IngestTest, BasicAuthMatchesWhatAlertmanagerSends) {
