@@ -211,13 +211,16 @@ bool Pipeline::RunIntegration(const Flush& flush, Integration& integration,
   entry.firing = std::move(firing);
   entry.resolved = std::move(resolved);
   entry.expires_at = entry.timestamp + 2 * flush.options.repeat_interval;
+  bool logged_durably = true;
   if (store_ != nullptr) {
     if (absl::Status saved = store_->PutNotificationLog({entry}); !saved.ok()) {
       // Delivered but not durably logged: a restart may repeat this one notification.
       logging::Error("notification log not persisted", {{"err", saved.message()}});
+      logged_durably = false;
     }
   }
   absl::MutexLock lock(&mu_);
+  if (!logged_durably) ++stats_.notification_log_write_failures;
   if (!notification.alerts.empty()) {
     ++stats_.notifications_sent;
     ++StatsFor(flush.options.receiver, integration.name()).sent;

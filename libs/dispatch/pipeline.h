@@ -58,6 +58,9 @@ struct PipelineStats {
   uint64_t notifications_failed = 0;
   uint64_t notifications_suppressed = 0;
   uint64_t retries = 0;
+  // Notifications delivered whose notification-log entry the durable store failed to write:
+  // a restart before the group's next logged notification may send them again.
+  uint64_t notification_log_write_failures = 0;
   // Keyed by (receiver, IntegrationKind). An entry exists, all zero, for every receiver and
   // integration kind configured since the pipeline started (SetReceivers), so counters can be
   // exported from zero; entries are never removed.

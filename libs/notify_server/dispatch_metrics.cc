@@ -127,6 +127,10 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
   AddCounter(suppressed, {{"reason", "dedup"}},
              static_cast<double>(s.pipeline.notifications_suppressed));
   out.push_back(std::move(suppressed));
+  PushSingle(out, "wecom_notify_notification_log_failed_writes_total",
+             "Notifications delivered whose notification-log entry the durable store failed to "
+             "write; a restart before the group's next logged notification may repeat them.",
+             MetricType::Counter, static_cast<double>(s.pipeline.notification_log_write_failures));
 
   PushSingle(out, "wecom_notify_notification_retries_total",
              "Send attempts repeated after a retryable failure.", MetricType::Counter,

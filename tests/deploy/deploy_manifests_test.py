@@ -8,7 +8,8 @@ in the container args; the HTTP paths they name are requested from the binaries,
 127.0.0.1 with the manifests' own flags and configuration, and must answer 200; the Dockerfile
 must build with scripts/install-deps.sh, copy CMake targets that exist and install exactly the
 Debian packages owning the libraries the binaries load; amtool and promtool validate the
-Alertmanager, Prometheus and rule files.
+Alertmanager, Prometheus and rule files, and the rules must fire as
+tests/deploy/prometheusrule_test.yml expects (promtool test rules).
 
 Usage: deploy_manifests_test.py --notifyd BIN --webhook-shim BIN --source-dir DIR
 Standard library + python3-yaml; python3-grpcio (already a test dependency) for the gRPC probe.
@@ -575,6 +576,12 @@ def check_amtool_promtool(ctx):
         proc = run(["promtool", "check", "rules", rules])
         if proc.returncode != 0:
             ctx.fail(f"promtool check rules (deploy/{rule['_file']} spec.groups):\n{proc.stdout}")
+        rule_tests = os.path.join(tmp, "prometheusrule_test.yml")
+        shutil.copy(os.path.join(ctx.source_dir, "tests", "deploy", "prometheusrule_test.yml"),
+                    rule_tests)
+        proc = run(["promtool", "test", "rules", rule_tests])
+        if proc.returncode != 0:
+            ctx.fail(f"promtool test rules tests/deploy/prometheusrule_test.yml:\n{proc.stdout}")
         svc_name = ctx.objects[("Service", "wecom-notify")]["metadata"]["name"]
         for group in rule["spec"]["groups"]:
             for r in group.get("rules") or []:

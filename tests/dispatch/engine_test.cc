@@ -2,6 +2,8 @@
 // and in simulated time: both sides of every group_wait / group_interval / repeat_interval
 // boundary, no sleeping.
 
+#include "libs/nflog/notification_log.h"
+#include "libs/storage/state_store.h"
 #include "tests/dispatch/engine_fixture.h"
 
 namespace wecom_notify::dispatch {
@@ -202,6 +204,43 @@ TEST_F(EngineTest, RestartWithTheLogDoesNotRepeatButResendsWhatWasNotLogged) {
   AdvanceTo(kWait + kInterval * 3);
   ASSERT_EQ(SentCount(), 1u);
   EXPECT_EQ(LastSent().dedup_id, first_dedup_id);
+}
+
+// A durable store whose notification-log writes fail, as on a failing disk; nothing else is used.
+class NotificationLogWritesFail : public storage::StateStore {
+ public:
+  absl::Status PutAlerts(const std::vector<alert::Alert>&) override { return absl::OkStatus(); }
+  absl::Status DeleteAlerts(const std::vector<uint64_t>&) override { return absl::OkStatus(); }
+  absl::StatusOr<std::vector<alert::Alert>> LoadAlerts() override {
+    return std::vector<alert::Alert>();
+  }
+  absl::Status PutNotificationLog(const std::vector<nflog::Entry>&) override {
+    return absl::UnavailableError("disk I/O error (injected)");
+  }
+  absl::StatusOr<std::vector<nflog::Entry>> LoadNotificationLog(absl::Time) override {
+    return std::vector<nflog::Entry>();
+  }
+  absl::Status Prune(absl::Time, absl::Time, const std::vector<uint64_t>&) override {
+    return absl::OkStatus();
+  }
+  absl::Status CheckWritable() override { return absl::OkStatus(); }
+};
+
+// Delivered is delivered, even when its record cannot be stored: counted, so that an operator
+// can alert on it, and still recorded in memory, so this process does not repeat it.
+TEST_F(EngineTest, UnloggedDeliveryIsCountedAndNotRepeated) {
+  NotificationLogWritesFail store;
+  pipeline_ = std::make_unique<Pipeline>(clock_, &store);
+  Configure(ByAlertname(kWait, kInterval, kRepeat));
+  Post({{"alertname", "DiskFailing"}}, kLease);
+  AdvanceTo(kWait);
+  ASSERT_EQ(SentCount(), 1u);
+  EXPECT_EQ(pipeline_->stats().notifications_sent, 1u);
+  EXPECT_EQ(pipeline_->stats().notification_log_write_failures, 1u);
+  AdvanceTo(kWait + kInterval * 2);
+  EXPECT_EQ(SentCount(), 1u);
+  EXPECT_EQ(pipeline_->stats().notification_log_write_failures, 1u);
+  pipeline_.reset();  // before `store`
 }
 
 TEST_F(EngineTest, UnknownReceiverDropsWithoutLoopingForever) {
