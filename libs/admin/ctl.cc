@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "libs/alert/matcher.h"
+#include "libs/common/file_watcher.h"
 #include "libs/metrics/version.h"
 #include "wecom_notify/v1/admin.grpc.pb.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
@@ -121,11 +122,9 @@ class Client {
     admin_ = v1::Admin::NewStub(channel);
     notify_ = v1::Notify::NewStub(channel);
     if (!flags.token_file.empty()) {
-      std::ifstream in(flags.token_file);
-      if (!in) throw UsageError(absl::StrCat("--token-file: cannot read \"", flags.token_file, "\""));
-      std::stringstream text;
-      text << in.rdbuf();
-      token_ = Trim(text.str());
+      absl::StatusOr<std::string> token = ReadSecret(flags.token_file);
+      if (!token.ok()) throw UsageError(absl::StrCat("--token-file: ", token.status().message()));
+      token_ = *std::move(token);
     }
   }
 

@@ -36,7 +36,7 @@ absl::StatusOr<std::string> ReadSecret(const std::string& path) {
   absl::StatusOr<std::string> content = ReadWholeFile(path);
   if (!content.ok()) return content.status();
   const absl::string_view secret = absl::StripAsciiWhitespace(*content);
-  if (secret.empty()) return absl::InvalidArgumentError("the file is empty");
+  if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat("\"", path, "\" is empty"));
   return std::string(secret);
 }
 

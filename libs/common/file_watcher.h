@@ -96,7 +96,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 // ReadSecret()
 //
 // The secret in `path`: its content without surrounding whitespace (a trailing newline is
-// usual). Errors: as ReadWholeFile; InvalidArgument "the file is empty" when nothing is left.
+// usual). Errors: as ReadWholeFile; InvalidArgument "\"<path>\" is empty" when nothing is left.
 absl::StatusOr<std::string> ReadSecret(const std::string& path);
 
 // WatchSecretFile()

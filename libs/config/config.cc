@@ -2,11 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -387,15 +383,10 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view sou
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& file_name,
                                            const std::string& base_dir) {
-  std::string file = file_name;
-  if (!file.empty() && file[0] != '/') file = absl::StrCat(base_dir, "/", file);
-  std::ifstream in(file);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read \"", file, "\""));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string secret(absl::StripAsciiWhitespace(text.str()));
-  if (secret.empty()) return absl::InvalidArgumentError(absl::StrCat("\"", file, "\" is empty"));
-  return secret;
+  if (!file_name.empty() && file_name[0] != '/') {
+    return ReadSecret(absl::StrCat(base_dir, "/", file_name));
+  }
+  return ReadSecret(file_name);
 }
 
 std::string ConfigDir(const std::string& path) {
@@ -404,17 +395,13 @@ std::string ConfigDir(const std::string& path) {
 }
 
 absl::StatusOr<Config> LoadConfigFile(const std::string& path, std::string* text_out) {
-  std::ifstream in(path);
-  if (!in) {
-    const int err = errno;
-    std::string message =
-        absl::StrCat("config.file: cannot read \"", path, "\": ", std::strerror(err));
-    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(),
+                        absl::StrCat("config.file: ", text.status().message()));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  if (text_out != nullptr) *text_out = text.str();
-  return ParseConfig(text.str(), path, ConfigDir(path));
+  if (text_out != nullptr) *text_out = *text;
+  return ParseConfig(*text, path, ConfigDir(path));
 }
 
 absl::StatusOr<std::string> WatchedContent(const std::string& path) {

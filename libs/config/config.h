@@ -117,8 +117,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view sou
 // ReadSecretFile()
 //
 // The secret in `file` (relative paths against `base_dir`), surrounding whitespace trimmed, as
-// api_secret_file / webhook_key_file are read. Errors: NotFound "cannot read \"<path>\"",
-// InvalidArgument "\"<path>\" is empty".
+// api_secret_file / webhook_key_file are read (common's ReadSecret). Errors: NotFound or
+// PermissionDenied "cannot read \"<path>\": <reason>", InvalidArgument "\"<path>\" is empty".
 absl::StatusOr<std::string> ReadSecretFile(const std::string& file, const std::string& base_dir);
 
 // The directory relative *_file paths of the configuration file `path` are read against.

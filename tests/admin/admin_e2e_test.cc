@@ -354,6 +354,14 @@ TEST_F(AdminE2eTest, TokenIsEnforced) {
   EXPECT_EQ(Ctl({"status"}).code, 1);
   auto with_token = Ctl({"--token-file", stack_->dir() + "/admin-token", "status"});
   EXPECT_EQ(with_token.code, 0) << with_token.output;
+  // A token file that cannot serve is a usage error naming it, not a call without a token.
+  auto missing = Ctl({"--token-file", stack_->dir() + "/no-such-token", "status"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("--token-file: cannot read"));
+  WriteFile(stack_->dir() + "/empty-token", "\n");
+  auto empty = Ctl({"--token-file", stack_->dir() + "/empty-token", "status"});
+  EXPECT_EQ(empty.code, 2);
+  EXPECT_THAT(empty.output, HasSubstr("empty-token\" is empty"));
 }
 
 TEST_F(AdminE2eTest, NotifyctlEndToEnd) {

@@ -291,7 +291,7 @@ TEST_F(IngestTest, RotatedCredentialFilesApplyWithoutARestart) {
   EXPECT_EQ(post_with("token-two"), 200);
   const std::string log = stack_->shim()->Output();
   EXPECT_THAT(log, HasSubstr("secret file changed; in use now"));
-  EXPECT_THAT(log, HasSubstr("the file is empty"));
+  EXPECT_THAT(log, HasSubstr("is empty"));
   EXPECT_THAT(log, ::testing::Not(HasSubstr("token-one")));
   EXPECT_THAT(log, ::testing::Not(HasSubstr("token-two")));
 }
