@@ -168,6 +168,20 @@ class ShimImpl : public Shim {
                Instrumented("api_v2_alerts_get", [this](auto&... a) { GetAlerts(a...); }));
     router.Add("POST", "/-/reload",
                Instrumented("reload", [this](auto&... a) { Reload(a...); }));
+    // Silences live in the Alertmanager in front of notifyd, not here. amtool pointed at the
+    // shim by mistake should say so instead of "not found": a query lists none (true of this
+    // API), an attempt to create one is refused with the reason (amtool prints a 404's body).
+    router.Add("GET", "/api/v2/silences",
+               Instrumented("api_v2_silences_get", [](const http::Request&, http::Responder& r) {
+                 std::move(r)(http::Response::Json(200, "[]"));
+               }));
+    router.Add("POST", "/api/v2/silences",
+               Instrumented("api_v2_silences_post", [](const http::Request&, http::Responder& r) {
+                 std::move(r)(http::Response::Text(
+                     404,
+                     "wecom-notify keeps no silences: silence the alerts in the Alertmanager "
+                     "that sends them here, or route them to a receiver without WeCom configs\n"));
+               }));
     router.Add("GET", "/-/healthy", [](const http::Request&, http::Responder respond) {
       std::move(respond)(http::Response::Text(200, "OK"));
     });

@@ -9,6 +9,8 @@
 //                         webhook object posted to the same URL
 //   POST /webhook         Alertmanager webhook payload v4
 //   GET  /api/v2/alerts   Alertmanager's gettable alerts (amtool alert query)
+//   GET  /api/v2/silences []: silences are the sending Alertmanager's (amtool silence query)
+//   POST /api/v2/silences 404 saying so (amtool silence add)
 //   GET  /-/healthy       the process is up
 //   GET  /-/ready         notifyd answers its gRPC health check as SERVING
 //   POST /-/reload        notifyd re-reads its --config.file (Admin.ReloadConfig): 200 empty, or

@@ -127,6 +127,17 @@ TEST_F(AlertmanagerTest, AmtoolAddsAndQueriesAgainstTheShim) {
   EXPECT_THAT(out, ::testing::Not(HasSubstr("AmtoolAdded")));
 }
 
+// amtool's silence commands pointed at the shim by mistake: a query lists none, an add is
+// refused saying where silences belong.
+TEST_F(AlertmanagerTest, AmtoolSilenceCommandsSayWhereSilencesLive) {
+  int status = -1;
+  std::string out = Amtool({"silence", "query"}, &status);
+  EXPECT_EQ(status, 0) << out;
+  out = Amtool({"silence", "add", "alertname=Noisy", "--comment=maintenance"}, &status);
+  EXPECT_NE(status, 0) << out;
+  EXPECT_THAT(out, HasSubstr("wecom-notify keeps no silences"));
+}
+
 TEST(NotifydAlertsApiTest, AmtoolAddsAndQueriesAgainstNotifydItself) {
   Stack stack(MakeTempDir("alerts-api-e2e"));
   const std::string api_url = StartNotifydWithAlertsApi(stack, {});
