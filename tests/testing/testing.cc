@@ -259,8 +259,7 @@ HttpResult HttpRequest(const std::string& method, const std::string& url, const 
   return result;
 }
 
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout,
-             absl::Duration step) {
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout, absl::Duration step) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     if (condition()) return true;
