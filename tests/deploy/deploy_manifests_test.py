@@ -345,6 +345,10 @@ def check_deployment(ctx):
                 ctx.fail(f"{where}: {binary} has no {kind}")
                 continue
             if "grpc" in probe:
+                if kind == "livenessProbe":
+                    ctx.fail(f"{where}: {binary} livenessProbe is the gRPC health check, which "
+                             "reports readiness (NOT_SERVING while the store fails writes): the "
+                             "kubelet would restart notifyd in a loop; use httpGet /-/healthy")
                 port = probe["grpc"].get("port")
                 if not isinstance(port, int):
                     ctx.fail(f"{where}: {binary} {kind}: a gRPC probe takes a port number, got "
