@@ -41,10 +41,14 @@ YAML::Node ReceiverNode(const config::ReceiverConfig& r, const config::GlobalCon
   node["name"] = r.name;
   for (const auto& c : r.wecom_configs) {
     YAML::Node e;
-    e["corp_id"] = c.corp_id;
+    // What the global section supplies stays there (a global secret is not copied inline).
+    if (c.corp_id != global.wechat_api_corp_id) e["corp_id"] = c.corp_id;
     e["agent_id"] = c.agent_id;
-    if (!c.api_secret_file.empty()) e["api_secret_file"] = c.api_secret_file;
-    else e["api_secret"] = c.api_secret;
+    if (!c.api_secret_file.empty()) {
+      e["api_secret_file"] = c.api_secret_file;
+    } else if (c.api_secret != global.wechat_api_secret) {
+      e["api_secret"] = c.api_secret;
+    }
     if (!c.to_user.empty()) e["to_user"] = IdList(c.to_user);
     if (!c.to_party.empty()) e["to_party"] = IdList(c.to_party);
     if (!c.to_tag.empty()) e["to_tag"] = IdList(c.to_tag);

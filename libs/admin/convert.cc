@@ -104,6 +104,9 @@ v1::Config ToProto(const config::Config& config) {
   g->set_http_proxy(config.global.http_proxy);
   g->set_time_zone(config.global.time_zone);
   g->set_language(config.global.language);
+  g->set_wechat_api_corp_id(config.global.wechat_api_corp_id);
+  if (!config.global.wechat_api_secret.empty()) g->set_wechat_api_secret(kSecretMask);
+  g->set_wechat_api_secret_file(config.global.wechat_api_secret_file);
   if (config.route) RouteToProto(*config.route, out.mutable_route());
   for (const auto& r : config.receivers) *out.add_receivers() = ToProto(r);
   return out;
@@ -119,7 +122,7 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     const auto& e = in.wecom_configs(i);
     const std::string field = absl::StrCat("wecom_configs[", i, "]");
     config::WeComAppConfig c;
-    c.corp_id = e.corp_id();
+    c.corp_id = e.corp_id().empty() ? global.wechat_api_corp_id : e.corp_id();
     c.agent_id = e.agent_id();
     const config::WeComAppConfig* old =
         current != nullptr && i < static_cast<int>(current->wecom_configs.size())
@@ -136,9 +139,11 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     } else if (old != nullptr) {
       c.api_secret = old->api_secret;
       c.api_secret_file = old->api_secret_file;
+    } else if (!global.wechat_api_secret.empty()) {
+      c.api_secret = global.wechat_api_secret;
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ".api_secret: is required (or api_secret_file)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".api_secret: is required (or api_secret_file, global.wechat_api_secret)"));
     }
     c.to_user.assign(e.to_user().begin(), e.to_user().end());
     c.to_party.assign(e.to_party().begin(), e.to_party().end());

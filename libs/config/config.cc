@@ -15,10 +15,12 @@
 namespace wecom_notify::config {
 namespace {
 
-// Parsing context: where errors point and where secret files are found.
+// Parsing context: where errors point, where secret files are found, and the global section
+// (parsed first, wherever it stands in the file, as receivers take defaults from it).
 struct Context {
   std::string source;
   std::string base_dir;
+  const GlobalConfig* global = nullptr;
 
   absl::Status Error(const YAML::Node& node, absl::string_view key, absl::string_view problem) const {
     return absl::InvalidArgumentError(
@@ -122,25 +124,72 @@ FieldParser Type(const Context& ctx, MessageType* out) {
   };
 }
 
-// Reads a secret from a file (relative paths against the config's directory).
-FieldParser SecretFile(const Context& ctx, std::string* out) {
-  return [&ctx, out](const YAML::Node& v, const std::string& path) {
+// Reads a secret from a file (relative paths against the config's directory) into `secret`,
+// and the path as written into `file`.
+FieldParser SecretFile(const Context& ctx, std::string* secret, std::string* file) {
+  return [&ctx, secret, file](const YAML::Node& v, const std::string& path) {
     if (!v.IsScalar()) return ctx.Error(v, path, "expected a file path");
-    auto secret = ReadSecretFile(v.Scalar(), ctx.base_dir);
-    if (!secret.ok()) return ctx.Error(v, path, secret.status().message());
-    *out = *std::move(secret);
+    auto read = ReadSecretFile(v.Scalar(), ctx.base_dir);
+    if (!read.ok()) return ctx.Error(v, path, read.status().message());
+    *secret = *std::move(read);
+    *file = v.Scalar();
     return absl::OkStatus();
   };
 }
 
+// A key that names the same setting as another (Alertmanager's name and ours): either may be
+// given, not both with different values.
+FieldParser Alias(const Context& ctx, std::string* out, std::string* seen, const char* other) {
+  return [&ctx, out, seen, other](const YAML::Node& v, const std::string& path) {
+    if (!v.IsScalar()) return ctx.Error(v, path, "expected a string");
+    if (!seen->empty() && *seen != v.Scalar()) {
+      return ctx.Error(v, path, absl::StrCat("conflicts with ", other, "; set one"));
+    }
+    *seen = v.Scalar();
+    *out = v.Scalar();
+    return absl::OkStatus();
+  };
+}
+
+// Alertmanager's http_config (prometheus/common HTTPClientConfig). Toward WeCom's API only the
+// proxy has a meaning; settings without one here are refused, naming what to use instead,
+// rather than ignored — an ignored CA or proxy would only show as failed sends.
+FieldParser HttpConfig(const Context& ctx, std::string* proxy_url, std::string* proxy_seen) {
+  return [&ctx, proxy_url, proxy_seen](const YAML::Node& v, const std::string& path) {
+    auto accepted = [](const YAML::Node&, const std::string&) { return absl::OkStatus(); };
+    return ParseMapping(ctx, v, path,
+                        {{"proxy_url", Alias(ctx, proxy_url, proxy_seen, "proxy_url")},
+                         // Without proxy_url the environment's https_proxy / no_proxy apply anyway.
+                         {"proxy_from_environment", accepted},
+                         {"follow_redirects", accepted},
+                         {"enable_http2", accepted},
+                         {"tls_config", [&ctx](const YAML::Node& n, const std::string& p) {
+                            return ctx.Error(
+                                n, p, "not supported; trust a CA with notifyd's --wecom.ca-file");
+                          }}});
+  };
+}
+
 absl::Status ParseGlobal(const Context& ctx, const YAML::Node& node, GlobalConfig* g) {
-  return ParseMapping(ctx, node, "global",
-                      {{"resolve_timeout", Duration(ctx, &g->resolve_timeout, false)},
-                       {"webhook_resolve_timeout", Duration(ctx, &g->webhook_resolve_timeout, false)},
-                       {"wecom_api_url", String(ctx, &g->wecom_api_url)},
-                       {"http_proxy", String(ctx, &g->http_proxy)},
-                       {"time_zone", String(ctx, &g->time_zone)},
-                       {"language", String(ctx, &g->language)}});
+  std::string api_url_seen, proxy_seen;
+  if (node.IsMap() && node["wechat_api_secret"] && node["wechat_api_secret_file"]) {
+    return ctx.Error(node["wechat_api_secret_file"], "global.wechat_api_secret_file",
+                     "conflicts with wechat_api_secret; set one");
+  }
+  return ParseMapping(
+      ctx, node, "global",
+      {{"resolve_timeout", Duration(ctx, &g->resolve_timeout, false)},
+       {"webhook_resolve_timeout", Duration(ctx, &g->webhook_resolve_timeout, false)},
+       {"wecom_api_url", Alias(ctx, &g->wecom_api_url, &api_url_seen, "wechat_api_url")},
+       {"wechat_api_url", Alias(ctx, &g->wecom_api_url, &api_url_seen, "wecom_api_url")},
+       {"http_proxy", Alias(ctx, &g->http_proxy, &proxy_seen, "http_config.proxy_url")},
+       {"http_config", HttpConfig(ctx, &g->http_proxy, &proxy_seen)},
+       {"wechat_api_corp_id", String(ctx, &g->wechat_api_corp_id)},
+       {"wechat_api_secret", String(ctx, &g->wechat_api_secret)},
+       {"wechat_api_secret_file",
+        SecretFile(ctx, &g->wechat_api_secret, &g->wechat_api_secret_file)},
+       {"time_zone", String(ctx, &g->time_zone)},
+       {"language", String(ctx, &g->language)}});
 }
 
 absl::Status ParseMatchers(const Context& ctx, const YAML::Node& v, const std::string& path,
@@ -218,7 +267,7 @@ absl::Status ParseRoute(const Context& ctx, const YAML::Node& node, const std::s
 
 absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const std::string& path,
                             WeComAppConfig* c) {
-  std::string agent_id_text, api_secret_file;
+  std::string agent_id_text, api_secret_file, proxy_seen;
   YAML::Node agent_node;
   auto status = ParseMapping(
       ctx, node, path,
@@ -229,11 +278,7 @@ absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const st
           return String(ctx, &agent_id_text)(v, p);
         }},
        {"api_secret", String(ctx, &c->api_secret)},
-       {"api_secret_file",
-        [&](const YAML::Node& v, const std::string& p) {
-          if (v.IsScalar()) c->api_secret_file = v.Scalar();
-          return SecretFile(ctx, &c->api_secret)(v, p);
-        }},
+       {"api_secret_file", SecretFile(ctx, &c->api_secret, &c->api_secret_file)},
        {"to_user", IdList(ctx, &c->to_user)},
        {"to_party", IdList(ctx, &c->to_party)},
        {"to_tag", IdList(ctx, &c->to_tag)},
@@ -241,15 +286,20 @@ absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const st
        {"send_resolved", Bool(ctx, &c->send_resolved)},
        {"enabled", Bool(ctx, &c->enabled)},
        {"api_url", String(ctx, &c->api_url)},
-       {"proxy_url", String(ctx, &c->proxy_url)},
+       {"proxy_url", Alias(ctx, &c->proxy_url, &proxy_seen, "http_config.proxy_url")},
+       {"http_config", HttpConfig(ctx, &c->proxy_url, &proxy_seen)},
        {"account_limit", NonNegativeInt(ctx, &c->account_limit)},
-       // Alertmanager's wechat_configs fields that mean nothing here.
-       {"message", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }},
-       {"http_config", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }}});
+       // Alertmanager's message template: notifyd renders its own message (libs/render).
+       {"message", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }}});
   if (!status.ok()) return status;
-  if (c->corp_id.empty()) return ctx.Error(node, path + ".corp_id", "is required");
+  if (c->corp_id.empty()) c->corp_id = ctx.global->wechat_api_corp_id;
+  if (c->corp_id.empty()) {
+    return ctx.Error(node, path + ".corp_id", "is required (or global.wechat_api_corp_id)");
+  }
+  if (c->api_secret.empty()) c->api_secret = ctx.global->wechat_api_secret;
   if (c->api_secret.empty()) {
-    return ctx.Error(node, path + ".api_secret", "is required (or api_secret_file)");
+    return ctx.Error(node, path + ".api_secret",
+                     "is required (or api_secret_file, global.wechat_api_secret(_file))");
   }
   if (agent_id_text.empty() || !absl::SimpleAtoi(agent_id_text, &c->agent_id) || c->agent_id <= 0) {
     return ctx.Error(agent_node ? agent_node : node, path + ".agent_id",
@@ -266,10 +316,7 @@ absl::Status ParseRobotConfig(const Context& ctx, const YAML::Node& node, const 
   auto status = ParseMapping(ctx, node, path,
                              {{"webhook_key", String(ctx, &c->webhook_key)},
                               {"webhook_key_file",
-                               [&](const YAML::Node& v, const std::string& p) {
-                                 if (v.IsScalar()) c->webhook_key_file = v.Scalar();
-                                 return SecretFile(ctx, &c->webhook_key)(v, p);
-                               }},
+                               SecretFile(ctx, &c->webhook_key, &c->webhook_key_file)},
                               {"mentioned_list", IdList(ctx, &c->mentioned_list)},
                               {"mentioned_mobile_list", IdList(ctx, &c->mentioned_mobile_list)},
                               {"message_type", Type(ctx, &c->message_type)},
@@ -333,8 +380,9 @@ void ApplyGlobalDefaults(Config& config) {
 
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source_name,
                                    const std::string& base_dir) {
-  Context ctx{std::string(source_name), base_dir};
+  Context ctx{std::string(source_name), base_dir, nullptr};
   Config config;
+  ctx.global = &config.global;
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
@@ -343,18 +391,30 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view sou
         absl::StrCat(source_name, ":", e.mark.line + 1, ": invalid YAML: ", e.msg));
   }
   if (root.IsNull()) return config;  // an empty file means every default
+  if (root.IsMap() && root["global"]) {
+    if (auto status = ParseGlobal(ctx, root["global"], &config.global); !status.ok()) return status;
+  }
   YAML::Node route_node;
+  // Alertmanager's other sections: refused with the reason, for a whole alertmanager.yml pasted.
+  auto alertmanager_only = [&ctx](const YAML::Node& v, const std::string& p) {
+    return ctx.Error(v, p,
+                     "not supported by notifyd: silences, inhibition, time intervals and "
+                     "templates belong to the Alertmanager that sends alerts here");
+  };
   auto status = ParseMapping(
       ctx, root, "",
-      {{"global", [&](const YAML::Node& v, const std::string&) {
-          return ParseGlobal(ctx, v, &config.global);
-        }},
-       {"route", [&](const YAML::Node& v, const std::string& p) {
+      {{"global", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }},
+       {"route",
+        [&](const YAML::Node& v, const std::string& p) {
           route_node = v;
           config.route.emplace();
           return ParseRoute(ctx, v, p, &*config.route);
         }},
-       {"receivers", ListOf(ctx, &config.receivers, ParseReceiver)}});
+       {"receivers", ListOf(ctx, &config.receivers, ParseReceiver)},
+       {"inhibit_rules", alertmanager_only},
+       {"templates", alertmanager_only},
+       {"time_intervals", alertmanager_only},
+       {"mute_time_intervals", alertmanager_only}});
   if (!status.ok()) return status;
 
   absl::flat_hash_set<std::string> names;

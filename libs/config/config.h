@@ -59,10 +59,16 @@ namespace wecom_notify::config {
 struct GlobalConfig {
   absl::Duration resolve_timeout = absl::Minutes(5);
   absl::Duration webhook_resolve_timeout = absl::Hours(24);
-  std::string wecom_api_url = "https://qyapi.weixin.qq.com/cgi-bin/";
-  std::string http_proxy;
+  std::string wecom_api_url = "https://qyapi.weixin.qq.com/cgi-bin/";  // or wechat_api_url
+  std::string http_proxy;                                              // or http_config.proxy_url
   std::string time_zone = "Asia/Shanghai";
   std::string language = "zh-CN";
+  // Alertmanager's global defaults of wechat_configs: an app destination without corp_id or
+  // api_secret(_file) takes these, so a receiver pasted from an alertmanager.yml that relies
+  // on them works unchanged.
+  std::string wechat_api_corp_id;
+  std::string wechat_api_secret;       // the secret itself (read from wechat_api_secret_file)
+  std::string wechat_api_secret_file;  // as written in the file (empty: inline or none)
 };
 
 enum class MessageType { kText, kMarkdown };

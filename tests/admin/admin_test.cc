@@ -120,6 +120,58 @@ TEST_F(ConfigStoreTest, UpdateIsPersistedAppliedAndReadBackWithSecretFilesKept) 
   EXPECT_EQ(system(("test -z \"$(ls " + dir_ + " | grep tmp)\"").c_str()), 0);
 }
 
+// A receiver that takes its corp ID and secret from Alertmanager's global keys keeps taking
+// them when the admin API rewrites it: the global secret is not copied inline.
+TEST(ConfigStoreGlobalsTest, RewrittenReceiverKeepsUsingTheGlobalCorpAndSecret) {
+  const std::string dir = MakeTempDir("admin");
+  const std::string path = dir + "/notifyd.yml";
+  WriteFile(dir + "/wechat-secret", "global-secret-77\n");
+  WriteFile(path, R"(global:
+  wechat_api_corp_id: ww-global
+  wechat_api_secret_file: wechat-secret
+route:
+  receiver: ops
+receivers:
+  - name: ops
+    wechat_configs:
+      - agent_id: 1000002
+        to_user: zhangsan
+)");
+  auto config = config::LoadConfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ConfigStore store(*config, path, [](const config::Config&) { return absl::OkStatus(); });
+  config::ReceiverConfig ops = store.Get().config.receivers[0];
+  ops.wecom_configs[0].to_user = {"zhangsan", "lisi"};
+  auto snap = store.UpdateReceiver(ops, "");
+  ASSERT_TRUE(snap.ok()) << snap.status();
+
+  const std::string text = ReadFile(path);
+  EXPECT_THAT(text, Not(HasSubstr("global-secret-77")));
+  EXPECT_EQ(text.find("ww-global"), text.rfind("ww-global")) << text;  // the global key only
+  auto reread = config::LoadConfigFile(path);
+  ASSERT_TRUE(reread.ok()) << reread.status() << "\n" << text;
+  const auto& c = reread->receivers[0].wecom_configs[0];
+  EXPECT_EQ(c.corp_id, "ww-global");
+  EXPECT_EQ(c.api_secret, "global-secret-77");
+  EXPECT_THAT(c.to_user, ElementsAre("zhangsan", "lisi"));
+
+  // The admin API shows where they come from, never the secret.
+  const v1::Config shown = ToProto(*reread);
+  EXPECT_EQ(shown.global().wechat_api_corp_id(), "ww-global");
+  EXPECT_EQ(shown.global().wechat_api_secret(), kSecretMask);
+  EXPECT_EQ(shown.global().wechat_api_secret_file(), "wechat-secret");
+  // A destination added through the API without a secret takes the global one, as on load.
+  v1::Receiver added;
+  added.set_name("new");
+  auto* e = added.add_wecom_configs();
+  e->set_agent_id(1000009);
+  e->add_to_user("wangwu");
+  auto parsed = FromProto(added, nullptr, reread->global, dir);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->wecom_configs[0].corp_id, "ww-global");
+  EXPECT_EQ(parsed->wecom_configs[0].api_secret, "global-secret-77");
+}
+
 TEST_F(ConfigStoreTest, InvalidUpdateChangesNothing) {
   const std::string text = ReadFile(path_);
   config::ReceiverConfig ops = Receiver("ops");

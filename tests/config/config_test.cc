@@ -1,5 +1,6 @@
 #include "libs/config/config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -115,6 +116,84 @@ TEST(ConfigFileTest, AcceptsAlertmanagerWechatConfigsPastedAsIs) {
   EXPECT_EQ(oncall.to_user, (std::vector<std::string>{"wangwu", "zhaoliu"}));
   EXPECT_EQ(oncall.to_tag, std::vector<std::string>{"1"});
   EXPECT_EQ(oncall.api_url, "http://127.0.0.1:9180/cgi-bin/");
+}
+
+// A wechat_configs receiver as Alertmanager's documentation writes it: corp ID, secret and API
+// URL from the global section (which may come after the receivers), the proxy in http_config,
+// a message template (notifyd renders its own).
+TEST(ConfigFileTest, AlertmanagerGlobalWechatDefaultsApply) {
+  const std::string dir = testing::MakeTempDir("config");
+  testing::WriteFile(dir + "/wechat-secret", "global-secret-9\n");
+  testing::WriteFile(dir + "/notifyd.yml", R"(
+route:
+  receiver: wechat
+receivers:
+  - name: wechat
+    wechat_configs:
+      - agent_id: '1000002'
+        to_user: '@all'
+        message: '{{ template "wechat.default.message" . }}'
+      - corp_id: ww-own
+        api_secret: own-secret
+        agent_id: '1000003'
+        to_party: '2'
+        http_config:
+          proxy_url: http://receiver-proxy:3128
+          follow_redirects: true
+global:
+  wechat_api_url: http://127.0.0.1:9180/cgi-bin/
+  wechat_api_corp_id: ww-global
+  wechat_api_secret_file: wechat-secret
+  http_config:
+    proxy_url: http://global-proxy:3128
+)");
+  auto config = LoadConfigFile(dir + "/notifyd.yml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& defaulted = config->receivers[0].wecom_configs[0];
+  EXPECT_EQ(defaulted.corp_id, "ww-global");
+  EXPECT_EQ(defaulted.api_secret, "global-secret-9");
+  EXPECT_EQ(defaulted.api_secret_file, "");  // the file is the global section's
+  EXPECT_EQ(defaulted.api_url, "http://127.0.0.1:9180/cgi-bin/");
+  EXPECT_EQ(defaulted.proxy_url, "http://global-proxy:3128");
+  const auto& own = config->receivers[0].wecom_configs[1];
+  EXPECT_EQ(own.corp_id, "ww-own");
+  EXPECT_EQ(own.api_secret, "own-secret");
+  EXPECT_EQ(own.proxy_url, "http://receiver-proxy:3128");
+  EXPECT_EQ(config->global.wecom_api_url, "http://127.0.0.1:9180/cgi-bin/");
+  EXPECT_EQ(config->global.wechat_api_secret_file, "wechat-secret");
+}
+
+// What would be ignored silently is refused instead, naming the key and what to do.
+TEST(ConfigFileTest, AlertmanagerSettingsWithoutAMeaningHereAreRefusedWithTheReason) {
+  struct Case {
+    const char* yaml;
+    const char* error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"global: {wechat_api_secret: s}\nreceivers: [{name: r, wechat_configs: [{agent_id: "
+            "1, to_user: a}]}]\n",
+            "corp_id: is required (or global.wechat_api_corp_id)"},
+           {"global: {wechat_api_corp_id: c}\nreceivers: [{name: r, wechat_configs: [{agent_id: "
+            "1, to_user: a}]}]\n",
+            "api_secret: is required (or api_secret_file, global.wechat_api_secret(_file))"},
+           {"global: {wecom_api_url: 'http://a/', wechat_api_url: 'http://b/'}\n",
+            "global.wechat_api_url: conflicts with wecom_api_url; set one"},
+           {"global: {http_proxy: 'http://a', http_config: {proxy_url: 'http://b'}}\n",
+            "global.http_config.proxy_url: conflicts with proxy_url; set one"},
+           {"global: {wechat_api_secret: s, wechat_api_secret_file: f}\n",
+            "global.wechat_api_secret_file: conflicts with wechat_api_secret; set one"},
+           {"global: {http_config: {tls_config: {ca_file: ca.pem}}}\n",
+            "global.http_config.tls_config: not supported; trust a CA with notifyd's "
+            "--wecom.ca-file"},
+           {"global: {http_config: {basic_auth: {username: u}}}\n",
+            "global.http_config.basic_auth: unknown key"},
+           {"inhibit_rules: []\n", "inhibit_rules: not supported by notifyd: silences, inhibition"},
+           {"templates: ['/etc/alertmanager/*.tmpl']\n", "templates: not supported by notifyd"},
+       }) {
+    auto config = ParseConfig(c.yaml, "n.yml");
+    ASSERT_FALSE(config.ok()) << c.yaml;
+    EXPECT_THAT(std::string(config.status().message()), ::testing::HasSubstr(c.error)) << c.yaml;
+  }
 }
 
 TEST(ConfigFileTest, UndefinedReceiverIsAnError) {
