@@ -153,7 +153,7 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     c.message_type = *type;
     c.send_resolved = e.send_resolved();
     c.enabled = e.enabled();
-    c.api_url = e.api_url().empty() ? global.wecom_api_url : e.api_url();
+    c.api_url = e.api_url().empty() ? global.wecom_api_url : config::WithTrailingSlash(e.api_url());
     c.proxy_url = e.proxy_url().empty() ? global.http_proxy : e.proxy_url();
     if (e.account_limit() < 0) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".account_limit: must be >= 0"));
@@ -192,7 +192,7 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     c.message_type = *type;
     c.send_resolved = e.send_resolved();
     c.enabled = e.enabled();
-    c.api_url = e.api_url().empty() ? global.wecom_api_url : e.api_url();
+    c.api_url = e.api_url().empty() ? global.wecom_api_url : config::WithTrailingSlash(e.api_url());
     c.proxy_url = e.proxy_url().empty() ? global.http_proxy : e.proxy_url();
     out.robot_configs.push_back(std::move(c));
   }

@@ -364,13 +364,14 @@ void CollectReceivers(const dispatch::RouteSpec& route, std::vector<std::string>
 }
 
 void ApplyGlobalDefaults(Config& config) {
+  config.global.wecom_api_url = WithTrailingSlash(std::move(config.global.wecom_api_url));
   for (auto& receiver : config.receivers) {
     for (auto& c : receiver.wecom_configs) {
-      if (c.api_url.empty()) c.api_url = config.global.wecom_api_url;
+      c.api_url = c.api_url.empty() ? config.global.wecom_api_url : WithTrailingSlash(c.api_url);
       if (c.proxy_url.empty()) c.proxy_url = config.global.http_proxy;
     }
     for (auto& c : receiver.robot_configs) {
-      if (c.api_url.empty()) c.api_url = config.global.wecom_api_url;
+      c.api_url = c.api_url.empty() ? config.global.wecom_api_url : WithTrailingSlash(c.api_url);
       if (c.proxy_url.empty()) c.proxy_url = config.global.http_proxy;
     }
   }
@@ -439,6 +440,11 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view sou
   }
   ApplyGlobalDefaults(config);
   return config;
+}
+
+std::string WithTrailingSlash(std::string api_url) {
+  if (!api_url.empty() && api_url.back() != '/') api_url.push_back('/');
+  return api_url;
 }
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& file_name,

@@ -120,6 +120,13 @@ struct Config {
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source_name,
                                    const std::string& base_dir = ".");
 
+// WithTrailingSlash()
+//
+// `api_url` ending in '/', as WeCom's paths (gettoken, message/send) are appended to it:
+// "https://qyapi.weixin.qq.com/cgi-bin" becomes ".../cgi-bin/", as Alertmanager does it. The
+// parser applies it to every api_url it reads.
+std::string WithTrailingSlash(std::string api_url);
+
 // ReadSecretFile()
 //
 // The secret in `file` (relative paths against `base_dir`), surrounding whitespace trimmed, as

@@ -196,6 +196,28 @@ TEST(ConfigFileTest, AlertmanagerSettingsWithoutAMeaningHereAreRefusedWithTheRea
   }
 }
 
+// WeCom's paths are appended to api_url: one written without its trailing slash, as
+// Alertmanager accepts it, must not turn ".../cgi-bin" + "gettoken" into ".../cgi-bingettoken".
+TEST(ConfigFileTest, ApiUrlsGetTheirTrailingSlash) {
+  auto config = ParseConfig(R"(
+global:
+  wechat_api_url: http://127.0.0.1:9180/cgi-bin
+receivers:
+  - name: r
+    wechat_configs:
+      - {corp_id: c, api_secret: s, agent_id: 1, to_user: a}
+      - {corp_id: c, api_secret: s, agent_id: 1, to_user: a, api_url: 'http://own/cgi-bin'}
+    wecom_robot_configs:
+      - {webhook_key: k, api_url: 'http://robot/cgi-bin/'}
+)",
+                            "n.yml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->global.wecom_api_url, "http://127.0.0.1:9180/cgi-bin/");
+  EXPECT_EQ(config->receivers[0].wecom_configs[0].api_url, "http://127.0.0.1:9180/cgi-bin/");
+  EXPECT_EQ(config->receivers[0].wecom_configs[1].api_url, "http://own/cgi-bin/");
+  EXPECT_EQ(config->receivers[0].robot_configs[0].api_url, "http://robot/cgi-bin/");
+}
+
 TEST(ConfigFileTest, UndefinedReceiverIsAnError) {
   auto config = ParseConfig("route:\n  receiver: ghost\nreceivers:\n  - name: ops\n", "n.yml");
   ASSERT_FALSE(config.ok());
