@@ -483,6 +483,9 @@ std::string WatchedContent(const std::string& text, const Config& config) {
   // pass for part of the text or of a neighbouring secret.
   constexpr absl::string_view kSeparator("\0", 1);
   std::string content = text;
+  if (!config.global.wechat_api_secret_file.empty()) {
+    absl::StrAppend(&content, kSeparator, config.global.wechat_api_secret);
+  }
   for (const ReceiverConfig& receiver : config.receivers) {
     for (const WeComAppConfig& app : receiver.wecom_configs) {
       if (!app.api_secret_file.empty()) absl::StrAppend(&content, kSeparator, app.api_secret);

@@ -145,9 +145,10 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path, std::string* text
 // WatchedContent()
 //
 // What notifyd compares to notice that the configuration in `path` changed: the file's text,
-// then every secret it reads from a file (api_secret_file, webhook_key_file). So a rotated
-// secret — a Kubernetes Secret mounted as a file, which changes while the configuration file
-// does not — is applied like an edited configuration, with no restart. The content is only
+// then every secret it reads from a file (api_secret_file, webhook_key_file,
+// global.wechat_api_secret_file). So a rotated secret — a Kubernetes Secret mounted as a file,
+// which changes while the configuration file does not — is applied like an edited
+// configuration, with no restart. The content is only
 // ever hashed: it holds secrets. A file that does not parse, or names a secret file that cannot
 // be read, gives its text alone: the change is still acted on, and the reload says what is
 // wrong. Errors: as ReadWholeFile (libs/common/file_watcher.h) when `path` itself cannot be read.

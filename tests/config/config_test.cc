@@ -334,6 +334,16 @@ receivers:
   ASSERT_TRUE(robot_rotated.ok()) << robot_rotated.status();
   EXPECT_NE(*robot_rotated, *app_rotated);
 
+  // Alertmanager's global secret file, which destinations without their own secret use.
+  const std::string with_global = "global:\n  wechat_api_secret_file: global.txt\n" + text;
+  testing::WriteFile(path, with_global);
+  testing::WriteFile(dir + "/global.txt", "global-one\n");
+  const absl::StatusOr<std::string> global_first = WatchedContent(path);
+  ASSERT_TRUE(global_first.ok()) << global_first.status();
+  testing::WriteFile(dir + "/global.txt", "global-two\n");
+  EXPECT_NE(WatchedContent(path).value_or("error"), *global_first);
+  testing::WriteFile(path, text);
+
   // A secret file gone, or text that does not parse: the text alone, still a change.
   ASSERT_EQ(std::remove((dir + "/robot-key.txt").c_str()), 0);
   EXPECT_EQ(WatchedContent(path).value_or("error"), text);
