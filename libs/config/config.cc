@@ -154,11 +154,13 @@ FieldParser Alias(const Context& ctx, std::string* out, std::string* seen, const
 // Alertmanager's http_config (prometheus/common HTTPClientConfig). Toward WeCom's API only the
 // proxy has a meaning; settings without one here are refused, naming what to use instead,
 // rather than ignored — an ignored CA or proxy would only show as failed sends.
-FieldParser HttpConfig(const Context& ctx, std::string* proxy_url, std::string* proxy_seen) {
-  return [&ctx, proxy_url, proxy_seen](const YAML::Node& v, const std::string& path) {
+// `proxy_key` names the key proxy_url would conflict with (http_proxy or proxy_url).
+FieldParser HttpConfig(const Context& ctx, std::string* proxy_url, std::string* proxy_seen,
+                       const char* proxy_key) {
+  return [&ctx, proxy_url, proxy_seen, proxy_key](const YAML::Node& v, const std::string& path) {
     auto accepted = [](const YAML::Node&, const std::string&) { return absl::OkStatus(); };
     return ParseMapping(ctx, v, path,
-                        {{"proxy_url", Alias(ctx, proxy_url, proxy_seen, "proxy_url")},
+                        {{"proxy_url", Alias(ctx, proxy_url, proxy_seen, proxy_key)},
                          // Without proxy_url the environment's https_proxy / no_proxy apply anyway.
                          {"proxy_from_environment", accepted},
                          {"follow_redirects", accepted},
@@ -183,7 +185,7 @@ absl::Status ParseGlobal(const Context& ctx, const YAML::Node& node, GlobalConfi
        {"wecom_api_url", Alias(ctx, &g->wecom_api_url, &api_url_seen, "wechat_api_url")},
        {"wechat_api_url", Alias(ctx, &g->wecom_api_url, &api_url_seen, "wecom_api_url")},
        {"http_proxy", Alias(ctx, &g->http_proxy, &proxy_seen, "http_config.proxy_url")},
-       {"http_config", HttpConfig(ctx, &g->http_proxy, &proxy_seen)},
+       {"http_config", HttpConfig(ctx, &g->http_proxy, &proxy_seen, "http_proxy")},
        {"wechat_api_corp_id", String(ctx, &g->wechat_api_corp_id)},
        {"wechat_api_secret", String(ctx, &g->wechat_api_secret)},
        {"wechat_api_secret_file",
@@ -287,7 +289,7 @@ absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const st
        {"enabled", Bool(ctx, &c->enabled)},
        {"api_url", String(ctx, &c->api_url)},
        {"proxy_url", Alias(ctx, &c->proxy_url, &proxy_seen, "http_config.proxy_url")},
-       {"http_config", HttpConfig(ctx, &c->proxy_url, &proxy_seen)},
+       {"http_config", HttpConfig(ctx, &c->proxy_url, &proxy_seen, "proxy_url")},
        {"account_limit", NonNegativeInt(ctx, &c->account_limit)},
        // Alertmanager's message template: notifyd renders its own message (libs/render).
        {"message", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }}});
