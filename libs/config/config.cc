@@ -269,7 +269,7 @@ absl::Status ParseRoute(const Context& ctx, const YAML::Node& node, const std::s
 
 absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const std::string& path,
                             WeComAppConfig* c) {
-  std::string agent_id_text, api_secret_file, proxy_seen;
+  std::string agent_id_text, proxy_seen;
   YAML::Node agent_node;
   auto status = ParseMapping(
       ctx, node, path,
