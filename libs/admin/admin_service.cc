@@ -1,7 +1,5 @@
 #include "libs/admin/admin_service.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -66,20 +64,17 @@ AdminService::AdminService(ConfigStore& store, delivery::Delivery& delivery, Clo
       clock_(clock),
       options_(std::move(options)),
       started_at_(clock.Now()),
-      token_(options_.token) {}
+      // A bearer token alone cannot be refused by Create (only a token with basic auth is).
+      token_(*auth::Authenticator::Create(options_.token, "", ""), options_.token_rotation_grace) {}
 
 void AdminService::SetToken(std::string token) {
   absl::MutexLock lock(&token_mu_);
-  token_ = std::move(token);
+  token_.Rotate(*auth::Authenticator::Create(token, "", ""), clock_.Now());
 }
 
 grpc::Status AdminService::Authorize(grpc::ServerContext* context) const {
-  std::string expected;
-  {
-    absl::ReaderMutexLock lock(&token_mu_);
-    if (!token_.empty()) expected = absl::StrCat("Bearer ", token_);
-  }
-  if (expected.empty()) {
+  absl::ReaderMutexLock lock(&token_mu_);
+  if (!token_.required()) {
     if (!options_.require_token) return grpc::Status::OK;
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "the admin API is disabled: notifyd listens on a non-loopback address "
@@ -91,9 +86,7 @@ grpc::Status AdminService::Authorize(grpc::ServerContext* context) const {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "missing \"authorization: Bearer <token>\" metadata");
   }
-  const std::string got(it->second.data(), it->second.size());
-  if (got.size() != expected.size() ||
-      CRYPTO_memcmp(got.data(), expected.data(), expected.size()) != 0) {
+  if (!token_.Allows(absl::string_view(it->second.data(), it->second.size()), clock_)) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong admin token");
   }
   return grpc::Status::OK;

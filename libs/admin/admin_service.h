@@ -6,7 +6,9 @@
 //
 // Authentication: with a token, every call needs `authorization: Bearer <token>`. Without one,
 // calls are open when `require_token` is false (notifyd on loopback) and refused otherwise.
-// SetToken replaces the token for the calls that follow (a rotated --admin.token-file).
+// SetToken replaces the token for the calls that follow (a rotated --admin.token-file); the
+// token it replaced is still accepted for `token_rotation_grace`, because its clients read the
+// file on their own schedule (libs/auth/auth.h).
 //
 // Thread-safety: handlers run concurrently; changes are serialized by the ConfigStore.
 
@@ -18,7 +20,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "libs/admin/config_store.h"
+#include "libs/auth/auth.h"
 #include "libs/common/clock.h"
 #include "libs/delivery/receivers.h"
 #include "wecom_notify/v1/admin.grpc.pb.h"
@@ -28,6 +32,8 @@ namespace wecom_notify::admin {
 struct AdminOptions {
   std::string token;           // empty: none configured
   bool require_token = false;  // true when the gRPC address is not loopback
+  // How long a token SetToken replaced is still accepted (0: refused at once).
+  absl::Duration token_rotation_grace = absl::Minutes(5);
   // Number of alerts held (GetStatus); may be empty.
   std::function<int64_t()> alert_count;
   // Re-reads the configuration file and applies it, answering the version now running
@@ -78,7 +84,7 @@ class AdminService final : public v1::Admin::Service {
   const AdminOptions options_;  // its token is the one configured at start; see token_
   const absl::Time started_at_;
   mutable absl::Mutex token_mu_;
-  std::string token_ ABSL_GUARDED_BY(token_mu_);
+  auth::RotatingAuthenticator token_ ABSL_GUARDED_BY(token_mu_);
 };
 
 }  // namespace wecom_notify::admin

@@ -98,6 +98,7 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
       [raw = server.get()](const config::Config& c) { return raw->ApplyAndRecord(c); });
   admin::AdminOptions admin_options;
   admin_options.token = options.admin_token;
+  admin_options.token_rotation_grace = options.admin_token_rotation_grace;
   admin_options.require_token = !admin::IsLoopbackAddress(options.grpc_listen_address);
   admin_options.alert_count = [raw = server.get()] { return static_cast<int64_t>(raw->store_.size()); };
   admin_options.reload = [raw = server.get()] { return raw->ReloadConfigFile("admin_api"); };

@@ -61,6 +61,8 @@ struct NotifyServerOptions {
   // The file admin_token was read from (empty: none): its content is compared every
   // config_watch_interval, and a changed token is the one required from then on.
   std::string admin_token_file;
+  // How long the token a change replaced is still accepted (0: refused at once).
+  absl::Duration admin_token_rotation_grace = absl::Minutes(5);
   // Directory of the durable state (SQLite). Empty: memory only — alerts and the notification
   // log are lost on restart (tests, or throw-away runs).
   std::string storage_path;

@@ -18,17 +18,19 @@
 #include "absl/time/clock.h"
 #include "libs/alert/matcher.h"
 #include "libs/alertmanager_json/alertmanager_json.h"
+#include "libs/auth/auth.h"
 #include "libs/common/clock.h"
 #include "libs/common/file_watcher.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/metrics_endpoint.h"
-#include "libs/shim/auth.h"
 #include "libs/shim/notify_batcher.h"
 #include "libs/shim/notify_client.h"
 
 namespace wecom_notify::shim {
 namespace {
 
+using auth::Authenticator;
+using auth::RotatingAuthenticator;
 using wecom_notify::v1::NotifyResponse;
 
 // The HTTP answer for a failed forward: UNAVAILABLE / DEADLINE_EXCEEDED and anything not the

@@ -79,7 +79,7 @@ struct ShimOptions {
   absl::Duration credentials_watch_interval = absl::Seconds(10);
   // After such a change the replaced token or password is still accepted for this long (0:
   // refused at once), because Alertmanager, which does not retry a 401, may see the rotated
-  // Secret minutes before or after this process does (auth.h: RotatingAuthenticator).
+  // Secret minutes before or after this process does (libs/auth/auth.h: RotatingAuthenticator).
   absl::Duration credentials_rotation_grace = absl::Minutes(5);
 };
 

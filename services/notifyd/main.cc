@@ -13,6 +13,7 @@
 #include "libs/common/clock.h"
 #include "libs/config/config.h"
 #include "libs/config/duration.h"
+#include "libs/http_flags/auth_flags.h"
 #include "libs/http_flags/http_flags.h"
 #include "libs/logging/logging.h"
 #include "libs/notify_server/local_notify_backend.h"
@@ -31,12 +32,11 @@ int Run(int argc, char** argv) {
   std::string config_file;
   std::string storage_path = "data/";
   std::string admin_token_file;
+  std::string admin_token_rotation_grace = "5m";
   std::string config_watch_interval = "10s";
   wecom_notify::notify_server::NotifyServerOptions options;
   wecom_notify::shim::ShimOptions alerts_api;
   alerts_api.web.listen_address.clear();
-  std::string alerts_api_token_file, alerts_api_password_file;
-  std::string alerts_api_rotation_grace = "5m";
 
   po::options_description flags("Flags");
   // A paragraph per flag: clang-format would run them together.
@@ -67,27 +67,22 @@ int Run(int argc, char** argv) {
        "File holding the bearer token of the admin gRPC API (wecom_notify.v1.Admin, notifyctl). "
        "Without it the admin API is open when --grpc.listen-address is loopback and refused "
        "otherwise. Followed every --config.watch-interval.")
+      ("admin.token-rotation-grace", po::value(&admin_token_rotation_grace)
+           ->default_value(admin_token_rotation_grace),
+       "How long the token a changed --admin.token-file replaced is still accepted, so that "
+       "its clients (webhook-shim's --notify.admin-token-file, notifyctl) may see a rotated "
+       "Secret at another time than notifyd. 0: refused at once.")
       ("alerts-api.listen-address", po::value(&alerts_api.web.listen_address),
        "Serve Alertmanager's HTTP API (POST /api/v2/alerts, POST /webhook, GET /api/v2/alerts, "
        "/-/ready, POST /-/reload, /metrics of the API) on this address from notifyd itself, as "
        "webhook-shim does but without the gRPC hop (one process, less CPU per request). "
-       "Default: off.")
-      ("alerts-api.auth.bearer-token-file", po::value(&alerts_api_token_file),
-       "File holding a token; requests to --alerts-api.listen-address must send "
-       "'Authorization: Bearer <token>'. Followed every --config.watch-interval.")
-      ("alerts-api.auth.basic-username", po::value(&alerts_api.basic_username),
-       "Require HTTP basic auth with this username on the alerts API.")
-      ("alerts-api.auth.basic-password-file", po::value(&alerts_api_password_file),
-       "File holding the alerts API's basic-auth password. Followed every "
-       "--config.watch-interval.")
-      ("alerts-api.auth.rotation-grace", po::value(&alerts_api_rotation_grace)
-           ->default_value(alerts_api_rotation_grace),
-       "How long the token or password a changed --alerts-api.auth.* file replaced is still "
-       "accepted, so that Alertmanager (which does not retry a 401) and notifyd may see a "
-       "rotated Secret at different times. 0: refused at once.");
+       "Default: off.");
   // clang-format on
   wecom_notify::http_flags::ServerFlags alerts_api_flags("alerts-api", &alerts_api.web);
   alerts_api_flags.AddTo(flags);
+  wecom_notify::http_flags::AuthFlags alerts_api_auth_flags(
+      "alerts-api", "Followed every --config.watch-interval.", &alerts_api);
+  alerts_api_auth_flags.AddTo(flags);
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv, "Usage: notifyd [flags]\n\nReceives alerts over gRPC and delivers them to WeCom.",
@@ -98,17 +93,17 @@ int Run(int argc, char** argv) {
 
   auto watch_interval = wecom_notify::config::ParseDurationFlag(
       "config.watch-interval", config_watch_interval, /*zero_allowed=*/true);
-  auto rotation_grace = wecom_notify::config::ParseDurationFlag(
-      "alerts-api.auth.rotation-grace", alerts_api_rotation_grace, /*zero_allowed=*/true);
-  for (const absl::Status& flag :
-       {alerts_api_flags.Apply(), watch_interval.status(), rotation_grace.status()}) {
+  auto admin_grace = wecom_notify::config::ParseDurationFlag(
+      "admin.token-rotation-grace", admin_token_rotation_grace, /*zero_allowed=*/true);
+  for (const absl::Status& flag : {alerts_api_flags.Apply(), alerts_api_auth_flags.Apply(),
+                                   watch_interval.status(), admin_grace.status()}) {
     if (!flag.ok()) {
       std::cerr << "notifyd: " << flag.message() << std::endl;
       return 2;
     }
   }
   options.config_watch_interval = *watch_interval;
-  alerts_api.credentials_rotation_grace = *rotation_grace;
+  options.admin_token_rotation_grace = *admin_grace;
   if (!config_file.empty()) {
     auto config = wecom_notify::config::LoadConfigFile(config_file);
     if (!config.ok()) {
@@ -119,16 +114,10 @@ int Run(int argc, char** argv) {
     options.config_file = config_file;
   }
   if (!wecom_notify::cli::ReadSecretFile("admin.token-file", admin_token_file,
-                                         &options.admin_token) ||
-      !wecom_notify::cli::ReadSecretFile("alerts-api.auth.bearer-token-file", alerts_api_token_file,
-                                         &alerts_api.bearer_token) ||
-      !wecom_notify::cli::ReadSecretFile("alerts-api.auth.basic-password-file",
-                                         alerts_api_password_file, &alerts_api.basic_password)) {
+                                         &options.admin_token)) {
     return 1;
   }
   options.admin_token_file = admin_token_file;
-  alerts_api.bearer_token_file = alerts_api_token_file;
-  alerts_api.basic_password_file = alerts_api_password_file;
   alerts_api.credentials_watch_interval = options.config_watch_interval;
   options.storage_path = storage_path;
 

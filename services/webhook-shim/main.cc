@@ -9,6 +9,7 @@
 
 #include "libs/cli/cli.h"
 #include "libs/config/duration.h"
+#include "libs/http_flags/auth_flags.h"
 #include "libs/http_flags/http_flags.h"
 #include "libs/logging/logging.h"
 #include "libs/shim/shim.h"
@@ -36,8 +37,8 @@ int Run(int argc, char** argv) {
   wecom_notify::cli::LogFlags log_flags;
   wecom_notify::shim::ShimOptions options;
   options.web.listen_address = ":9099";
-  std::string notify_timeout = "10s", auth_watch_interval = "10s", auth_rotation_grace = "5m";
-  std::string bearer_token_file, basic_password_file, notify_admin_token_file;
+  std::string notify_timeout = "10s", auth_watch_interval = "10s";
+  std::string notify_admin_token_file;
 
   po::options_description flags("Flags");
   // A paragraph per flag: clang-format would run them together.
@@ -57,25 +58,17 @@ int Run(int argc, char** argv) {
       ("notify.admin-token-file", po::value(&notify_admin_token_file),
        "File holding notifyd's admin token (its --admin.token-file), presented when POST "
        "/-/reload asks notifyd to reload its configuration.")
-      ("web.auth.bearer-token-file", po::value(&bearer_token_file),
-       "File holding a token; requests must send 'Authorization: Bearer <token>'.")
-      ("web.auth.basic-username", po::value(&options.basic_username),
-       "Require HTTP basic auth with this username.")
-      ("web.auth.basic-password-file", po::value(&basic_password_file),
-       "File holding the basic-auth password.")
       ("web.auth.watch-interval", po::value(&auth_watch_interval)
            ->default_value(auth_watch_interval),
        "How often the token and password files (--web.auth.*, --notify.admin-token-file) are "
        "compared with the credentials in use; a changed file applies at once (a rotated "
-       "Secret needs no restart). 0: never.")
-      ("web.auth.rotation-grace", po::value(&auth_rotation_grace)
-           ->default_value(auth_rotation_grace),
-       "How long the token or password a changed --web.auth.* file replaced is still accepted, "
-       "so that Alertmanager (which does not retry a 401) and the shim may see a rotated Secret "
-       "at different times. 0: refused at once.");
+       "Secret needs no restart). 0: never.");
   // clang-format on
   wecom_notify::http_flags::ServerFlags server_flags("web", &options.web);
   server_flags.AddTo(flags);
+  wecom_notify::http_flags::AuthFlags auth_flags("web", "Followed every --web.auth.watch-interval.",
+                                                 &options);
+  auth_flags.AddTo(flags);
   wecom_notify::cli::AddLogFlags(flags, log_flags);
   if (int code = wecom_notify::cli::ParseCommandLine(
           argc, argv,
@@ -86,28 +79,22 @@ int Run(int argc, char** argv) {
       code >= 0) {
     return code;
   }
-  if (absl::Status applied = server_flags.Apply(); !applied.ok()) {
-    std::cerr << "webhook-shim: " << applied.message() << std::endl;
-    return 2;
+  for (const absl::Status& flag : {server_flags.Apply(), auth_flags.Apply()}) {
+    if (!flag.ok()) {
+      std::cerr << "webhook-shim: " << flag.message() << std::endl;
+      return 2;
+    }
   }
   if (!ParseDurationFlag("notify.timeout", notify_timeout, &options.notify_timeout) ||
       !ParseDurationFlag("web.auth.watch-interval", auth_watch_interval,
-                         &options.credentials_watch_interval, /*zero_allowed=*/true) ||
-      !ParseDurationFlag("web.auth.rotation-grace", auth_rotation_grace,
-                         &options.credentials_rotation_grace, /*zero_allowed=*/true)) {
+                         &options.credentials_watch_interval, /*zero_allowed=*/true)) {
     return 2;
   }
-  using wecom_notify::cli::ReadSecretFile;
-  if (!ReadSecretFile("web.auth.bearer-token-file", bearer_token_file, &options.bearer_token) ||
-      !ReadSecretFile("web.auth.basic-password-file", basic_password_file,
-                      &options.basic_password) ||
-      !ReadSecretFile("notify.admin-token-file", notify_admin_token_file,
-                      &options.notify_admin_token)) {
+  if (!wecom_notify::cli::ReadSecretFile("notify.admin-token-file", notify_admin_token_file,
+                                         &options.notify_admin_token)) {
     return 1;
   }
   options.notify_admin_token_file = notify_admin_token_file;
-  options.bearer_token_file = bearer_token_file;
-  options.basic_password_file = basic_password_file;
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -320,12 +320,11 @@ TEST(AuthTest, LoopbackDetection) {
 
 class AuthServer {
  public:
-  explicit AuthServer(AdminOptions options)
+  explicit AuthServer(AdminOptions options, Clock& clock = Clock::Real())
       : store_(config::Config(), "", [](const config::Config&) { return absl::OkStatus(); }),
         delivery_(Clock::Real(),
-                  *wecom::CurlHttpTransport::Create(wecom::CurlHttpTransport::Options()),
-                  nullptr),
-        service_(store_, delivery_, Clock::Real(), std::move(options)) {
+                  *wecom::CurlHttpTransport::Create(wecom::CurlHttpTransport::Options()), nullptr),
+        service_(store_, delivery_, clock, std::move(options)) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&service_);
@@ -341,6 +340,7 @@ class AuthServer {
     v1::GetStatusResponse r;
     return stub_->GetStatus(&ctx, {}, &r).error_code();
   }
+  AdminService& service() { return service_; }
 
  private:
   ConfigStore store_;
@@ -371,6 +371,33 @@ TEST(AuthTest, TokenIsRequiredWhenSetOrNotLoopback) {
     EXPECT_EQ(refused.Call(""), grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_EQ(refused.Call("Bearer "), grpc::StatusCode::UNAUTHENTICATED);
   }
+}
+
+// The shim relays POST /-/reload with the token file it follows on its own schedule, and
+// notifyctl reads its file at each call: the token a rotation replaced keeps working for the
+// grace, then not.
+TEST(AuthTest, ReplacedTokenIsAcceptedDuringTheRotationGrace) {
+  SimulatedClock clock;
+  AdminOptions o;
+  o.token = "old-token";
+  o.token_rotation_grace = absl::Minutes(5);
+  AuthServer server(o, clock);
+  server.service().SetToken("new-token");
+  EXPECT_EQ(server.Call("Bearer new-token"), grpc::StatusCode::OK);
+  EXPECT_EQ(server.Call("Bearer old-token"), grpc::StatusCode::OK);
+  clock.Advance(absl::Minutes(5) - absl::Milliseconds(1));
+  EXPECT_EQ(server.Call("Bearer old-token"), grpc::StatusCode::OK);
+  clock.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(server.Call("Bearer old-token"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(server.Call("Bearer new-token"), grpc::StatusCode::OK);
+
+  AdminOptions at_once;
+  at_once.token = "old-token";
+  at_once.token_rotation_grace = absl::ZeroDuration();
+  AuthServer no_grace(at_once, clock);
+  no_grace.service().SetToken("new-token");
+  EXPECT_EQ(no_grace.Call("Bearer old-token"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(no_grace.Call("Bearer new-token"), grpc::StatusCode::OK);
 }
 
 }  // namespace

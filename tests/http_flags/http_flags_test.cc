@@ -7,30 +7,18 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "tests/http_flags/parse_flags.h"
 
 namespace wecom_notify::http_flags {
 namespace {
 
-namespace po = boost::program_options;
 using ::testing::HasSubstr;
-
-// Parses `args` as a binary's command line holding only `flags`' flags.
-void Parse(ServerFlags& flags, std::vector<std::string> args) {
-  po::options_description description;
-  flags.AddTo(description);
-  std::vector<const char*> argv = {"binary"};
-  for (const std::string& arg : args) argv.push_back(arg.c_str());
-  po::variables_map values;
-  po::store(po::parse_command_line(static_cast<int>(argv.size()), argv.data(), description),
-            values);
-  po::notify(values);
-}
 
 TEST(ServerFlagsTest, DefaultsAreTheServerOptionsGiven) {
   http::ServerOptions server;
   server.read_timeout = absl::Seconds(45);
   ServerFlags flags("web", &server);
-  Parse(flags, {});
+  ParseFlags(flags, {});
   ASSERT_TRUE(flags.Apply().ok());
   EXPECT_EQ(server.read_timeout, absl::Seconds(45));
   EXPECT_EQ(server.idle_timeout, http::ServerOptions().idle_timeout);
@@ -41,9 +29,9 @@ TEST(ServerFlagsTest, DefaultsAreTheServerOptionsGiven) {
 TEST(ServerFlagsTest, EveryFlagReachesTheServerOptionsUnderItsPrefix) {
   http::ServerOptions server;
   ServerFlags flags("alerts-api", &server);
-  Parse(flags, {"--alerts-api.max-body-bytes=4096", "--alerts-api.read-timeout=1m30s",
-                "--alerts-api.idle-timeout=500ms", "--alerts-api.threads=3",
-                "--alerts-api.tls-cert-file=/c.pem", "--alerts-api.tls-key-file=/k.pem"});
+  ParseFlags(flags, {"--alerts-api.max-body-bytes=4096", "--alerts-api.read-timeout=1m30s",
+                     "--alerts-api.idle-timeout=500ms", "--alerts-api.threads=3",
+                     "--alerts-api.tls-cert-file=/c.pem", "--alerts-api.tls-key-file=/k.pem"});
   ASSERT_TRUE(flags.Apply().ok());
   EXPECT_EQ(server.max_body_bytes, 4096u);
   EXPECT_EQ(server.read_timeout, absl::Seconds(90));
@@ -65,7 +53,7 @@ TEST(ServerFlagsTest, ABadValueIsRefusedNamingItsFlag) {
        }) {
     http::ServerOptions server;
     ServerFlags flags("web", &server);
-    Parse(flags, {c.arg});
+    ParseFlags(flags, {c.arg});
     const absl::Status applied = flags.Apply();
     EXPECT_EQ(applied.code(), absl::StatusCode::kInvalidArgument) << c.arg;
     EXPECT_THAT(applied.message(), HasSubstr(c.error)) << c.arg;

@@ -1,4 +1,4 @@
-#include "libs/shim/auth.h"
+#include "libs/auth/auth.h"
 
 #include <openssl/crypto.h>
 
@@ -7,7 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
-namespace wecom_notify::shim {
+namespace wecom_notify::auth {
 
 absl::StatusOr<Authenticator> Authenticator::Create(const std::string& bearer_token,
                                                     const std::string& basic_username,
@@ -15,14 +15,14 @@ absl::StatusOr<Authenticator> Authenticator::Create(const std::string& bearer_to
   Authenticator auth;
   if (!bearer_token.empty() && !basic_username.empty()) {
     return absl::InvalidArgumentError(
-        "web.auth: a bearer token and basic auth are mutually exclusive; set one");
+        "a bearer token and basic auth are mutually exclusive; set one");
   }
   if (!bearer_token.empty()) {
     auth.expected_ = absl::StrCat("Bearer ", bearer_token);
     auth.challenge_ = "Bearer";
   } else if (!basic_username.empty()) {
-    auth.expected_ =
-        absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(basic_username, ":", basic_password)));
+    auth.expected_ = absl::StrCat(
+        "Basic ", absl::Base64Escape(absl::StrCat(basic_username, ":", basic_password)));
     auth.challenge_ = "Basic realm=\"wecom-notify\"";
   }
   return auth;
@@ -48,4 +48,4 @@ bool RotatingAuthenticator::Allows(absl::string_view authorization_header,
          clock.Now() < previous_until_;
 }
 
-}  // namespace wecom_notify::shim
+}  // namespace wecom_notify::auth

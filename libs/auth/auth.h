@@ -1,7 +1,9 @@
-// File: libs/shim/auth.h
+// File: libs/auth/auth.h
 //
-// The credentials Alertmanager's and Prometheus' http_config send: `authorization` (Bearer
-// token) or `basic_auth`. Compared in constant time; the expected header is built once.
+// The credentials a request carries in its Authorization header (gRPC: `authorization`
+// metadata): a Bearer token or basic auth, as Alertmanager's and Prometheus' http_config send
+// them, and the Bearer token notifyctl and webhook-shim present to notifyd's Admin API.
+// Compared in constant time; the expected header is built once.
 //
 // RotatingAuthenticator keeps accepting the credentials a rotation replaced for a grace period.
 // Why: the two ends of a rotated Kubernetes Secret see the new file at different times — each
@@ -9,10 +11,11 @@
 // process compares its files every watch interval — while Alertmanager reads its
 // credentials_file for every request and does not retry a 401 (a refused webhook notification
 // is sent again only at the group's next flush, minutes later). With a grace period either end
-// may change first.
+// may change first. The same holds for the Admin API's token: webhook-shim relays POST
+// /-/reload with the token file it follows on its own schedule.
 
-#ifndef WECOM_NOTIFY_LIBS_SHIM_AUTH_H_
-#define WECOM_NOTIFY_LIBS_SHIM_AUTH_H_
+#ifndef WECOM_NOTIFY_LIBS_AUTH_AUTH_H_
+#define WECOM_NOTIFY_LIBS_AUTH_AUTH_H_
 
 #include <string>
 
@@ -21,7 +24,7 @@
 #include "absl/time/time.h"
 #include "libs/common/clock.h"
 
-namespace wecom_notify::shim {
+namespace wecom_notify::auth {
 
 class Authenticator {
  public:
@@ -41,7 +44,7 @@ class Authenticator {
   bool required() const { return !expected_.empty(); }
 
  private:
-  std::string expected_;   // the whole expected header value; empty = no auth
+  std::string expected_;  // the whole expected header value; empty = no auth
   std::string challenge_;
 };
 
@@ -66,6 +69,9 @@ class RotatingAuthenticator {
   // The challenge of the credentials in use.
   const std::string& challenge() const { return current_.challenge(); }
 
+  // Whether the credentials in use require any (replaced ones never open the API).
+  bool required() const { return current_.required(); }
+
  private:
   Authenticator current_;
   Authenticator previous_;
@@ -73,6 +79,6 @@ class RotatingAuthenticator {
   absl::Duration grace_;
 };
 
-}  // namespace wecom_notify::shim
+}  // namespace wecom_notify::auth
 
-#endif  // WECOM_NOTIFY_LIBS_SHIM_AUTH_H_
+#endif  // WECOM_NOTIFY_LIBS_AUTH_AUTH_H_

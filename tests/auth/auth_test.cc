@@ -1,11 +1,11 @@
-#include "libs/shim/auth.h"
+#include "libs/auth/auth.h"
 
 #include <gtest/gtest.h>
 
 #include "absl/time/time.h"
 #include "libs/common/clock.h"
 
-namespace wecom_notify::shim {
+namespace wecom_notify::auth {
 namespace {
 
 Authenticator Bearer(const std::string& token) { return *Authenticator::Create(token, "", ""); }
@@ -71,4 +71,4 @@ TEST(RotatingAuthenticatorTest, RotationNeverOpensTheApi) {
 }
 
 }  // namespace
-}  // namespace wecom_notify::shim
+}  // namespace wecom_notify::auth
