@@ -1,5 +1,8 @@
 #include "libs/admin/convert.h"
 
+#include <algorithm>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "libs/config/duration.h"
 
@@ -18,6 +21,21 @@ absl::StatusOr<config::MessageType> ParseType(const std::string& s, const std::s
 }
 
 bool KeepsSecret(const std::string& s) { return s.empty() || s == kSecretMask; }
+
+// The proxy URL `given` (from a read, maybe edited) means for an entry whose running one is
+// `current` ("" for a new entry): a masked password is put back from whichever running URL
+// masks to the same text — the entry's own or the global default.
+absl::StatusOr<std::string> ProxyUrl(const std::string& given, const std::string& current,
+                                     const config::GlobalConfig& global, const std::string& field) {
+  if (given.empty()) return global.http_proxy;
+  if (given.find(kSecretMask) == std::string::npos) return given;
+  for (const std::string* running : {&current, &global.http_proxy}) {
+    if (!running->empty() && MaskUrlPassword(*running) == given) return *running;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ".proxy_url: its password is masked (", kSecretMask,
+                   ") but no running proxy_url has this user and address; give the password"));
+}
 
 // A secret from a newly given file reference, with the error naming `field`.
 absl::StatusOr<std::string> ReadSecret(const std::string& file, const std::string& base_dir,
@@ -61,6 +79,17 @@ void RouteToProto(const dispatch::RouteSpec& in, v1::Route* out) {
 
 }  // namespace
 
+std::string MaskUrlPassword(const std::string& url) {
+  const std::size_t scheme_end = url.find("://");
+  const std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const std::size_t authority_end = std::min(url.find_first_of("/?#", authority), url.size());
+  const std::size_t at = url.rfind('@', authority_end);
+  if (at == std::string::npos || at < authority) return url;
+  const std::size_t colon = url.find(':', authority);
+  if (colon == std::string::npos || colon > at) return url;
+  return absl::StrCat(url.substr(0, colon + 1), kSecretMask, url.substr(at));
+}
+
 v1::Receiver ToProto(const config::ReceiverConfig& r) {
   v1::Receiver out;
   out.set_name(r.name);
@@ -77,7 +106,7 @@ v1::Receiver ToProto(const config::ReceiverConfig& r) {
     e->set_send_resolved(c.send_resolved);
     e->set_enabled(c.enabled);
     e->set_api_url(c.api_url);
-    e->set_proxy_url(c.proxy_url);
+    e->set_proxy_url(MaskUrlPassword(c.proxy_url));
     e->set_account_limit(c.account_limit);
   }
   for (const auto& c : r.robot_configs) {
@@ -90,7 +119,7 @@ v1::Receiver ToProto(const config::ReceiverConfig& r) {
     e->set_send_resolved(c.send_resolved);
     e->set_enabled(c.enabled);
     e->set_api_url(c.api_url);
-    e->set_proxy_url(c.proxy_url);
+    e->set_proxy_url(MaskUrlPassword(c.proxy_url));
   }
   return out;
 }
@@ -101,7 +130,7 @@ v1::Config ToProto(const config::Config& config) {
   g->set_resolve_timeout(config::DurationToString(config.global.resolve_timeout));
   g->set_webhook_resolve_timeout(config::DurationToString(config.global.webhook_resolve_timeout));
   g->set_wecom_api_url(config.global.wecom_api_url);
-  g->set_http_proxy(config.global.http_proxy);
+  g->set_http_proxy(MaskUrlPassword(config.global.http_proxy));
   g->set_time_zone(config.global.time_zone);
   g->set_language(config.global.language);
   g->set_wechat_api_corp_id(config.global.wechat_api_corp_id);
@@ -154,7 +183,9 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     c.send_resolved = e.send_resolved();
     c.enabled = e.enabled();
     c.api_url = e.api_url().empty() ? global.wecom_api_url : config::WithTrailingSlash(e.api_url());
-    c.proxy_url = e.proxy_url().empty() ? global.http_proxy : e.proxy_url();
+    auto proxy_url = ProxyUrl(e.proxy_url(), old != nullptr ? old->proxy_url : "", global, field);
+    if (!proxy_url.ok()) return proxy_url.status();
+    c.proxy_url = *std::move(proxy_url);
     if (e.account_limit() < 0) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".account_limit: must be >= 0"));
     }
@@ -193,7 +224,9 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     c.send_resolved = e.send_resolved();
     c.enabled = e.enabled();
     c.api_url = e.api_url().empty() ? global.wecom_api_url : config::WithTrailingSlash(e.api_url());
-    c.proxy_url = e.proxy_url().empty() ? global.http_proxy : e.proxy_url();
+    auto proxy_url = ProxyUrl(e.proxy_url(), old != nullptr ? old->proxy_url : "", global, field);
+    if (!proxy_url.ok()) return proxy_url.status();
+    c.proxy_url = *std::move(proxy_url);
     out.robot_configs.push_back(std::move(c));
   }
   return out;

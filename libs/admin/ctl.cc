@@ -208,10 +208,22 @@ int ConfigCmd(Client& c, const Flags& f) {
     auto ctx = c.Context();
     if (auto s = c.admin().GetConfig(ctx.get(), {}, &r); !s.ok()) return c.Failed(s);
     const auto& g = r.config().global();
-    std::string text = absl::StrCat("config file: ", r.config_file().empty() ? "(none)" : r.config_file(),
-                                    "\nversion: ", r.version(), "\nglobal: resolve_timeout=",
-                                    g.resolve_timeout(), " wecom_api_url=", g.wecom_api_url(),
-                                    " time_zone=", g.time_zone(), " language=", g.language(), "\n");
+    std::string text =
+        absl::StrCat("config file: ", r.config_file().empty() ? "(none)" : r.config_file(),
+                     "\nversion: ", r.version(), "\nglobal: resolve_timeout=", g.resolve_timeout(),
+                     " wecom_api_url=", g.wecom_api_url(), " time_zone=", g.time_zone(),
+                     " language=", g.language());
+    // The keys a pasted Alertmanager configuration may set, shown only when set.
+    for (const auto& [key, value] :
+         {std::pair{"webhook_resolve_timeout", g.webhook_resolve_timeout()},
+          {"http_proxy", g.http_proxy()},
+          {"wechat_api_corp_id", g.wechat_api_corp_id()},
+          {"wechat_api_secret", g.wechat_api_secret_file().empty()
+                                    ? g.wechat_api_secret()
+                                    : absl::StrCat("file:", g.wechat_api_secret_file())}}) {
+      if (!value.empty()) absl::StrAppend(&text, " ", key, "=", value);
+    }
+    absl::StrAppend(&text, "\n");
     if (r.config().has_route()) {
       absl::StrAppend(&text, "route:\n");
       FormatRoute(r.config().route(), 1, &text);

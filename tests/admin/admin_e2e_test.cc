@@ -30,6 +30,7 @@ namespace v1 = wecom_notify::v1;
 constexpr char kConfig[] = R"(global:
   wecom_api_url: API_URL
   language: en
+  wechat_api_corp_id: ww-global-corp
 route:
   receiver: ops
   group_by: [alertname]
@@ -422,6 +423,9 @@ TEST_F(AdminE2eTest, NotifyctlEndToEnd) {
   EXPECT_EQ(config.code, 0);
   EXPECT_THAT(config.output, HasSubstr("secret=file:secret.txt"));
   EXPECT_THAT(config.output, Not(HasSubstr("sim-secret-1000002")));
+  // The global keys a pasted Alertmanager configuration sets are shown, when set.
+  EXPECT_THAT(config.output, HasSubstr(" wechat_api_corp_id=ww-global-corp"));
+  EXPECT_THAT(config.output, Not(HasSubstr("http_proxy=")));
 
   WriteFile(stack_->dir() + "/bad.yml", "route:\n  receiver: nobody\n");
   auto bad_apply = Ctl({"config", "apply", stack_->dir() + "/bad.yml"});

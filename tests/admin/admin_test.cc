@@ -222,15 +222,20 @@ TEST_F(ConfigStoreTest, ApplyYamlValidatesWithLineNumbers) {
   EXPECT_EQ(applied_, 1);
 }
 
-TEST(ConvertTest, SecretsAreMaskedAndKeptOnUpdate) {
-  config::ReceiverConfig r;
-  r.name = "ops";
+// An app destination (corp "ww", agent 7, user "a") with `secret` inline.
+config::WeComAppConfig AppDestination(const std::string& secret) {
   config::WeComAppConfig app;
   app.corp_id = "ww";
   app.agent_id = 7;
-  app.api_secret = "very-secret";
+  app.api_secret = secret;
   app.to_user = {"a"};
-  r.wecom_configs.push_back(app);
+  return app;
+}
+
+TEST(ConvertTest, SecretsAreMaskedAndKeptOnUpdate) {
+  config::ReceiverConfig r;
+  r.name = "ops";
+  r.wecom_configs.push_back(AppDestination("very-secret"));
   v1::Receiver p = ToProto(r);
   EXPECT_EQ(p.wecom_configs(0).api_secret(), kSecretMask);
   EXPECT_THAT(p.DebugString(), Not(HasSubstr("very-secret")));
@@ -252,6 +257,52 @@ TEST(ConvertTest, SecretsAreMaskedAndKeptOnUpdate) {
   EXPECT_THAT(FromProto(p, &r, global).status().message(), HasSubstr("message_type"));
 }
 
+TEST(ConvertTest, ProxyPasswordsAreMaskedAndKeptOnUpdate) {
+  EXPECT_EQ(MaskUrlPassword("http://egress:pr0xy-pass@10.0.0.1:3128"),
+            "http://egress:<secret>@10.0.0.1:3128");
+  EXPECT_EQ(MaskUrlPassword("egress:pr0xy-pass@10.0.0.1:3128"), "egress:<secret>@10.0.0.1:3128");
+  EXPECT_EQ(MaskUrlPassword("http://p:a:ss@proxy/path@x"), "http://p:<secret>@proxy/path@x");
+  for (const char* kept :
+       {"", "http://10.0.0.1:3128", "http://egress@proxy:3128", "http://proxy:3128/a:b@c"}) {
+    EXPECT_EQ(MaskUrlPassword(kept), kept);
+  }
+
+  config::Config c;
+  c.global.http_proxy = "http://global:g-pass@proxy-a:3128";
+  config::ReceiverConfig r;
+  r.name = "ops";
+  r.wecom_configs.push_back(AppDestination("s"));
+  r.wecom_configs[0].proxy_url = "http://own:own-pass@proxy-b:3128";
+  config::WeComRobotConfig robot;
+  robot.webhook_key = "k";
+  robot.proxy_url = c.global.http_proxy;  // the global default, as the parser fills it in
+  r.robot_configs.push_back(robot);
+  c.receivers.push_back(r);
+
+  const v1::Config read = ToProto(c);
+  for (const char* password : {"g-pass", "own-pass"}) {
+    EXPECT_THAT(read.DebugString(), Not(HasSubstr(password)));
+  }
+  EXPECT_EQ(read.global().http_proxy(), "http://global:<secret>@proxy-a:3128");
+
+  // Sent back as read: each keeps its password.
+  auto back = FromProto(read.receivers(0), &r, c.global);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->wecom_configs[0].proxy_url, "http://own:own-pass@proxy-b:3128");
+  EXPECT_EQ(back->robot_configs[0].proxy_url, "http://global:g-pass@proxy-a:3128");
+  // A masked URL naming another user or address has no password to keep.
+  v1::Receiver moved = read.receivers(0);
+  moved.mutable_wecom_configs(0)->set_proxy_url("http://own:<secret>@proxy-c:3128");
+  auto refused = FromProto(moved, &r, c.global);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("wecom_configs[0].proxy_url"));
+  // A new password is taken as given.
+  moved.mutable_wecom_configs(0)->set_proxy_url("http://own:new-pass@proxy-c:3128");
+  back = FromProto(moved, &r, c.global);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->wecom_configs[0].proxy_url, "http://own:new-pass@proxy-c:3128");
+}
+
 TEST(ConvertTest, ANewSecretFileIsReadSoTheResultCanSend) {
   const std::string dir = MakeTempDir("convert");
   WriteFile(dir + "/app.secret", "from-file-secret\n");
@@ -259,12 +310,7 @@ TEST(ConvertTest, ANewSecretFileIsReadSoTheResultCanSend) {
   WriteFile(dir + "/empty.secret", "\n");
   config::ReceiverConfig current;
   current.name = "ops";
-  config::WeComAppConfig app;
-  app.corp_id = "ww";
-  app.agent_id = 7;
-  app.api_secret = "inline-secret";
-  app.to_user = {"a"};
-  current.wecom_configs.push_back(app);
+  current.wecom_configs.push_back(AppDestination("inline-secret"));
   config::WeComRobotConfig robot;
   robot.webhook_key = "inline-key";
   current.robot_configs.push_back(robot);
