@@ -49,9 +49,9 @@ class MessageReader {
   // The next record's tag; false at the end of the message or on a malformed tag (see
   // ended_cleanly()).
   bool Next(uint32_t* tag) {
-    *tag = input_.ReadTag();
+    *tag = ReadTag();
     if (*tag != 0) return true;
-    ended_cleanly_ = input_.ConsumedEntireMessage();
+    ended_cleanly_ = !malformed_tag_ && input_.ConsumedEntireMessage();
     return false;
   }
   // After Next() returned false: whether the message ended where its bytes do.
@@ -59,7 +59,10 @@ class MessageReader {
 
   bool ReadBytes(absl::string_view* out) {
     uint32_t length = 0;
-    if (!input_.ReadVarint32(&length)) return false;
+    const int start = input_.CurrentPosition();
+    if (!input_.ReadVarint32(&length) || input_.CurrentPosition() - start > kMaxTagOrLengthBytes) {
+      return false;
+    }
     if (length == 0) {
       *out = absl::string_view();
       return true;
@@ -97,7 +100,7 @@ class MessageReader {
       }
       case kStartGroup: {
         if (depth >= kMaxGroupDepth) return false;
-        for (uint32_t inner = input_.ReadTag(); inner != 0; inner = input_.ReadTag()) {
+        for (uint32_t inner = ReadTag(); inner != 0; inner = ReadTag()) {
           if (WireTypeOf(inner) == kEndGroup) return FieldOf(inner) == FieldOf(tag);
           if (!Skip(inner, depth + 1)) return false;
         }
@@ -109,8 +112,26 @@ class MessageReader {
   }
 
  private:
+  // Protobuf's parser refuses a tag or a length written in more than 5 bytes, where
+  // CodedInputStream reads up to 10 and keeps the low 32 bits.
+  static constexpr int kMaxTagOrLengthBytes = 5;
+
+  // The next tag; 0 at the end of the message and for a tag protobuf refuses (then
+  // malformed_tag_): one too long, or of field number 0, which is no field.
+  uint32_t ReadTag() {
+    const int start = input_.CurrentPosition();
+    const uint32_t tag = input_.ReadTag();
+    if (tag == 0) return 0;
+    if (FieldOf(tag) == 0 || input_.CurrentPosition() - start > kMaxTagOrLengthBytes) {
+      malformed_tag_ = true;
+      return 0;
+    }
+    return tag;
+  }
+
   CodedInputStream input_;
   bool ended_cleanly_ = false;
+  bool malformed_tag_ = false;
 };
 
 // Reads a string field's record: length-delimited and UTF-8. A record of another wire type under
@@ -218,7 +239,20 @@ class AlertDecoder {
           read = ReadString(reader, tag, &value);
           if (read == Read::kValue) generator_url = value;
           break;
-        default:  // fingerprint, status, updated_at (output only) and unknown fields
+        // Output only: not kept, but checked as protobuf checks them, so that a request is
+        // refused exactly when the generated message would refuse it.
+        case Alert::kFingerprintFieldNumber:
+          field_name = "fingerprint";
+          read = ReadString(reader, tag, &value);
+          break;
+        case Alert::kUpdatedAtFieldNumber: {
+          field_name = "updated_at";
+          read = ReadMessage(reader, tag, &value);
+          google::protobuf::Timestamp unused;
+          if (read == Read::kValue && !DecodeTimestamp(value, &unused)) read = Read::kMalformed;
+          break;
+        }
+        default:  // status (output only; an open enum takes any varint) and unknown fields
           if (!reader.Skip(tag)) read = Read::kMalformed;
       }
       if (read == Read::kMalformed) return Malformed(index, field_name);

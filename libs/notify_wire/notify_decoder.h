@@ -9,7 +9,9 @@
 // converting each alert with alert::FromProto gives (tests/notify_wire/notify_decoder_test.cc):
 // unknown fields are skipped, of a repeated map key or singular field the last wins, a repeated
 // Timestamp merges. Strings must be UTF-8, as protobuf requires of proto3 `string` fields. The
-// output-only Alert fields (fingerprint, status, updated_at) are skipped unread.
+// output-only Alert fields (fingerprint, status, updated_at) are checked likewise, not kept.
+// For every other encoding both refuse it (tests/notify_wire/notify_decoder_test.cc mutates
+// valid requests to check that).
 //
 // Thread-safety: a free function; may be called concurrently.
 

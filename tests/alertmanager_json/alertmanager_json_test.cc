@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
+#include <string>
 
 #include "libs/alert/alert_proto.h"
 #include "libs/notify_wire/notify_decoder.h"
+#include "tests/testing/mutate.h"
 
 namespace wecom_notify::alertmanager_json {
 namespace {
@@ -234,6 +237,31 @@ TEST(DecodeAlertsBodyTest, GivesWhatNotifydDecodesFromTheEncoding) {
     ExpectSameAlerts(DecodeAlertsBody(body), ThroughTheWire(ParseAlertsBody(body)), body);
     ExpectSameAlerts(DecodeWebhookBody(body), ThroughTheWire(ParseWebhookBody(body)), body);
   }
+}
+
+// Malformed neighbours of every body above (tests/testing/mutate.h): the direct decode and the
+// way through the wire still agree, on the alerts or on the error, and an error says where.
+TEST(DecodeAlertsBodyTest, MutatedBodiesDecodeAlikeOrFailAlike) {
+  std::mt19937 random = wecom_notify::testing::MutationRandom();
+  int accepted = 0, refused = 0;
+  for (const char* body : kAlertsBodies) {
+    for (int i = 0; i < 1000 && !::testing::Test::HasFailure(); ++i) {
+      const std::string mutated = wecom_notify::testing::Mutate(body, random);
+      const auto wire = ThroughTheWire(ParseAlertsBody(mutated));
+      ExpectSameAlerts(DecodeAlertsBody(mutated), wire, mutated);
+      ExpectSameAlerts(DecodeWebhookBody(mutated), ThroughTheWire(ParseWebhookBody(mutated)),
+                       mutated);
+      if (wire.ok()) {
+        ++accepted;
+      } else {
+        ++refused;
+        EXPECT_EQ(wire.status().code(), absl::StatusCode::kInvalidArgument) << mutated;
+        EXPECT_FALSE(wire.status().message().empty()) << mutated;
+      }
+    }
+  }
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(refused, 100);
 }
 
 TEST(DecodeAlertsBodyTest, AlertsOfOneUrlShareItsBlock) {

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <random>
 #include <string>
 
+#include "tests/testing/mutate.h"
 #include "tests/testing/testing.h"
 
 namespace wecom_notify::config {
@@ -106,6 +108,26 @@ TEST(ConfigFileTest, ReadsRouteAndReceivers) {
   EXPECT_EQ(ops.message_type, MessageType::kText);
   EXPECT_EQ(ops.api_url, "https://qyapi.weixin.qq.com/cgi-bin/");  // from global
   EXPECT_EQ(config->receivers[0].robot_configs[0].mentioned_list, std::vector<std::string>{"@all"});
+}
+
+// Malformed neighbours of a full configuration (tests/testing/mutate.h), as an operator's typo
+// or a cut-off ConfigMap gives them: each loads or is refused with a reason naming the file —
+// never an exception out of the parser (the admin API and the file watcher feed it any text).
+TEST(ConfigFileTest, MutatedConfigsLoadOrAreRefusedWithAReason) {
+  std::mt19937 random = testing::MutationRandom();
+  int refused = 0;
+  constexpr int kMutations = 5000;
+  for (int i = 0; i < kMutations && !::testing::Test::HasFailure(); ++i) {
+    const std::string mutated = testing::Mutate(kFull, random);
+    absl::StatusOr<Config> config = absl::InternalError("not parsed");
+    EXPECT_NO_THROW(config = ParseConfig(mutated, "n.yml")) << mutated;
+    if (config.ok()) continue;
+    ++refused;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << mutated;
+    EXPECT_THAT(std::string(config.status().message()), ::testing::StartsWith("n.yml")) << mutated;
+  }
+  EXPECT_GT(refused, kMutations / 10);
+  EXPECT_LT(refused, kMutations);
 }
 
 TEST(ConfigFileTest, AcceptsAlertmanagerWechatConfigsPastedAsIs) {

@@ -5,15 +5,20 @@
 
 #include "libs/notify_wire/notify_decoder.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/util/message_differencer.h>
 
+#include <random>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/alert/alert_proto.h"
 #include "libs/notify_wire/notify_wire.h"
+#include "tests/testing/mutate.h"
 
 namespace wecom_notify::notify_wire {
 namespace {
@@ -26,6 +31,11 @@ bool DecodesLikeProtobuf(const std::string& bytes) {
   const bool reference_ok = reference.ParseFromString(bytes);
   auto decoded = DecodeNotifyRequest(bytes);
   EXPECT_EQ(decoded.ok(), reference_ok) << decoded.status();
+  if (decoded.ok() != reference_ok) {
+    FILE* f = fopen("/tmp/m.bin", "wb");
+    fwrite(bytes.data(), 1, bytes.size(), f);
+    fclose(f);
+  }
   if (!decoded.ok() || !reference_ok) return false;
   EXPECT_EQ(decoded->source, reference.source());
   EXPECT_EQ(static_cast<int>(decoded->alerts.size()), reference.alerts_size());
@@ -143,6 +153,32 @@ TEST(NotifyDecoderTest, StringsThatAreNotUtf8AreRefusedNamingTheField) {
   EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(decoded.status().message().find("alerts[1].labels"), absl::string_view::npos)
       << decoded.status();
+}
+
+// Malformed neighbours of a valid request (tests/testing/mutate.h): each decodes as protobuf
+// decodes it, or fails as protobuf fails.
+TEST(NotifyDecoderTest, MutatedEncodingsDecodeLikeProtobuf) {
+  // Deterministic: a map's order would otherwise differ per process, and so every mutation.
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream output(&stream);
+    output.SetSerializationDeterministic(true);
+    ASSERT_TRUE(FullRequest().SerializeToCodedStream(&output));
+  }
+  std::mt19937 random = wecom_notify::testing::MutationRandom();
+  // Protobuf logs every string it refuses as not UTF-8: thousands of lines here.
+  google::protobuf::LogSilencer quiet;
+  int decoded = 0;
+  constexpr int kMutations = 20000;
+  for (int i = 0; i < kMutations && !::testing::Test::HasFailure(); ++i) {
+    const std::string mutated = wecom_notify::testing::Mutate(bytes, random);
+    SCOPED_TRACE(::testing::PrintToString(mutated));
+    decoded += DecodesLikeProtobuf(mutated) ? 1 : 0;
+  }
+  // Both outcomes are reached, so the mutations exercise the decoder, not only its first check.
+  EXPECT_GT(decoded, kMutations / 20);
+  EXPECT_LT(decoded, kMutations - kMutations / 20);
 }
 
 TEST(NotifyDecoderTest, GarbageIsAnErrorNotACrash) {
