@@ -1,9 +1,13 @@
 #include "libs/wecom/result.h"
 
+#include <nlohmann/json.hpp>
+#include <random>
 #include <set>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/mutate.h"
 
 namespace wecom_notify::wecom {
 namespace {
@@ -158,6 +162,40 @@ TEST(ParseOutcomeTest, ReadsPartialFailureLists) {
   EXPECT_THAT(o.invalid.unlicensed_users, ::testing::ElementsAre("carol"));
   EXPECT_EQ(o.msgid, "abc");
   EXPECT_TRUE(o.ToStatus().ok());
+}
+
+// Malformed neighbours of WeCom's answers (tests/testing/mutate.h), as a proxy's error page, a
+// cut connection or a changed API give them: each is classified without an exception, counts
+// as delivered only when it is a JSON object without a non-zero errcode, and a body that is
+// not a JSON object is retried, as an HTML error page is.
+TEST(ParseOutcomeTest, MutatedAnswersAreClassifiedNeverThrown) {
+  std::mt19937 random = testing::MutationRandom();
+  int delivered = 0, failed = 0;
+  for (const char* answer :
+       {R"({"errcode":0,"errmsg":"ok","invaliduser":"bob|eve","invalidtag":"7","msgid":"abc"})",
+        R"({"errcode":45009,"errmsg":"api freq out of limit"})",
+        R"({"errcode":60020,"errmsg":"not allow to access from your ip, from ip: 203.0.113.7"})",
+        R"({"errcode":0,"errmsg":"ok","access_token":"tok","expires_in":7200})",
+        R"({"errcode":42001,"errmsg":"access_token expired"})"}) {
+    for (int i = 0; i < 2000 && !::testing::Test::HasFailure(); ++i) {
+      const std::string mutated = testing::Mutate(answer, random);
+      CallOutcome outcome;
+      EXPECT_NO_THROW(outcome = ParseOutcome(absl::OkStatus(), 200, mutated)) << mutated;
+      const bool ok = outcome.result_class() == ResultClass::kOk ||
+                      outcome.result_class() == ResultClass::kPartial;
+      EXPECT_EQ(outcome.ToStatus().ok(), ok) << mutated;
+      const nlohmann::json json = nlohmann::json::parse(mutated, nullptr, false);
+      if (!json.is_object()) {
+        EXPECT_EQ(outcome.result_class(), ResultClass::kRetry) << mutated;
+      } else if (json.contains("errcode") && json["errcode"].is_number_integer() &&
+                 json["errcode"].get<int64_t>() != 0) {
+        EXPECT_FALSE(ok) << mutated;
+      }
+      (ok ? delivered : failed)++;
+    }
+  }
+  EXPECT_GT(delivered, 100);
+  EXPECT_GT(failed, 100);
 }
 
 TEST(ParseOutcomeTest, MissingErrcodeMeansSuccess) {
