@@ -58,6 +58,9 @@ YAML::Node ReceiverNode(const config::ReceiverConfig& r, const config::GlobalCon
     if (!c.api_url.empty() && c.api_url != global.wecom_api_url) e["api_url"] = c.api_url;
     if (!c.proxy_url.empty() && c.proxy_url != global.http_proxy) e["proxy_url"] = c.proxy_url;
     if (c.account_limit > 0) e["account_limit"] = c.account_limit;
+    if (c.proxy_from_environment != global.proxy_from_environment) {
+      e["http_config"]["proxy_from_environment"] = c.proxy_from_environment;
+    }
     node["wecom_configs"].push_back(e);
   }
   for (const auto& c : r.robot_configs) {

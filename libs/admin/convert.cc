@@ -108,6 +108,7 @@ v1::Receiver ToProto(const config::ReceiverConfig& r) {
     e->set_api_url(c.api_url);
     e->set_proxy_url(MaskUrlPassword(c.proxy_url));
     e->set_account_limit(c.account_limit);
+    e->set_proxy_from_environment(c.proxy_from_environment);
   }
   for (const auto& c : r.robot_configs) {
     auto* e = out.add_wecom_robot_configs();
@@ -131,6 +132,7 @@ v1::Config ToProto(const config::Config& config) {
   g->set_webhook_resolve_timeout(config::DurationToString(config.global.webhook_resolve_timeout));
   g->set_wecom_api_url(config.global.wecom_api_url);
   g->set_http_proxy(MaskUrlPassword(config.global.http_proxy));
+  g->set_proxy_from_environment(config.global.proxy_from_environment);
   g->set_time_zone(config.global.time_zone);
   g->set_language(config.global.language);
   g->set_wechat_api_corp_id(config.global.wechat_api_corp_id);
@@ -186,6 +188,9 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     auto proxy_url = ProxyUrl(e.proxy_url(), old != nullptr ? old->proxy_url : "", global, field);
     if (!proxy_url.ok()) return proxy_url.status();
     c.proxy_url = *std::move(proxy_url);
+    c.proxy_from_environment = e.has_proxy_from_environment() ? e.proxy_from_environment()
+                               : old != nullptr               ? old->proxy_from_environment
+                                                              : global.proxy_from_environment;
     if (e.account_limit() < 0) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".account_limit: must be >= 0"));
     }
@@ -227,6 +232,7 @@ absl::StatusOr<config::ReceiverConfig> FromProto(const v1::Receiver& in,
     auto proxy_url = ProxyUrl(e.proxy_url(), old != nullptr ? old->proxy_url : "", global, field);
     if (!proxy_url.ok()) return proxy_url.status();
     c.proxy_url = *std::move(proxy_url);
+    c.proxy_from_environment = global.proxy_from_environment;
     out.robot_configs.push_back(std::move(c));
   }
   return out;

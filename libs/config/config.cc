@@ -156,13 +156,13 @@ FieldParser Alias(const Context& ctx, std::string* out, std::string* seen, const
 // rather than ignored — an ignored CA or proxy would only show as failed sends.
 // `proxy_key` names the key proxy_url would conflict with (http_proxy or proxy_url).
 FieldParser HttpConfig(const Context& ctx, std::string* proxy_url, std::string* proxy_seen,
-                       const char* proxy_key) {
-  return [&ctx, proxy_url, proxy_seen, proxy_key](const YAML::Node& v, const std::string& path) {
+                       const char* proxy_key, bool* proxy_from_environment) {
+  return [&ctx, proxy_url, proxy_seen, proxy_key, proxy_from_environment](const YAML::Node& v,
+                                                                          const std::string& path) {
     auto accepted = [](const YAML::Node&, const std::string&) { return absl::OkStatus(); };
     return ParseMapping(ctx, v, path,
                         {{"proxy_url", Alias(ctx, proxy_url, proxy_seen, proxy_key)},
-                         // Without proxy_url the environment's https_proxy / no_proxy apply anyway.
-                         {"proxy_from_environment", accepted},
+                         {"proxy_from_environment", Bool(ctx, proxy_from_environment)},
                          {"follow_redirects", accepted},
                          {"enable_http2", accepted},
                          {"tls_config", [&ctx](const YAML::Node& n, const std::string& p) {
@@ -185,7 +185,8 @@ absl::Status ParseGlobal(const Context& ctx, const YAML::Node& node, GlobalConfi
        {"wecom_api_url", Alias(ctx, &g->wecom_api_url, &api_url_seen, "wechat_api_url")},
        {"wechat_api_url", Alias(ctx, &g->wecom_api_url, &api_url_seen, "wecom_api_url")},
        {"http_proxy", Alias(ctx, &g->http_proxy, &proxy_seen, "http_config.proxy_url")},
-       {"http_config", HttpConfig(ctx, &g->http_proxy, &proxy_seen, "http_proxy")},
+       {"http_config",
+        HttpConfig(ctx, &g->http_proxy, &proxy_seen, "http_proxy", &g->proxy_from_environment)},
        {"wechat_api_corp_id", String(ctx, &g->wechat_api_corp_id)},
        {"wechat_api_secret", String(ctx, &g->wechat_api_secret)},
        {"wechat_api_secret_file",
@@ -271,6 +272,7 @@ absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const st
                             WeComAppConfig* c) {
   std::string agent_id_text, proxy_seen;
   YAML::Node agent_node;
+  c->proxy_from_environment = ctx.global->proxy_from_environment;  // unless http_config says
   auto status = ParseMapping(
       ctx, node, path,
       {{"corp_id", String(ctx, &c->corp_id)},
@@ -289,7 +291,8 @@ absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const st
        {"enabled", Bool(ctx, &c->enabled)},
        {"api_url", String(ctx, &c->api_url)},
        {"proxy_url", Alias(ctx, &c->proxy_url, &proxy_seen, "http_config.proxy_url")},
-       {"http_config", HttpConfig(ctx, &c->proxy_url, &proxy_seen, "proxy_url")},
+       {"http_config",
+        HttpConfig(ctx, &c->proxy_url, &proxy_seen, "proxy_url", &c->proxy_from_environment)},
        {"account_limit", NonNegativeInt(ctx, &c->account_limit)},
        // Alertmanager's message template: notifyd renders its own message (libs/render).
        {"message", [](const YAML::Node&, const std::string&) { return absl::OkStatus(); }}});
@@ -315,6 +318,7 @@ absl::Status ParseAppConfig(const Context& ctx, const YAML::Node& node, const st
 
 absl::Status ParseRobotConfig(const Context& ctx, const YAML::Node& node, const std::string& path,
                               WeComRobotConfig* c) {
+  c->proxy_from_environment = ctx.global->proxy_from_environment;
   auto status = ParseMapping(ctx, node, path,
                              {{"webhook_key", String(ctx, &c->webhook_key)},
                               {"webhook_key_file",

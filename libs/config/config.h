@@ -61,6 +61,9 @@ struct GlobalConfig {
   absl::Duration webhook_resolve_timeout = absl::Hours(24);
   std::string wecom_api_url = "https://qyapi.weixin.qq.com/cgi-bin/";  // or wechat_api_url
   std::string http_proxy;                                              // or http_config.proxy_url
+  // http_config.proxy_from_environment. Unlike Alertmanager (false), true by default: without a
+  // proxy_url the https_proxy / no_proxy environment applies; false connects directly.
+  bool proxy_from_environment = true;
   std::string time_zone = "Asia/Shanghai";
   std::string language = "zh-CN";
   // Alertmanager's global defaults of wechat_configs: an app destination without corp_id or
@@ -85,6 +88,7 @@ struct WeComAppConfig {
   bool enabled = true;
   std::string api_url;    // defaults to global.wecom_api_url
   std::string proxy_url;  // defaults to global.http_proxy
+  bool proxy_from_environment = true;  // http_config's; defaults to global's
   // The corp's account limit (账号上限); the app may send account_limit x 200 person-times a
   // day. 0 = unknown: not enforced.
   int64_t account_limit = 0;
@@ -100,6 +104,7 @@ struct WeComRobotConfig {
   bool enabled = true;
   std::string api_url;
   std::string proxy_url;
+  bool proxy_from_environment = true;  // global's
 };
 
 struct ReceiverConfig {

@@ -46,6 +46,7 @@ std::unique_ptr<wecom::Sender> Delivery::MakeAppSender(const config::WeComAppCon
   app.credentials.corp_id = c.corp_id;
   app.credentials.secret = c.api_secret;
   app.credentials.proxy_url = c.proxy_url;
+  app.credentials.proxy_from_environment = c.proxy_from_environment;
   app.agent_id = c.agent_id;
   app.account_limit = c.account_limit;
   wecom::Recipients to{c.to_user, c.to_party, c.to_tag};
@@ -65,6 +66,7 @@ std::unique_ptr<wecom::Sender> Delivery::MakeRobotSender(const config::WeComRobo
   robot.webhook_url = absl::StrCat(c.api_url, "webhook/send");
   robot.key = c.webhook_key;
   robot.proxy_url = c.proxy_url;
+  robot.proxy_from_environment = c.proxy_from_environment;
   robot.mentioned_users = c.mentioned_list;
   robot.mentioned_mobiles = c.mentioned_mobile_list;
   wecom::RobotSender::Deps deps;

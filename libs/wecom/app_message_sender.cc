@@ -112,6 +112,7 @@ CallOutcome AppMessageSender::SendOnce(const std::string& body, SendReport* repo
     request.url = absl::StrCat(config_.credentials.api_url, "message/send?access_token=", *token);
     request.body = body;
     request.proxy_url = config_.credentials.proxy_url;
+    request.proxy_from_environment = config_.credentials.proxy_from_environment;
     absl::StatusOr<HttpResponse> response = deps_.transport->Send(request);
     CallOutcome attempt =
         response.ok() ? ParseOutcome(absl::OkStatus(), response->status_code, response->body)

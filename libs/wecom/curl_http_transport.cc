@@ -129,7 +129,9 @@ void CurlHttpTransport::Release(const std::string& pool_key, Handle handle) {
 
 absl::StatusOr<HttpResponse> CurlHttpTransport::Send(const HttpRequest& request) {
   const std::string& proxy = !request.proxy_url.empty() ? request.proxy_url : options_.proxy_url;
-  absl::StatusOr<std::string> pool_key = PoolKey(request, proxy);
+  const bool direct = proxy.empty() && !request.proxy_from_environment;
+  // Handles are pooled per way out: a direct one is not the environment's proxy.
+  absl::StatusOr<std::string> pool_key = PoolKey(request, direct ? "(direct)" : proxy);
   if (!pool_key.ok()) return pool_key.status();
 
   CURL* curl = static_cast<CURL*>(Acquire(*pool_key));
@@ -159,7 +161,11 @@ absl::StatusOr<HttpResponse> CurlHttpTransport::Send(const HttpRequest& request)
   if (!options_.ca_bundle_path.empty()) {
     curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle_path.c_str());
   }
-  if (!proxy.empty()) curl_easy_setopt(curl, CURLOPT_PROXY, proxy.c_str());
+  if (!proxy.empty()) {
+    curl_easy_setopt(curl, CURLOPT_PROXY, proxy.c_str());
+  } else if (direct) {
+    curl_easy_setopt(curl, CURLOPT_PROXY, "");  // "": no proxy, whatever the environment says
+  }
   curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteBody);

@@ -7,7 +7,8 @@
 // `max_idle_handles_per_host` idle handles are kept.
 //
 // Proxy: a request's `proxy_url`, else Options::proxy_url, else libcurl's environment
-// (`https_proxy`, `HTTPS_PROXY`, `no_proxy`). Trusted-IP setups send through an egress proxy.
+// (`https_proxy`, `HTTPS_PROXY`, `no_proxy`) unless the request says proxy_from_environment =
+// false (then none). Trusted-IP setups send through an egress proxy.
 // TLS: the peer is always verified; `ca_bundle_path` replaces the system CA bundle.
 // Redirects are not followed (WeCom answers plain http with 301; that is a config error).
 //

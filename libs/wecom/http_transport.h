@@ -30,6 +30,9 @@ struct HttpRequest {
   // Proxy for this request, e.g. "http://egress-proxy:3128". Empty: the transport's default (its
   // own option, else the https_proxy / no_proxy environment).
   std::string proxy_url;
+  // False: without proxy_url (and the transport's own) connect directly, ignoring https_proxy /
+  // no_proxy in the environment (Alertmanager's http_config.proxy_from_environment: false).
+  bool proxy_from_environment = true;
 };
 
 struct HttpResponse {

@@ -116,6 +116,7 @@ absl::Status RobotSender::Deliver(MessageFormat format, absl::string_view conten
   request.url = absl::StrCat(config_.webhook_url, "?key=", config_.key);
   request.body = internal::BuildRobotMessageJson(body);
   request.proxy_url = config_.proxy_url;
+  request.proxy_from_environment = config_.proxy_from_environment;
 
   const std::string& limiter_key = limiter_key_;
   absl::Time booked = absl::InfinitePast();

@@ -47,6 +47,7 @@ struct RobotConfig {
   // since that is what operators copy from the group.
   std::string key;
   std::string proxy_url;
+  bool proxy_from_environment = true;          // see HttpRequest::proxy_from_environment
   std::vector<std::string> mentioned_users;    // user IDs; "@all" = everyone (text only)
   std::vector<std::string> mentioned_mobiles;  // phone numbers (text only)
 };

@@ -47,6 +47,7 @@ CallOutcome TokenCache::Fetch(const AppCredentials& creds, std::string* token,
   request.url = absl::StrCat(creds.api_url, "gettoken?corpid=", UrlEncode(creds.corp_id),
                              "&corpsecret=", UrlEncode(creds.secret));
   request.proxy_url = creds.proxy_url;
+  request.proxy_from_environment = creds.proxy_from_environment;
   absl::StatusOr<HttpResponse> response = transport_.Send(request);
   CallOutcome outcome = response.ok()
                             ? ParseOutcome(absl::OkStatus(), response->status_code, response->body)

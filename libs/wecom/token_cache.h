@@ -44,6 +44,7 @@ struct AppCredentials {
   std::string corp_id;
   std::string secret;     // a secret: never logged
   std::string proxy_url;  // see HttpRequest::proxy_url
+  bool proxy_from_environment = true;  // see HttpRequest::proxy_from_environment
   // The app's AgentId, for the token-age metric's label only (not part of the cache key; a
   // secret belongs to one app). Set by AppMessageSender.
   int64_t agent_id = 0;

@@ -172,6 +172,41 @@ receivers:
   EXPECT_EQ(parsed->wecom_configs[0].api_secret, "global-secret-77");
 }
 
+// A destination's proxy_from_environment differing from the global one survives an update
+// through the admin API (written back into its http_config), and an update that does not name
+// it keeps it.
+TEST(ConfigStoreGlobalsTest, ProxyFromEnvironmentSurvivesARewrite) {
+  const std::string dir = MakeTempDir("admin");
+  const std::string path = dir + "/notifyd.yml";
+  WriteFile(path, R"(route:
+  receiver: ops
+receivers:
+  - name: ops
+    wechat_configs:
+      - {corp_id: ww, api_secret: s, agent_id: 1000002, to_user: zhangsan,
+         http_config: {proxy_from_environment: false}}
+      - {corp_id: ww, api_secret: s, agent_id: 1000003, to_user: zhangsan}
+)");
+  auto config = config::LoadConfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ConfigStore store(*config, path, [](const config::Config&) { return absl::OkStatus(); });
+
+  v1::Receiver edited = ToProto(store.Get().config.receivers[0]);
+  EXPECT_FALSE(edited.wecom_configs(0).proxy_from_environment());
+  edited.mutable_wecom_configs(0)->clear_proxy_from_environment();  // an older client
+  edited.mutable_wecom_configs(1)->add_to_user("lisi");
+  auto parsed = FromProto(edited, &store.Get().config.receivers[0], store.Get().config.global);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  auto snap = store.UpdateReceiver(*parsed, "");
+  ASSERT_TRUE(snap.ok()) << snap.status();
+
+  auto reread = config::LoadConfigFile(path);
+  ASSERT_TRUE(reread.ok()) << reread.status() << "\n" << ReadFile(path);
+  EXPECT_FALSE(reread->receivers[0].wecom_configs[0].proxy_from_environment) << ReadFile(path);
+  EXPECT_TRUE(reread->receivers[0].wecom_configs[1].proxy_from_environment);
+  EXPECT_THAT(reread->receivers[0].wecom_configs[1].to_user, ElementsAre("zhangsan", "lisi"));
+}
+
 TEST_F(ConfigStoreTest, InvalidUpdateChangesNothing) {
   const std::string text = ReadFile(path_);
   config::ReceiverConfig ops = Receiver("ops");

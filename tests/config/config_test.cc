@@ -185,6 +185,41 @@ global:
   EXPECT_EQ(config->global.wechat_api_secret_file, "wechat-secret");
 }
 
+// http_config.proxy_from_environment: true unless said (Alertmanager's default is false, but
+// a process given https_proxy is usually meant to use it); a destination takes the global one
+// unless its own http_config says, and group robots the global one.
+TEST(ConfigFileTest, ProxyFromEnvironmentIsInheritedAndOverridden) {
+  auto defaults = ParseConfig(kFull, "n.yml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_TRUE(defaults->global.proxy_from_environment);
+  EXPECT_TRUE(defaults->receivers[0].wecom_configs[0].proxy_from_environment);
+  EXPECT_TRUE(defaults->receivers[0].robot_configs[0].proxy_from_environment);
+
+  auto config = ParseConfig(R"(
+receivers:
+  - name: r
+    wechat_configs:
+      - {corp_id: c, api_secret: s, agent_id: 1, to_user: a}
+      - {corp_id: c, api_secret: s, agent_id: 2, to_user: a,
+         http_config: {proxy_from_environment: true}}
+    wecom_robot_configs:
+      - {webhook_key: k}
+global:
+  http_config: {proxy_from_environment: false}
+)",
+                            "n.yml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->global.proxy_from_environment);
+  EXPECT_FALSE(config->receivers[0].wecom_configs[0].proxy_from_environment);
+  EXPECT_TRUE(config->receivers[0].wecom_configs[1].proxy_from_environment);
+  EXPECT_FALSE(config->receivers[0].robot_configs[0].proxy_from_environment);
+
+  auto bad = ParseConfig("global: {http_config: {proxy_from_environment: maybe}}\n", "n.yml");
+  EXPECT_THAT(
+      std::string(bad.status().message()),
+      ::testing::HasSubstr("global.http_config.proxy_from_environment: expected true or false"));
+}
+
 // What would be ignored silently is refused instead, naming the key and what to do.
 TEST(ConfigFileTest, AlertmanagerSettingsWithoutAMeaningHereAreRefusedWithTheReason) {
   struct Case {

@@ -127,13 +127,15 @@ class TlsProxyTest : public ::testing::Test {
 
   // Sends one app message to lisi through `transport`, with `proxy_url` on the credentials.
   static absl::Status SendApp(CurlHttpTransport& transport, const std::string& content,
-                              const std::string& proxy_url = "") {
+                              const std::string& proxy_url = "",
+                              bool proxy_from_environment = true) {
     TokenCache tokens(transport, Clock::Real());
     AppConfig c;
     c.credentials.api_url = Base() + "/cgi-bin/";
     c.credentials.corp_id = "ww-sim-corp";
     c.credentials.secret = "sim-secret-1000002";
     c.credentials.proxy_url = proxy_url;
+    c.credentials.proxy_from_environment = proxy_from_environment;
     c.agent_id = 1000002;
     AppMessageSender::Deps d;
     d.transport = &transport;
@@ -223,6 +225,19 @@ TEST_F(TlsProxyTest, HttpsProxyEnvironmentCarriesTheRequest) {
   ASSERT_TRUE(SendApp(*t, "via https_proxy").ok());
   EXPECT_TRUE(Received("via https_proxy"));
   EXPECT_GE(ProxiedConnects(), before + 1);
+}
+
+// http_config.proxy_from_environment: false — the environment's proxy is not used (gettoken and
+// message/send both go direct), while the same transport still uses it for others.
+TEST_F(TlsProxyTest, ProxyFromEnvironmentFalseGoesDirect) {
+  setenv("https_proxy", ProxyUrl().c_str(), 1);
+  auto t = Transport(CaBundle());
+  const int before = ProxiedConnects();
+  ASSERT_TRUE(SendApp(*t, "direct despite https_proxy", "", /*proxy_from_environment=*/false).ok());
+  EXPECT_EQ(ProxiedConnects(), before);
+  ASSERT_TRUE(SendApp(*t, "via https_proxy again").ok());
+  EXPECT_GE(ProxiedConnects(), before + 1);
+  EXPECT_TRUE(Received("direct despite https_proxy"));  // Received's own GET uses the proxy
 }
 
 TEST_F(TlsProxyTest, WithoutAProxyNothingGoesThroughIt) {
