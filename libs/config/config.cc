@@ -160,15 +160,33 @@ FieldParser HttpConfig(const Context& ctx, std::string* proxy_url, std::string* 
   return [&ctx, proxy_url, proxy_seen, proxy_key, proxy_from_environment](const YAML::Node& v,
                                                                           const std::string& path) {
     auto accepted = [](const YAML::Node&, const std::string&) { return absl::OkStatus(); };
-    return ParseMapping(ctx, v, path,
-                        {{"proxy_url", Alias(ctx, proxy_url, proxy_seen, proxy_key)},
-                         {"proxy_from_environment", Bool(ctx, proxy_from_environment)},
-                         {"follow_redirects", accepted},
-                         {"enable_http2", accepted},
-                         {"tls_config", [&ctx](const YAML::Node& n, const std::string& p) {
-                            return ctx.Error(
-                                n, p, "not supported; trust a CA with notifyd's --wecom.ca-file");
-                          }}});
+    auto refused = [&ctx](const char* reason) {
+      return [&ctx, reason](const YAML::Node& n, const std::string& p) {
+        return ctx.Error(n, p, reason);
+      };
+    };
+    const char* no_http_auth =
+        "not supported: WeCom's API authenticates with the app secret or the robot key, not "
+        "with HTTP auth; remove it";
+    return ParseMapping(
+        ctx, v, path,
+        {{"proxy_url", Alias(ctx, proxy_url, proxy_seen, proxy_key)},
+         {"proxy_from_environment", Bool(ctx, proxy_from_environment)},
+         {"follow_redirects", accepted},
+         {"enable_http2", accepted},
+         {"tls_config", refused("not supported; trust a CA with notifyd's --wecom.ca-file")},
+         {"basic_auth", refused(no_http_auth)},
+         {"authorization", refused(no_http_auth)},
+         {"bearer_token", refused(no_http_auth)},
+         {"bearer_token_file", refused(no_http_auth)},
+         {"oauth2", refused(no_http_auth)},
+         {"proxy_connect_header",
+          refused("not supported; give the proxy's credentials in proxy_url "
+                  "(http://user:password@host:port)")},
+         {"no_proxy",
+          refused("not supported: notifyd sends only to the WeCom API URL; to reach it "
+                  "directly leave proxy_url empty (and set proxy_from_environment: false)")},
+         {"http_headers", refused("not supported: WeCom's API needs no extra headers")}});
   };
 }
 

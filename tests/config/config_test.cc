@@ -246,7 +246,15 @@ TEST(ConfigFileTest, AlertmanagerSettingsWithoutAMeaningHereAreRefusedWithTheRea
             "global.http_config.tls_config: not supported; trust a CA with notifyd's "
             "--wecom.ca-file"},
            {"global: {http_config: {basic_auth: {username: u}}}\n",
-            "global.http_config.basic_auth: unknown key"},
+            "global.http_config.basic_auth: not supported: WeCom's API authenticates with the "
+            "app secret or the robot key"},
+           {"receivers: [{name: r, wechat_configs: [{corp_id: c, api_secret: s, agent_id: 1, "
+            "to_user: a, http_config: {proxy_connect_header: {X: [y]}}}]}]\n",
+            "receivers[0].wechat_configs[0].http_config.proxy_connect_header: not supported; "
+            "give the proxy's credentials in proxy_url"},
+           {"global: {http_config: {no_proxy: qyapi.weixin.qq.com}}\n",
+            "global.http_config.no_proxy: not supported: notifyd sends only to the WeCom API URL"},
+           {"global: {http_config: {surprise: 1}}\n", "global.http_config.surprise: unknown key"},
            {"inhibit_rules: []\n", "inhibit_rules: not supported by notifyd: silences, inhibition"},
            {"templates: ['/etc/alertmanager/*.tmpl']\n", "templates: not supported by notifyd"},
        }) {
