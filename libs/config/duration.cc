@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -67,6 +68,12 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
     last_rank = rank;
     total += value * unit->size;
     i += unit->suffix.size();
+  }
+  // Prometheus keeps a duration in int64 nanoseconds and refuses what does not fit (~292y), as
+  // Alertmanager then does: a pasted configuration must not mean more here than there.
+  if (total > absl::Nanoseconds(std::numeric_limits<int64_t>::max())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("duration out of range: \"", text, "\" (at most 292y)"));
   }
   return total;
 }

@@ -43,5 +43,18 @@ TEST(DurationTest, FlagErrorsNameTheFlag) {
       << bad;
 }
 
+// Prometheus keeps durations in int64 nanoseconds: what does not fit is refused there, and so
+// here, rather than meaning a 300,000-year repeat_interval.
+TEST(DurationTest, WhatPrometheusCannotHoldIsOutOfRange) {
+  EXPECT_EQ(*ParseDuration("292y"), absl::Hours(292 * 365 * 24));
+  for (const char* text :
+       {"293y", "300000y", "292y1000d", "9223372037s", "99999999999999999999h"}) {
+    const absl::Status s = ParseDuration(text).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_TRUE(absl::StrContains(s.message(), text)) << s;
+  }
+  EXPECT_TRUE(absl::StrContains(ParseDuration("293y").status().message(), "out of range"));
+}
+
 }  // namespace
 }  // namespace wecom_notify::config
