@@ -157,15 +157,20 @@ TEST(NotifyDecoderTest, StringsThatAreNotUtf8AreRefusedNamingTheField) {
 
 // Malformed neighbours of a valid request (tests/testing/mutate.h): each decodes as protobuf
 // decodes it, or fails as protobuf fails.
-TEST(NotifyDecoderTest, MutatedEncodingsDecodeLikeProtobuf) {
-  // Deterministic: a map's order would otherwise differ per process, and so every mutation.
+// `message`'s encoding, the same in every process (a map's order otherwise differs per process,
+// and so would every mutation of it).
+std::string DeterministicBytes(const google::protobuf::Message& message) {
   std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream output(&stream);
-    output.SetSerializationDeterministic(true);
-    ASSERT_TRUE(FullRequest().SerializeToCodedStream(&output));
-  }
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream output(&stream);
+  output.SetSerializationDeterministic(true);
+  EXPECT_TRUE(message.SerializeToCodedStream(&output));
+  output.Trim();
+  return bytes;
+}
+
+TEST(NotifyDecoderTest, MutatedEncodingsDecodeLikeProtobuf) {
+  const std::string bytes = DeterministicBytes(FullRequest());
   std::mt19937 random = wecom_notify::testing::MutationRandom();
   // Protobuf logs every string it refuses as not UTF-8: thousands of lines here.
   google::protobuf::LogSilencer quiet;
@@ -237,6 +242,35 @@ TEST(NotifyStreamRequestTest, GeneratedMessagesDecodeAndRequestRecordsMerge) {
   EXPECT_EQ(empty->id, 0u);
   ASSERT_TRUE(empty->request.ok());
   EXPECT_TRUE(empty->request->alerts.empty());
+}
+
+// Malformed neighbours of a stream message: the generated NotifyStreamRequest parses one
+// exactly when the decoder finds both the message and its request sound, with the same id and
+// alerts.
+TEST(NotifyStreamRequestTest, MutatedMessagesDecodeLikeProtobuf) {
+  wecom_notify::v1::NotifyStreamRequest message;
+  message.set_id(300);
+  *message.mutable_request() = FullRequest();
+  const std::string bytes = DeterministicBytes(message);
+  std::mt19937 random = wecom_notify::testing::MutationRandom();
+  google::protobuf::LogSilencer quiet;
+  int decoded = 0;
+  constexpr int kMutations = 10000;
+  for (int i = 0; i < kMutations && !::testing::Test::HasFailure(); ++i) {
+    const std::string mutated = wecom_notify::testing::Mutate(bytes, random);
+    SCOPED_TRACE(::testing::PrintToString(mutated));
+    wecom_notify::v1::NotifyStreamRequest reference;
+    const bool reference_ok = reference.ParseFromString(mutated);
+    auto stream = DecodeNotifyStreamRequest(mutated);
+    const bool ok = stream.ok() && stream->request.ok();
+    ASSERT_EQ(ok, reference_ok) << (stream.ok() ? stream->request.status() : stream.status());
+    if (!ok) continue;
+    ++decoded;
+    EXPECT_EQ(stream->id, reference.id());
+    EXPECT_EQ(static_cast<int>(stream->request->alerts.size()), reference.request().alerts_size());
+  }
+  EXPECT_GT(decoded, kMutations / 20);
+  EXPECT_LT(decoded, kMutations - kMutations / 20);
 }
 
 TEST(NotifyStreamRequestTest, ABadRequestIsAnsweredUnderItsIdABadMessageIsNot) {
