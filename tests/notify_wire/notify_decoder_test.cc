@@ -155,8 +155,6 @@ TEST(NotifyDecoderTest, StringsThatAreNotUtf8AreRefusedNamingTheField) {
       << decoded.status();
 }
 
-// Malformed neighbours of a valid request (tests/testing/mutate.h): each decodes as protobuf
-// decodes it, or fails as protobuf fails.
 // `message`'s encoding, the same in every process (a map's order otherwise differs per process,
 // and so would every mutation of it).
 std::string DeterministicBytes(const google::protobuf::Message& message) {
@@ -169,21 +167,29 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
   return bytes;
 }
 
-TEST(NotifyDecoderTest, MutatedEncodingsDecodeLikeProtobuf) {
-  const std::string bytes = DeterministicBytes(FullRequest());
+// Hands `decodes_alike` `mutations` malformed neighbours of `bytes` (tests/testing/mutate.h),
+// until the test fails, and expects both outcomes to be common — so that the mutations exercise
+// the decoder, not only its first check. `decodes_alike` returns whether a neighbour decoded.
+template <typename DecodesAlike>
+void ExpectMutationsDecodeAlike(const std::string& bytes, int mutations,
+                                DecodesAlike decodes_alike) {
   std::mt19937 random = wecom_notify::testing::MutationRandom();
   // Protobuf logs every string it refuses as not UTF-8: thousands of lines here.
   google::protobuf::LogSilencer quiet;
   int decoded = 0;
-  constexpr int kMutations = 20000;
-  for (int i = 0; i < kMutations && !::testing::Test::HasFailure(); ++i) {
+  for (int i = 0; i < mutations && !::testing::Test::HasFailure(); ++i) {
     const std::string mutated = wecom_notify::testing::Mutate(bytes, random);
     SCOPED_TRACE(::testing::PrintToString(mutated));
-    decoded += DecodesLikeProtobuf(mutated) ? 1 : 0;
+    decoded += decodes_alike(mutated) ? 1 : 0;
   }
-  // Both outcomes are reached, so the mutations exercise the decoder, not only its first check.
-  EXPECT_GT(decoded, kMutations / 20);
-  EXPECT_LT(decoded, kMutations - kMutations / 20);
+  EXPECT_GT(decoded, mutations / 20);
+  EXPECT_LT(decoded, mutations - mutations / 20);
+}
+
+// Each malformed neighbour of a valid request decodes as protobuf decodes it, or fails as
+// protobuf fails.
+TEST(NotifyDecoderTest, MutatedEncodingsDecodeLikeProtobuf) {
+  ExpectMutationsDecodeAlike(DeterministicBytes(FullRequest()), 20000, DecodesLikeProtobuf);
 }
 
 TEST(NotifyDecoderTest, GarbageIsAnErrorNotACrash) {
@@ -251,26 +257,17 @@ TEST(NotifyStreamRequestTest, MutatedMessagesDecodeLikeProtobuf) {
   wecom_notify::v1::NotifyStreamRequest message;
   message.set_id(300);
   *message.mutable_request() = FullRequest();
-  const std::string bytes = DeterministicBytes(message);
-  std::mt19937 random = wecom_notify::testing::MutationRandom();
-  google::protobuf::LogSilencer quiet;
-  int decoded = 0;
-  constexpr int kMutations = 10000;
-  for (int i = 0; i < kMutations && !::testing::Test::HasFailure(); ++i) {
-    const std::string mutated = wecom_notify::testing::Mutate(bytes, random);
-    SCOPED_TRACE(::testing::PrintToString(mutated));
+  ExpectMutationsDecodeAlike(DeterministicBytes(message), 10000, [](const std::string& mutated) {
     wecom_notify::v1::NotifyStreamRequest reference;
     const bool reference_ok = reference.ParseFromString(mutated);
     auto stream = DecodeNotifyStreamRequest(mutated);
     const bool ok = stream.ok() && stream->request.ok();
-    ASSERT_EQ(ok, reference_ok) << (stream.ok() ? stream->request.status() : stream.status());
-    if (!ok) continue;
-    ++decoded;
+    EXPECT_EQ(ok, reference_ok) << (stream.ok() ? stream->request.status() : stream.status());
+    if (!ok || !reference_ok) return false;
     EXPECT_EQ(stream->id, reference.id());
     EXPECT_EQ(static_cast<int>(stream->request->alerts.size()), reference.request().alerts_size());
-  }
-  EXPECT_GT(decoded, kMutations / 20);
-  EXPECT_LT(decoded, kMutations - kMutations / 20);
+    return true;
+  });
 }
 
 TEST(NotifyStreamRequestTest, ABadRequestIsAnsweredUnderItsIdABadMessageIsNot) {
