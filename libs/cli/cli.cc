@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/common/file_watcher.h"
 #include "libs/logging/logging.h"
@@ -64,16 +65,14 @@ int ParseCommandLine(int argc, char** argv, const std::string& usage,
   return -1;
 }
 
-bool ReadSecretFile(const std::string& flag, const std::string& path, std::string* out) {
-  if (path.empty()) return true;
+absl::StatusOr<std::string> ReadSecretFlag(const std::string& flag, const std::string& path) {
+  if (path.empty()) return std::string();
   absl::StatusOr<std::string> secret = ReadSecret(path);
   if (!secret.ok()) {
-    logging::Error("cannot read a secret from the file",
-                   {{"flag", flag}, {"path", path}, {"err", secret.status().message()}});
-    return false;
+    return absl::Status(secret.status().code(),
+                        absl::StrCat("--", flag, ": ", secret.status().message()));
   }
-  *out = *std::move(secret);
-  return true;
+  return secret;
 }
 
 }  // namespace wecom_notify::cli

@@ -10,6 +10,8 @@
 #include <boost/program_options.hpp>
 #include <string>
 
+#include "absl/status/statusor.h"
+
 namespace wecom_notify::cli {
 
 struct LogFlags {
@@ -36,11 +38,13 @@ int ParseCommandLine(int argc, char** argv, const std::string& usage,
 // it on. Call first thing in main, before any thread starts.
 void DisableMutexDeadlockDetection();
 
-// Reads a secret (token, password) from the file `path` given by --`flag` into `out`,
-// trimming the trailing newline editors and `echo` add. An empty path leaves `out` as it is
-// and succeeds. Returns false, having logged an error naming the flag and path (never the
-// content), when the file cannot be read or holds only whitespace.
-bool ReadSecretFile(const std::string& flag, const std::string& path, std::string* out);
+// ReadSecretFlag()
+//
+// The secret (token, password) in the file `path` given by --`flag`, without the trailing
+// newline editors and `echo` add; "" when no path was given. Errors: ReadSecret's (NotFound,
+// PermissionDenied; InvalidArgument for a file holding only whitespace), the message prefixed
+// "--<flag>: " and naming the path, never the content.
+absl::StatusOr<std::string> ReadSecretFlag(const std::string& flag, const std::string& path);
 
 }  // namespace wecom_notify::cli
 

@@ -5,7 +5,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "libs/common/file_watcher.h"
+#include "libs/cli/cli.h"
 #include "libs/config/duration.h"
 
 namespace wecom_notify::http_flags {
@@ -36,21 +36,6 @@ void AuthFlags::AddTo(po::options_description& flags) {
   // clang-format on
 }
 
-namespace {
-
-// The secret in `path` ("" when no file was given); errors name `flag`.
-absl::StatusOr<std::string> ReadFlagSecret(const std::string& flag, const std::string& path) {
-  if (path.empty()) return std::string();
-  absl::StatusOr<std::string> secret = ReadSecret(path);
-  if (!secret.ok()) {
-    return absl::Status(secret.status().code(),
-                        absl::StrCat("--", flag, ": ", secret.status().message()));
-  }
-  return secret;
-}
-
-}  // namespace
-
 absl::Status AuthFlags::Apply() {
   absl::StatusOr<absl::Duration> grace =
       config::ParseDurationFlag(Flag("rotation-grace"), rotation_grace_, /*zero_allowed=*/true);
@@ -60,10 +45,11 @@ absl::Status AuthFlags::Apply() {
                                                    Flag("basic-username"),
                                                    " are mutually exclusive; set one"));
   }
-  absl::StatusOr<std::string> token = ReadFlagSecret(Flag("bearer-token-file"), bearer_token_file_);
+  absl::StatusOr<std::string> token =
+      cli::ReadSecretFlag(Flag("bearer-token-file"), bearer_token_file_);
   if (!token.ok()) return token.status();
   absl::StatusOr<std::string> password =
-      ReadFlagSecret(Flag("basic-password-file"), basic_password_file_);
+      cli::ReadSecretFlag(Flag("basic-password-file"), basic_password_file_);
   if (!password.ok()) return password.status();
   options_->bearer_token = *std::move(token);
   options_->bearer_token_file = bearer_token_file_;

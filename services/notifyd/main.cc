@@ -95,8 +95,10 @@ int Run(int argc, char** argv) {
       "config.watch-interval", config_watch_interval, /*zero_allowed=*/true);
   auto admin_grace = wecom_notify::config::ParseDurationFlag(
       "admin.token-rotation-grace", admin_token_rotation_grace, /*zero_allowed=*/true);
-  for (const absl::Status& flag : {alerts_api_flags.Apply(), alerts_api_auth_flags.Apply(),
-                                   watch_interval.status(), admin_grace.status()}) {
+  auto admin_token = wecom_notify::cli::ReadSecretFlag("admin.token-file", admin_token_file);
+  for (const absl::Status& flag :
+       {alerts_api_flags.Apply(), alerts_api_auth_flags.Apply(), watch_interval.status(),
+        admin_grace.status(), admin_token.status()}) {
     if (!flag.ok()) {
       std::cerr << "notifyd: " << flag.message() << std::endl;
       return 2;
@@ -104,6 +106,8 @@ int Run(int argc, char** argv) {
   }
   options.config_watch_interval = *watch_interval;
   options.admin_token_rotation_grace = *admin_grace;
+  options.admin_token = *std::move(admin_token);
+  options.admin_token_file = admin_token_file;
   if (!config_file.empty()) {
     auto config = wecom_notify::config::LoadConfigFile(config_file);
     if (!config.ok()) {
@@ -113,11 +117,6 @@ int Run(int argc, char** argv) {
     options.config = *std::move(config);
     options.config_file = config_file;
   }
-  if (!wecom_notify::cli::ReadSecretFile("admin.token-file", admin_token_file,
-                                         &options.admin_token)) {
-    return 1;
-  }
-  options.admin_token_file = admin_token_file;
   alerts_api.credentials_watch_interval = options.config_watch_interval;
   options.storage_path = storage_path;
 

@@ -90,10 +90,13 @@ int Run(int argc, char** argv) {
                          &options.credentials_watch_interval, /*zero_allowed=*/true)) {
     return 2;
   }
-  if (!wecom_notify::cli::ReadSecretFile("notify.admin-token-file", notify_admin_token_file,
-                                         &options.notify_admin_token)) {
-    return 1;
+  auto admin_token =
+      wecom_notify::cli::ReadSecretFlag("notify.admin-token-file", notify_admin_token_file);
+  if (!admin_token.ok()) {
+    std::cerr << "webhook-shim: " << admin_token.status().message() << std::endl;
+    return 2;
   }
+  options.notify_admin_token = *std::move(admin_token);
   options.notify_admin_token_file = notify_admin_token_file;
 
   sigset_t stop_signals;

@@ -13,6 +13,7 @@ namespace wecom_notify::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kAlertmanager[] = "/usr/bin/prometheus-alertmanager";
 constexpr char kAmtool[] = "/usr/bin/amtool";
@@ -233,15 +234,32 @@ TEST(NotifydAlertsApiTest, LimitsFollowTheirFlags) {
 }
 
 // A bad value stops notifyd at start with the flag named, before it serves anything.
-TEST(NotifydAlertsApiTest, ABadLimitIsRefusedAtStart) {
+// A bad limit, or a token or password file that cannot be used, stops notifyd at start (exit 2,
+// the flag named, never a file's content) instead of serving with a hole in it.
+TEST(NotifydAlertsApiTest, ABadFlagIsRefusedAtStart) {
   const std::string dir = MakeTempDir("alerts-api-e2e");
-  auto notifyd = Process::Start(
-      {BinPath("notifyd"), "--storage.path=" + dir + "/data", "--grpc.listen-address=127.0.0.1:0",
-       "--web.listen-address=127.0.0.1:0", "--alerts-api.read-timeout=soon"},
-      dir + "/notifyd.log");
-  ASSERT_TRUE(notifyd.ok());
-  EXPECT_EQ((*notifyd)->Stop(0, absl::Seconds(10)), 2 << 8);
-  EXPECT_THAT((*notifyd)->Output(), HasSubstr("--alerts-api.read-timeout"));
+  WriteFile(dir + "/empty", "\n");
+  WriteFile(dir + "/token", "t0ken-never-printed\n");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--alerts-api.read-timeout=soon"},
+           {"--alerts-api.auth.bearer-token-file=" + dir + "/missing"},
+           {"--alerts-api.auth.basic-username=u",
+            "--alerts-api.auth.basic-password-file=" + dir + "/empty"},
+           {"--alerts-api.auth.bearer-token-file=" + dir + "/token",
+            "--alerts-api.auth.basic-username=u"},
+           {"--admin.token-file=" + dir + "/missing"},
+       }) {
+    std::vector<std::string> command = {BinPath("notifyd"), "--storage.path=" + dir + "/data",
+                                        "--grpc.listen-address=127.0.0.1:0",
+                                        "--web.listen-address=127.0.0.1:0"};
+    command.insert(command.end(), args.begin(), args.end());
+    auto notifyd = Process::Start(command, dir + "/notifyd.log");
+    ASSERT_TRUE(notifyd.ok());
+    EXPECT_EQ((*notifyd)->Stop(0, absl::Seconds(10)), 2 << 8) << args[0];
+    const std::string flag = args.back().substr(0, args.back().find('='));
+    EXPECT_THAT((*notifyd)->Output(), HasSubstr(flag)) << args[0];
+    EXPECT_THAT((*notifyd)->Output(), Not(HasSubstr("t0ken-never-printed")));
+  }
 }
 
 }  // namespace
