@@ -64,7 +64,8 @@ class MessageReader {
       return false;
     }
     if (length == 0) {
-      *out = absl::string_view();
+      // Not a null view: a zero-length copy from it (StrJoin's memcpy) is then defined.
+      *out = absl::string_view("", 0);
       return true;
     }
     const void* data = nullptr;
