@@ -380,7 +380,7 @@ TEST_F(HttpServerTest, GarbageGets400AndOthersAreStillServed) {
 TEST_F(HttpServerTest, MutatedRequestsGetAnAnswerOrACloseAndTheServerServesOn) {
   StartServer();
   std::mt19937 random = testing::MutationRandom();
-  int ok = 0, refused = 0, closed = 0;
+  int ok = 0, refused = 0;
   for (const char* request : {
            "GET /hello?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
@@ -396,19 +396,17 @@ TEST_F(HttpServerTest, MutatedRequestsGetAnAnswerOrACloseAndTheServerServesOn) {
       client.Send(mutated);
       client.FinishSending();
       const std::string answer = client.Read();
-      if (answer.empty()) {
-        ++closed;
-        continue;
-      }
+      // A cut request may end before a whole header: then no answer is due, only the close.
+      if (answer.empty()) continue;
       EXPECT_THAT(answer, ::testing::MatchesRegex("HTTP/1\\.[01] [1-5][0-9][0-9] (.|\n|\r)*"))
           << ::testing::PrintToString(mutated);
-      (absl::StartsWith(answer, "HTTP/1.1 2") ? ok : refused)++;
+      // "HTTP/1.x " is 9 characters; the status class follows.
+      (answer.size() > 9 && answer[9] == '2' ? ok : refused)++;
     }
   }
   EXPECT_GT(ok, 50);
   EXPECT_GT(refused, 50);
   EXPECT_EQ(testing::HttpRequest("GET", Url("/hello")).status, 200);
-  (void)closed;  // a cut request may end before a whole header: then no answer is due
 }
 
 TEST_F(HttpServerTest, IdleConnectionIsClosed) {
