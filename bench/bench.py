@@ -20,7 +20,10 @@ Measurements:
   grpc       bench/notify_load (C++ callback client) straight at notifyd's Notify.
   memory     VmRSS from /proc/<pid>/status: idle (and idle PSS, /proc/<pid>/smaps_rollup), after
              10k and 100k distinct active alerts (posted in batches of 100 on one keep-alive
-             connection), and CPU-seconds for the 100k alerts.
+             connection), and CPU-seconds for the 100k alerts. Twice: with the ingest load's
+             small alert (4 labels, 1 annotation), and on fresh instances with a platform
+             alert shaped like KubeSphere's KubePodCrashLooping (11 labels, 3 annotations, a
+             long generator URL; values per pod and namespace, the rest its rule's).
   storm      50k alerts in 5k groups posted within 10 s, both systems configured with the same
              route + `wechat_configs` YAML to their own wecom-sim (rate limits on); every group
              to one user, then spread over 200 users. What reached the simulator, when, in how
@@ -431,19 +434,45 @@ def run_notify_load(ctx, target, batch, conc, seconds, prefix):
             "p99_ms": r["p99_ms"], "errors": r["failed"], "raw": r}
 
 
-def post_alerts(url, first, count, batch=100, prefix="mem"):
-    """Posts alerts first..first+count-1 (distinct) on one keep-alive connection; bounded."""
+def small_alert(i, prefix="mem"):
+    """The memory part's default alert: the ingest load's shape (bench/wrk/alerts.lua)."""
+    return {"labels": {"alertname": "BenchMemory", "job": "bench", "severity": "warning",
+                       "instance": f"{prefix}-{i}"},
+            "annotations": {"summary": f"bench alert {i}"},
+            "generatorURL": "http://127.0.0.1/bench"}
+
+
+def platform_alert(i):
+    """An alert as a KubeSphere platform's Prometheus sends it (the sample alert of
+    notification-manager's docs/api: KubePodCrashLooping from kube-state-metrics), one per pod
+    across 200 namespaces: what differs per alert is the pod, its namespace and address."""
+    namespace, pod = f"team-{i % 200}", f"web-{i:07d}-7d9f8c6b5-x{i % 97:02d}q"
+    return {"labels": {"alertname": "KubePodCrashLooping", "cluster": "default",
+                       "container": "app", "endpoint": "http",
+                       "instance": f"10.233.{i % 250}.{i % 199}:8080",
+                       "job": "kube-state-metrics", "namespace": namespace, "pod": pod,
+                       "prometheus": "kubesphere-monitoring-system/k8s",
+                       "service": "kube-state-metrics", "severity": "warning"},
+            "annotations": {
+                "message": f"Pod {namespace}/{pod} (app) is restarting 1.07 times / 5 minutes.",
+                "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/"
+                               "kubepodcrashlooping",
+                "summary": "Pod is crash looping."},
+            "generatorURL": "http://prometheus-k8s-0:9090/graph?g0.expr=max_over_time%28kube_pod_"
+                            "container_status_waiting_reason%7Breason%3D%22CrashLoopBackOff%22%2C"
+                            "job%3D%22kube-state-metrics%22%7D%5B5m%5D%29+%3E%3D+1&g0.tab=1"}
+
+
+def post_alerts(url, first, count, batch=100, make=small_alert):
+    """Posts alerts make(first)..make(first+count-1) (distinct) on one keep-alive connection;
+    bounded."""
     host, port = url.split("/")[2].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
         for start in range(first, first + count, batch):
-            body = json.dumps([
-                {"labels": {"alertname": "BenchMemory", "job": "bench", "severity": "warning",
-                            "instance": f"{prefix}-{i}"},
-                 "annotations": {"summary": f"bench alert {i}"},
-                 "generatorURL": "http://127.0.0.1/bench"}
-                for i in range(start, min(start + batch, first + count))]).encode()
-            conn.request("POST", "/api/v2/alerts", body, {"Content-Type": "application/json"})
+            body = json.dumps([make(i) for i in range(start, min(start + batch, first + count))])
+            conn.request("POST", "/api/v2/alerts", body.encode(),
+                         {"Content-Type": "application/json"})
             resp = conn.getresponse()
             resp.read()
             if resp.status != 200:
@@ -504,7 +533,7 @@ def measure_listing(ctx, cls):
     in a loop (one client, each listing bounded by a 120 s timeout, the loop by the wrk run)."""
     system = cls(ctx)
     try:
-        post_alerts(system.alerts_url, 0, LISTING_ALERTS, prefix="list")
+        post_alerts(system.alerts_url, 0, LISTING_ALERTS, make=lambda i: small_alert(i, "list"))
         stop = threading.Event()
         took, failed = [], []
 
@@ -539,7 +568,7 @@ def measure_listing(ctx, cls):
     return r
 
 
-def measure_memory(ctx, cls):
+def measure_memory(ctx, cls, make=small_alert):
     system = cls(ctx)
     try:
         time.sleep(ctx.settle)
@@ -550,10 +579,10 @@ def measure_memory(ctx, cls):
             r["idle_notifyd"] = rss_kib(system.notifyd.pid)
             r["idle_shim"] = rss_kib(system.shim.pid)
         cpu0 = cpu_seconds(system.pids)
-        post_alerts(system.alerts_url, 0, 10_000)
+        post_alerts(system.alerts_url, 0, 10_000, make=make)
         time.sleep(ctx.settle)
         r["10k"] = sum(rss_kib(p) for p in system.pids)
-        post_alerts(system.alerts_url, 10_000, 90_000)
+        post_alerts(system.alerts_url, 10_000, 90_000, make=make)
         r["cpu_100k"] = cpu_seconds(system.pids) - cpu0
         time.sleep(ctx.settle)
         r["100k"] = sum(rss_kib(p) for p in system.pids)
@@ -561,7 +590,7 @@ def measure_memory(ctx, cls):
         r["per_alert_kib"] = (r["100k"] - r["idle"]) / 100_000
     finally:
         system.stop()
-    ctx.log(f"memory {cls.label}: {json.dumps(r)}")
+    ctx.log(f"memory {cls.label}, {make.__name__}: {json.dumps(r)}")
     return r
 
 
@@ -1034,6 +1063,7 @@ def main():
     table = Table()
     points = [(1, 8), (1, 64), (100, 8), (100, 64)]
     ingest, grpc, memory, storm, e2e, listing = {}, {}, {}, None, None, {}
+    platform_memory = {}
     try:
         # ingest, alternating which system goes first
         for i, (batch, conns) in enumerate(points if "ingest" in only else []):
@@ -1057,6 +1087,10 @@ def main():
             ctx.say(f"  {cls.label:13} idle {r['idle'] / 1024:.1f} MiB, 10k {r['10k'] / 1024:.1f} MiB, "
                     f"100k {r['100k'] / 1024:.1f} MiB, {r['per_alert_kib'] * 1024:.0f} B/alert, "
                     f"{r['cpu_100k']:.2f} CPU-s/100k")
+        for cls in (WecomNotify, Alertmanager) if "memory" in only else ():
+            ctx.say(f"memory: {cls.label}, 100k platform-shaped alerts ...")
+            r = platform_memory[cls.label] = measure_memory(ctx, cls, platform_alert)
+            ctx.say(f"  {cls.label:13} {r['per_alert_kib'] * 1024:.0f} B/alert")
         if "storm" in only:
             ctx.say(f"storm: {STORM_GROUPS * STORM_PER_GROUP:,} alerts in {STORM_GROUPS:,} groups "
                     f"within {args.storm_window:g} s, WeCom rate limits on ...")
@@ -1143,6 +1177,10 @@ def main():
                   a["per_alert_kib"] * 1024, unit=" B", want=("<=", 0.1))
         table.row("CPU-s per 100k alerts ingested (100/request, 1 conn)", w["cpu_100k"],
                   a["cpu_100k"], want=("<=", 0.1))
+        pw, pa = platform_memory["wecom-notify"], platform_memory["alertmanager"]
+        table.row("RSS per active platform alert (KubePodCrashLooping-shaped, 11 labels)",
+                  pw["per_alert_kib"] * 1024, pa["per_alert_kib"] * 1024, unit=" B",
+                  want=("<=", 0.1))
         o = memory["one process"]
         table.row("one process (notifyd --alerts-api, no shim): RSS idle", o["idle"] / 1024,
                   a["idle"] / 1024, unit=" MiB", absolute=("<", 15))
@@ -1151,6 +1189,9 @@ def main():
         for label in ("wecom-notify", "one process", "alertmanager"):
             checks.append(f"- memory, {label}: server counted {memory[label]['received']:,.0f} "
                           f"alerts received (100,000 posted)")
+        for label, r in platform_memory.items():
+            checks.append(f"- memory, {label}, platform alerts: server counted "
+                          f"{r['received']:,.0f} alerts received (100,000 posted)")
         notes += ["", f"Idle RSS split: notifyd {w['idle_notifyd'] / 1024:.1f} MiB, webhook-shim "
                   f"{w['idle_shim'] / 1024:.1f} MiB. CPU-s per 100k alerts in the ingest rows are "
                   "utime + stime of the server processes over the measured window (wrk's own CPU "

@@ -67,12 +67,30 @@ thread_local int recent_next = 0;
 }  // namespace
 
 NameList::NameList(absl::Span<const LabelView> labels) {
-  for (const LabelView& label : labels) chars_.append(label.name.data(), label.name.size());
+  // Characters first, views after: chars_ must not move once viewed.
+  std::size_t value_chars = 0;
+  std::vector<bool> keep_value;
+  keep_value.reserve(labels.size());
+  for (const LabelView& label : labels) {
+    chars_.append(label.name.data(), label.name.size());
+    const bool keep = value_chars + label.value.size() <= LabelNames::kMaxValueChars;
+    if (keep) value_chars += label.value.size();
+    keep_value.push_back(keep);
+  }
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (keep_value[i]) chars_.append(labels[i].value.data(), labels[i].value.size());
+  }
   names_.reserve(labels.size());
+  first_values_.reserve(labels.size());
   std::size_t at = 0;
   for (const LabelView& label : labels) {
     names_.push_back(absl::string_view(chars_).substr(at, label.name.size()));
     at += label.name.size();
+  }
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const std::size_t size = keep_value[i] ? labels[i].value.size() : 0;
+    first_values_.push_back(absl::string_view(chars_).substr(at, size));
+    at += size;
   }
 }
 

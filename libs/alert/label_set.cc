@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <new>
 
 #include "libs/alert/label_names.h"
@@ -66,19 +65,31 @@ LabelSet LabelSet::FromViews(absl::Span<LabelView> labels) {
 LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
   if (sorted.empty()) return nullptr;
   const std::optional<uint32_t> names_id = LabelNames::Intern(sorted);
-  const bool interned = names_id.has_value();
+  const NameList* list = names_id.has_value() ? &LabelNames::Get(*names_id) : nullptr;
+  // Bit i: value i comes from the list (an interned list has at most 64 names). Equal sets must
+  // get equal blocks (operator==): this depends only on the value and the list, which never
+  // changes.
+  static_assert(LabelNames::kMaxNames <= 64);
+  uint64_t from_list = 0;
   std::size_t chars = 0;
-  for (const LabelView& label : sorted) {
-    chars += (interned ? 0 : label.name.size()) + label.value.size();
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    const absl::string_view value = sorted[i].value;
+    if (list == nullptr) {
+      chars += sorted[i].name.size() + value.size();
+    } else if (!value.empty() && value == list->first_value(i)) {
+      from_list |= uint64_t{1} << i;
+    } else {
+      chars += value.size();
+    }
   }
-  const bool wide = chars > std::numeric_limits<uint16_t>::max();
-  const std::size_t offsets = (interned ? 1 : 2) * sorted.size() + 1;
+  const bool wide = chars >= FromListBit(false);
+  const std::size_t offsets = (list != nullptr ? 1 : 2) * sorted.size() + 1;
   void* memory =
-      Blocks().Allocate(sizeof(Rep) + (interned ? 4 : 0) + offsets * (wide ? 4 : 2) + chars);
-  Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size()), wide, interned};
+      Blocks().Allocate(sizeof(Rep) + (list != nullptr ? 4 : 0) + offsets * (wide ? 4 : 2) + chars);
+  Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size()), wide, list != nullptr};
   // The id and offset array are the block's own memory, written once here before anyone
   // reads them.
-  if (interned) std::memcpy(static_cast<void*>(rep + 1), &*names_id, sizeof(uint32_t));
+  if (list != nullptr) std::memcpy(static_cast<void*>(rep + 1), &*names_id, sizeof(uint32_t));
   void* offset_array = const_cast<unsigned char*>(Offsets(rep));
   char* out = const_cast<char*>(Chars(rep));
   uint32_t at = 0;
@@ -89,9 +100,15 @@ LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
     if (!piece.empty()) std::memcpy(out + at, piece.data(), piece.size());
     at += static_cast<uint32_t>(piece.size());
   };
-  for (const LabelView& label : sorted) {
-    if (!interned) append(label.name);
-    append(label.value);
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (list == nullptr) {
+      append(sorted[i].name);
+      append(sorted[i].value);
+    } else if ((from_list >> i) & 1) {
+      StoreOffset(offset_array, wide, k++, at | FromListBit(wide));
+    } else {
+      append(sorted[i].value);
+    }
   }
   StoreOffset(offset_array, wide, k, at);
   return rep;
@@ -99,6 +116,10 @@ LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
 
 absl::string_view LabelSet::InternedName(uint32_t names_id, std::size_t i) {
   return LabelNames::Get(names_id)[i];
+}
+
+absl::string_view LabelSet::InternedFirstValue(uint32_t names_id, std::size_t i) {
+  return LabelNames::Get(names_id).first_value(i);
 }
 
 void LabelSet::Rep::Free(const Rep* rep) {

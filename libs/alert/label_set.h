@@ -10,12 +10,17 @@
 // malloc header (the blocks come from a SizeClassPool, libs/common/size_class_pool.h) — and
 // copying a set only bumps the count, from any thread. The mutators (Set, RemoveEmptyValues)
 // build a new block, so copies already made never change. The offsets are 16 bits wide when the
-// characters allow (under 64 KiB: every realistic set), else 32: for a typical alert that is a
+// characters allow (under 32 KiB: every realistic set), else 32: for a typical alert that is a
 // malloc size class less per label block and per annotation block. The names are usually not
 // in the block at all: sets with the same names share one interned name list (label_names.h)
 // and the block holds its id — for a typical alert a third of the label block's characters.
+// Nor, mostly, are the values its rule repeats: a value equal to the one the list's first set
+// had under that name is read from the list (a bit in its offset), so an alert's block holds
+// the characters that tell it from its rule's other alerts — `instance`, `pod`, a description
+// naming them — and the rest once per list (docs/performance.md: a platform alert held in 39 %
+// less memory).
 //
-// Limits: a set's characters must fit in 4 GiB and it holds fewer than 2^30 pairs; notifyd's
+// Limits: a set's characters must fit in 2 GiB and it holds fewer than 2^30 pairs; notifyd's
 // request size limits (a few MiB) keep every set far below that.
 
 #ifndef WECOM_NOTIFY_LIBS_ALERT_LABEL_SET_H_
@@ -76,6 +81,9 @@ class LabelSet {
 
   bool empty() const { return size() == 0; }
   std::size_t size() const { return rep_.get() == nullptr ? 0 : rep_.get()->count; }
+  // The bytes of the block this set and its copies share (0 for an empty set); what holding a
+  // set costs, for tests and memory accounting.
+  std::size_t block_bytes() const { return rep_.get() == nullptr ? 0 : BlockBytes(rep_.get()); }
   LabelView operator[](std::size_t i) const;
   const_iterator begin() const;
   const_iterator end() const;
@@ -86,9 +94,10 @@ class LabelSet {
  private:
   // The block's header. With interned_names, the uint32 id of the set's name list follows it,
   // then count + 1 offsets into the characters (value i starts at offset i, the last offset is
-  // the end), then the values back to back. Without, 2 * count + 1 offsets (pair i's name
-  // starts at offset 2i, its value at 2i + 1) and every name and value back to back. Offsets
-  // are uint16 or, when wide_offsets, uint32.
+  // the end), then the values back to back — but for a value whose offset has its top bit set
+  // (FromList), which is the list's first value for that name and has no characters here.
+  // Without, 2 * count + 1 offsets (pair i's name starts at offset 2i, its value at 2i + 1)
+  // and every name and value back to back. Offsets are uint16 or, when wide_offsets, uint32.
   struct Rep {
     static void Free(const Rep* rep);
 
@@ -113,9 +122,18 @@ class LabelSet {
     return reinterpret_cast<const char*>(Offsets(rep)) +
            OffsetCount(rep) * (rep->wide_offsets ? 4 : 2);
   }
-  static uint32_t Offset(const Rep* rep, std::size_t k) {
+  static uint32_t FromListBit(bool wide) { return wide ? uint32_t{1} << 31 : uint32_t{1} << 15; }
+  // Offset k as stored, FromList bit included.
+  static uint32_t StoredOffset(const Rep* rep, std::size_t k) {
     if (rep->wide_offsets) return reinterpret_cast<const uint32_t*>(Offsets(rep))[k];
     return reinterpret_cast<const uint16_t*>(Offsets(rep))[k];
+  }
+  static uint32_t Offset(const Rep* rep, std::size_t k) {
+    return StoredOffset(rep, k) & ~FromListBit(rep->wide_offsets);
+  }
+  // Whether value i (of a set with interned names) is its list's first value.
+  static bool FromList(const Rep* rep, std::size_t i) {
+    return (StoredOffset(rep, i) & FromListBit(rep->wide_offsets)) != 0;
   }
   // The block's size, as Build allocated it: up to the end of the characters.
   static std::size_t BlockBytes(const Rep* rep) {
@@ -123,8 +141,10 @@ class LabelSet {
            Offset(rep, OffsetCount(rep) - 1);
   }
   static uint32_t NamesId(const Rep* rep) { return *reinterpret_cast<const uint32_t*>(rep + 1); }
-  // Name i of the interned list `names_id`; out of line, as label_names.h needs this header.
+  // Name i of the interned list `names_id`, and its first value; out of line, as label_names.h
+  // needs this header.
   static absl::string_view InternedName(uint32_t names_id, std::size_t i);
+  static absl::string_view InternedFirstValue(uint32_t names_id, std::size_t i);
 
   // The k-th string in the block's characters.
   absl::string_view Piece(std::size_t k) const {
@@ -137,7 +157,9 @@ class LabelSet {
     return rep->interned_names ? InternedName(NamesId(rep), i) : Piece(2 * i);
   }
   absl::string_view Value(std::size_t i) const {
-    return Piece(rep_.get()->interned_names ? i : 2 * i + 1);
+    const Rep* rep = rep_.get();
+    if (!rep->interned_names) return Piece(2 * i + 1);
+    return FromList(rep, i) ? InternedFirstValue(NamesId(rep), i) : Piece(i);
   }
 
   SharedBlock<Rep> rep_;

@@ -150,8 +150,8 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
 
   PushSingle(out, "wecom_notify_label_name_lists",
              "Distinct lists of label names interned, which label sets share instead of "
-             "holding their names; at 4096 the table is full and sets with new names hold them "
-             "inline (more memory per alert).",
+             "holding their names and the values of the list's first set; at 4096 the table is "
+             "full and sets with new names hold them inline (more memory per alert).",
              MetricType::Gauge, static_cast<double>(s.label_name_lists));
 
   PushSingle(out, "wecom_notify_ready",

@@ -48,7 +48,7 @@ struct DispatchSnapshot {
   std::size_t aggregation_groups = 0;
   std::size_t flushes_in_flight = 0;
   // alert::LabelNames::size(): when it reaches the table's capacity, label sets with new names
-  // keep them inline (larger, still correct).
+  // keep them, and every value, inline (larger, still correct).
   std::size_t label_name_lists = 0;
   // Readiness::Check() is OK (what /-/ready and the gRPC health service answer).
   bool ready = true;

@@ -92,6 +92,22 @@ TEST(LabelNamesTest, ThreadsInterningTheSameNamesAgreeOnTheId) {
   EXPECT_EQ(NamesOf(LabelNames::Get(*ids[0])), (std::vector<std::string>{"racing", "name_199"}));
 }
 
+// A list keeps its first set's values, in name order, while they fit within kMaxValueChars;
+// a later set with other values changes nothing.
+TEST(LabelNamesTest, AListKeepsItsFirstSetsValuesWithinTheBound) {
+  const std::string a(1000, 'a'), b(100, 'b'), c(LabelNames::kMaxValueChars - 1000, 'c');
+  const std::vector<LabelView> first = {{"kept_a", a}, {"kept_b", b}, {"kept_c", c}};
+  const std::optional<uint32_t> id = LabelNames::Intern(first);
+  ASSERT_TRUE(id.has_value());
+  const std::vector<LabelView> later = {{"kept_a", "x"}, {"kept_b", "y"}, {"kept_c", "z"}};
+  EXPECT_EQ(LabelNames::Intern(later), id);
+  const NameList& list = LabelNames::Get(*id);
+  EXPECT_EQ(list.first_value(0), a);
+  EXPECT_EQ(list.first_value(1), "");  // beyond the bound after `a`
+  EXPECT_EQ(list.first_value(2), c);   // exactly fills it
+  EXPECT_EQ(list[1], "kept_b");
+}
+
 // Once the table is full, label sets with new names keep them inline: they still read back and
 // compare exactly, and lists interned before still resolve.
 TEST(LabelNamesTest, SetsWithNewNamesWorkAfterTheTableIsFull) {

@@ -53,15 +53,19 @@ TEST(LabelSetTest, EqualityComparesPairsNotIdentity) {
   EXPECT_NE(a, LabelSet());
 }
 
-// The block switches from 16-bit to 32-bit offsets above 65,535 characters; both widths, with
-// names interned (only the values are in the block) or inline (a name too long to intern), and
-// the sets on either side of the boundary, must read back and compare the same way.
+// The block switches from 16-bit to 32-bit offsets at 32,768 characters (an offset's top bit
+// marks a value from the name list); both widths, with names interned (only the values are in
+// the block) or inline (a name too long to intern), and the sets on either side of the
+// boundary, must read back and compare the same way.
 TEST(LabelSetTest, SetsOnBothSidesOfTheOffsetWidthBoundaryReadBackExactly) {
   const std::string uninternable_name(LabelNames::kMaxNameChars + 1, 'n');
   for (const std::string& long_name : {std::string("long"), uninternable_name}) {
+    // Makes the list's first values ones the sets below never hold, so that all their
+    // characters are in the block.
+    LabelSet({{long_name, "first"}, {"b", "first"}, {"a", "first"}});
     // Characters in the block besides the long value: "1" and "2", plus every name if inline.
     const std::size_t other_chars = long_name == "long" ? 2 : 4 + long_name.size();
-    for (std::size_t chars : {65'534u, 65'535u, 65'536u, 200'000u}) {
+    for (std::size_t chars : {32'766u, 32'767u, 32'768u, 200'000u}) {
       SCOPED_TRACE(testing::Message() << long_name.size() << "-char name, " << chars);
       const std::string value(chars - other_chars, 'v');
       LabelSet set({{long_name, value}, {"b", "2"}, {"a", "1"}});
@@ -145,6 +149,70 @@ TEST(LabelSetTest, CopiesSharedAcrossThreadsStayIntact) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(*shared.Get("alertname"), "A");
+}
+
+// Alerts of one rule repeat most values: a value the list's first set had under the same name
+// is read from the list, and only the others' characters are in the block.
+TEST(LabelSetTest, ValuesOfTheListsFirstSetAreNotStoredAgain) {
+  const LabelSet first({{"fv_alertname", "Up"}, {"fv_instance", "host-1"}, {"fv_job", "node"}});
+  const LabelSet second({{"fv_alertname", "Up"}, {"fv_instance", "host-2"}, {"fv_job", "node"}});
+  EXPECT_EQ(Pairs(second),
+            (std::vector<std::string>{"fv_alertname=Up", "fv_instance=host-2", "fv_job=node"}));
+  EXPECT_EQ(*second.Get("fv_job"), "node");
+  // The first block holds no characters (the list has them all); the second only "host-2".
+  EXPECT_EQ(second.block_bytes(), first.block_bytes() + 6);
+  EXPECT_EQ(second,
+            LabelSet({{"fv_job", "node"}, {"fv_instance", "host-2"}, {"fv_alertname", "Up"}}));
+  EXPECT_NE(second,
+            LabelSet({{"fv_alertname", "Up"}, {"fv_instance", "host-2"}, {"fv_job", "nod"}}));
+  EXPECT_NE(second,
+            LabelSet({{"fv_alertname", "Up"}, {"fv_instance", "host-1"}, {"fv_job", "node"}}));
+  // A value of the first set under another name is stored.
+  const LabelSet swapped({{"fv_alertname", "node"}, {"fv_instance", "Up"}, {"fv_job", "Up"}});
+  EXPECT_EQ(Pairs(swapped),
+            (std::vector<std::string>{"fv_alertname=node", "fv_instance=Up", "fv_job=Up"}));
+  EXPECT_EQ(swapped.block_bytes(), first.block_bytes() + 4 + 2 + 2);
+
+  LabelSet changed = second;
+  changed.Set("fv_instance", "");
+  changed.RemoveEmptyValues();
+  EXPECT_EQ(Pairs(changed), (std::vector<std::string>{"fv_alertname=Up", "fv_job=node"}));
+  EXPECT_EQ(Pairs(first),
+            (std::vector<std::string>{"fv_alertname=Up", "fv_instance=host-1", "fv_job=node"}));
+}
+
+// An empty value is never taken from the list, and values beside it still are; in a block with
+// 32-bit offsets too.
+TEST(LabelSetTest, EmptyAndLongValuesBesideValuesFromTheList) {
+  const std::string long_value(40'000, 'v');
+  const LabelSet first({{"fe_a", ""}, {"fe_b", "b"}, {"fe_long", long_value}});
+  EXPECT_EQ(Pairs(first)[0], "fe_a=");
+  for (const std::string& value : {long_value, long_value + "w", std::string("short")}) {
+    const LabelSet later({{"fe_a", ""}, {"fe_b", "b"}, {"fe_long", value}});
+    EXPECT_EQ(*later.Get("fe_a"), "");
+    EXPECT_EQ(*later.Get("fe_b"), "b");
+    EXPECT_EQ(*later.Get("fe_long"), value);
+    EXPECT_EQ(later, LabelSet({{"fe_long", value}, {"fe_b", "b"}, {"fe_a", ""}}));
+    EXPECT_NE(later, LabelSet({{"fe_long", value}, {"fe_b", "c"}, {"fe_a", ""}}));
+  }
+}
+
+// Threads building sets of one new list at once: whichever set made the list, every set reads
+// back its own values.
+TEST(LabelSetTest, ThreadsBuildingSetsOfANewListReadBackTheirOwnValues) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t] {
+      for (int i = 0; i < 2000; ++i) {
+        const std::string mine = std::to_string(t * 10000 + i % 3);
+        const LabelSet set({{"race_shared", "same"}, {"race_own", mine}});
+        ASSERT_EQ(*set.Get("race_own"), mine);
+        ASSERT_EQ(*set.Get("race_shared"), "same");
+        ASSERT_EQ(set, LabelSet({{"race_own", mine}, {"race_shared", "same"}}));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
 }
 
 }  // namespace
