@@ -82,14 +82,26 @@ LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
       chars += value.size();
     }
   }
-  const bool wide = chars >= FromListBit(false);
-  const std::size_t offsets = (list != nullptr ? 1 : 2) * sorted.size() + 1;
-  void* memory =
-      Blocks().Allocate(sizeof(Rep) + (list != nullptr ? 4 : 0) + offsets * (wide ? 4 : 2) + chars);
-  Rep* rep = new (memory) Rep{{1}, static_cast<uint32_t>(sorted.size()), wide, list != nullptr};
-  // The id and offset array are the block's own memory, written once here before anyone
+  const bool wide = chars > 0xffff;
+  const int from_list_count = absl::popcount(from_list);
+  const std::size_t mask_bytes = from_list == 0 ? 0 : sorted.size() > 32 ? 8 : 4;
+  const std::size_t offsets = list != nullptr
+                                  ? sorted.size() - static_cast<std::size_t>(from_list_count) + 1
+                                  : 2 * sorted.size() + 1;
+  void* memory = Blocks().Allocate(sizeof(Rep) + (list != nullptr ? 4 : 0) + mask_bytes +
+                                   offsets * (wide ? 4 : 2) + chars);
+  Rep* rep = new (memory)
+      Rep{{1}, static_cast<uint32_t>(sorted.size()), wide, list != nullptr, from_list != 0};
+  // The id, mask and offset array are the block's own memory, written once here before anyone
   // reads them.
-  if (list != nullptr) std::memcpy(static_cast<void*>(rep + 1), &*names_id, sizeof(uint32_t));
+  unsigned char* after_header = reinterpret_cast<unsigned char*>(rep + 1);
+  if (list != nullptr) std::memcpy(after_header, &*names_id, sizeof(uint32_t));
+  if (mask_bytes == 8) {
+    std::memcpy(after_header + 4, &from_list, sizeof(from_list));
+  } else if (mask_bytes == 4) {
+    const auto from_list32 = static_cast<uint32_t>(from_list);
+    std::memcpy(after_header + 4, &from_list32, sizeof(from_list32));
+  }
   void* offset_array = const_cast<unsigned char*>(Offsets(rep));
   char* out = const_cast<char*>(Chars(rep));
   uint32_t at = 0;
@@ -104,9 +116,7 @@ LabelSet::Rep* LabelSet::Build(absl::Span<const LabelView> sorted) {
     if (list == nullptr) {
       append(sorted[i].name);
       append(sorted[i].value);
-    } else if ((from_list >> i) & 1) {
-      StoreOffset(offset_array, wide, k++, at | FromListBit(wide));
-    } else {
+    } else if (((from_list >> i) & 1) == 0) {
       append(sorted[i].value);
     }
   }
@@ -172,10 +182,13 @@ bool operator==(const LabelSet& a, const LabelSet& b) {
   if (x == y) return true;
   if (a.size() != b.size()) return false;
   // Equal sets have the same layout: the same names are always interned under one id or never
-  // (the table keeps every list and, once full, stays full), and equal characters need the
-  // same offset width.
-  if (x->interned_names != y->interned_names || x->wide_offsets != y->wide_offsets) return false;
-  // Then equal sets have the same name-list id and equal offsets; only then are the characters
+  // (the table keeps every list and, once full, stays full), the same values come from the
+  // list (which never changes), and equal characters need the same offset width.
+  if (x->interned_names != y->interned_names || x->wide_offsets != y->wide_offsets ||
+      x->values_from_list != y->values_from_list) {
+    return false;
+  }
+  // Then equal sets have the same name-list id, mask and offsets; only then are the characters
   // (of equal length) compared.
   const auto head =
       static_cast<std::size_t>(LabelSet::Chars(x) - reinterpret_cast<const char*>(x + 1));

@@ -10,17 +10,17 @@
 // malloc header (the blocks come from a SizeClassPool, libs/common/size_class_pool.h) — and
 // copying a set only bumps the count, from any thread. The mutators (Set, RemoveEmptyValues)
 // build a new block, so copies already made never change. The offsets are 16 bits wide when the
-// characters allow (under 32 KiB: every realistic set), else 32: for a typical alert that is a
+// characters allow (under 64 KiB: every realistic set), else 32: for a typical alert that is a
 // malloc size class less per label block and per annotation block. The names are usually not
 // in the block at all: sets with the same names share one interned name list (label_names.h)
 // and the block holds its id — for a typical alert a third of the label block's characters.
 // Nor, mostly, are the values its rule repeats: a value equal to the one the list's first set
-// had under that name is read from the list (a bit in its offset), so an alert's block holds
-// the characters that tell it from its rule's other alerts — `instance`, `pod`, a description
-// naming them — and the rest once per list (docs/performance.md: a platform alert held in 39 %
-// less memory).
+// had under that name is read from the list (a bit in a mask; no offset, no characters), so an
+// alert's block holds the characters that tell it from its rule's other alerts — `instance`,
+// `pod`, a description naming them — and the rest once per list (docs/performance.md: a
+// platform alert held in ~40 % less memory).
 //
-// Limits: a set's characters must fit in 2 GiB and it holds fewer than 2^30 pairs; notifyd's
+// Limits: a set's characters must fit in 4 GiB and it holds fewer than 2^29 pairs; notifyd's
 // request size limits (a few MiB) keep every set far below that.
 
 #ifndef WECOM_NOTIFY_LIBS_ALERT_LABEL_SET_H_
@@ -29,12 +29,14 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/numeric/bits.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "libs/common/shared_block.h"
@@ -93,18 +95,20 @@ class LabelSet {
 
  private:
   // The block's header. With interned_names, the uint32 id of the set's name list follows it,
-  // then count + 1 offsets into the characters (value i starts at offset i, the last offset is
-  // the end), then the values back to back — but for a value whose offset has its top bit set
-  // (FromList), which is the list's first value for that name and has no characters here.
-  // Without, 2 * count + 1 offsets (pair i's name starts at offset 2i, its value at 2i + 1)
-  // and every name and value back to back. Offsets are uint16 or, when wide_offsets, uint32.
+  // then, with values_from_list, a mask (4 bytes, or 8 for more than 32 pairs) whose bit i says
+  // that value i is the list's first value for its name and has no characters here; then one
+  // offset per value held here, plus one (value j of those held starts at offset j, the last
+  // offset is the end); then those values back to back. Without interned_names, 2 * count + 1
+  // offsets (pair i's name starts at offset 2i, its value at 2i + 1) and every name and value
+  // back to back. Offsets are uint16 or, when wide_offsets, uint32.
   struct Rep {
     static void Free(const Rep* rep);
 
     mutable std::atomic<uint32_t> refs;
-    uint32_t count : 30;
+    uint32_t count : 29;
     uint32_t wide_offsets : 1;
     uint32_t interned_names : 1;
+    uint32_t values_from_list : 1;
   };
 
   explicit LabelSet(const Rep* rep) : rep_(rep) {}
@@ -112,28 +116,38 @@ class LabelSet {
   // Builds a block from pairs sorted by name with unique names; nullptr when there are none.
   static Rep* Build(absl::Span<const LabelView> sorted);
   static std::size_t IdBytes(const Rep* rep) { return rep->interned_names ? 4 : 0; }
+  static std::size_t MaskBytes(const Rep* rep) {
+    return rep->values_from_list ? (rep->count > 32 ? 8 : 4) : 0;
+  }
+  // Bit i: value i is the list's (zero when none is).
+  static uint64_t FromListMask(const Rep* rep) {
+    if (!rep->values_from_list) return 0;
+    // The mask follows the 4-byte id: aligned to 4 only, so copied out.
+    const unsigned char* at = reinterpret_cast<const unsigned char*>(rep + 1) + 4;
+    if (rep->count > 32) {
+      uint64_t mask;
+      std::memcpy(&mask, at, sizeof(mask));
+      return mask;
+    }
+    uint32_t mask;
+    std::memcpy(&mask, at, sizeof(mask));
+    return mask;
+  }
   static std::size_t OffsetCount(const Rep* rep) {
-    return (rep->interned_names ? 1 : 2) * std::size_t{rep->count} + 1;
+    if (!rep->interned_names) return 2 * std::size_t{rep->count} + 1;
+    return std::size_t{rep->count} - static_cast<std::size_t>(absl::popcount(FromListMask(rep))) +
+           1;
   }
   static const unsigned char* Offsets(const Rep* rep) {
-    return reinterpret_cast<const unsigned char*>(rep + 1) + IdBytes(rep);
+    return reinterpret_cast<const unsigned char*>(rep + 1) + IdBytes(rep) + MaskBytes(rep);
   }
   static const char* Chars(const Rep* rep) {
     return reinterpret_cast<const char*>(Offsets(rep)) +
            OffsetCount(rep) * (rep->wide_offsets ? 4 : 2);
   }
-  static uint32_t FromListBit(bool wide) { return wide ? uint32_t{1} << 31 : uint32_t{1} << 15; }
-  // Offset k as stored, FromList bit included.
-  static uint32_t StoredOffset(const Rep* rep, std::size_t k) {
+  static uint32_t Offset(const Rep* rep, std::size_t k) {
     if (rep->wide_offsets) return reinterpret_cast<const uint32_t*>(Offsets(rep))[k];
     return reinterpret_cast<const uint16_t*>(Offsets(rep))[k];
-  }
-  static uint32_t Offset(const Rep* rep, std::size_t k) {
-    return StoredOffset(rep, k) & ~FromListBit(rep->wide_offsets);
-  }
-  // Whether value i (of a set with interned names) is its list's first value.
-  static bool FromList(const Rep* rep, std::size_t i) {
-    return (StoredOffset(rep, i) & FromListBit(rep->wide_offsets)) != 0;
   }
   // The block's size, as Build allocated it: up to the end of the characters.
   static std::size_t BlockBytes(const Rep* rep) {
@@ -159,7 +173,11 @@ class LabelSet {
   absl::string_view Value(std::size_t i) const {
     const Rep* rep = rep_.get();
     if (!rep->interned_names) return Piece(2 * i + 1);
-    return FromList(rep, i) ? InternedFirstValue(NamesId(rep), i) : Piece(i);
+    const uint64_t from_list = FromListMask(rep);
+    if ((from_list >> i) & 1) return InternedFirstValue(NamesId(rep), i);
+    // Held here: the values before it that the list holds have no offset.
+    const uint64_t before = from_list & ((uint64_t{1} << i) - 1);
+    return Piece(i - static_cast<std::size_t>(absl::popcount(before)));
   }
 
   SharedBlock<Rep> rep_;

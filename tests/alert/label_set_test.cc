@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "libs/alert/label_names.h"
 
 namespace wecom_notify::alert {
@@ -53,10 +55,9 @@ TEST(LabelSetTest, EqualityComparesPairsNotIdentity) {
   EXPECT_NE(a, LabelSet());
 }
 
-// The block switches from 16-bit to 32-bit offsets at 32,768 characters (an offset's top bit
-// marks a value from the name list); both widths, with names interned (only the values are in
-// the block) or inline (a name too long to intern), and the sets on either side of the
-// boundary, must read back and compare the same way.
+// The block switches from 16-bit to 32-bit offsets above 65,535 characters; both widths, with
+// names interned (only the values are in the block) or inline (a name too long to intern), and
+// the sets on either side of the boundary, must read back and compare the same way.
 TEST(LabelSetTest, SetsOnBothSidesOfTheOffsetWidthBoundaryReadBackExactly) {
   const std::string uninternable_name(LabelNames::kMaxNameChars + 1, 'n');
   for (const std::string& long_name : {std::string("long"), uninternable_name}) {
@@ -65,7 +66,7 @@ TEST(LabelSetTest, SetsOnBothSidesOfTheOffsetWidthBoundaryReadBackExactly) {
     LabelSet({{long_name, "first"}, {"b", "first"}, {"a", "first"}});
     // Characters in the block besides the long value: "1" and "2", plus every name if inline.
     const std::size_t other_chars = long_name == "long" ? 2 : 4 + long_name.size();
-    for (std::size_t chars : {32'766u, 32'767u, 32'768u, 200'000u}) {
+    for (std::size_t chars : {65'534u, 65'535u, 65'536u, 200'000u}) {
       SCOPED_TRACE(testing::Message() << long_name.size() << "-char name, " << chars);
       const std::string value(chars - other_chars, 'v');
       LabelSet set({{long_name, value}, {"b", "2"}, {"a", "1"}});
@@ -159,8 +160,9 @@ TEST(LabelSetTest, ValuesOfTheListsFirstSetAreNotStoredAgain) {
   EXPECT_EQ(Pairs(second),
             (std::vector<std::string>{"fv_alertname=Up", "fv_instance=host-2", "fv_job=node"}));
   EXPECT_EQ(*second.Get("fv_job"), "node");
-  // The first block holds no characters (the list has them all); the second only "host-2".
-  EXPECT_EQ(second.block_bytes(), first.block_bytes() + 6);
+  // The first block holds no value (the list has them all): a mask and the end offset. The
+  // second holds "host-2" and its 2-byte offset.
+  EXPECT_EQ(second.block_bytes(), first.block_bytes() + 2 + 6);
   EXPECT_EQ(second,
             LabelSet({{"fv_job", "node"}, {"fv_instance", "host-2"}, {"fv_alertname", "Up"}}));
   EXPECT_NE(second,
@@ -171,7 +173,8 @@ TEST(LabelSetTest, ValuesOfTheListsFirstSetAreNotStoredAgain) {
   const LabelSet swapped({{"fv_alertname", "node"}, {"fv_instance", "Up"}, {"fv_job", "Up"}});
   EXPECT_EQ(Pairs(swapped),
             (std::vector<std::string>{"fv_alertname=node", "fv_instance=Up", "fv_job=Up"}));
-  EXPECT_EQ(swapped.block_bytes(), first.block_bytes() + 4 + 2 + 2);
+  // Every value held: no 4-byte mask, three offsets and their characters more.
+  EXPECT_EQ(swapped.block_bytes(), first.block_bytes() - 4 + 3 * 2 + 4 + 2 + 2);
 
   LabelSet changed = second;
   changed.Set("fv_instance", "");
@@ -184,7 +187,7 @@ TEST(LabelSetTest, ValuesOfTheListsFirstSetAreNotStoredAgain) {
 // An empty value is never taken from the list, and values beside it still are; in a block with
 // 32-bit offsets too.
 TEST(LabelSetTest, EmptyAndLongValuesBesideValuesFromTheList) {
-  const std::string long_value(40'000, 'v');
+  const std::string long_value(70'000, 'v');
   const LabelSet first({{"fe_a", ""}, {"fe_b", "b"}, {"fe_long", long_value}});
   EXPECT_EQ(Pairs(first)[0], "fe_a=");
   for (const std::string& value : {long_value, long_value + "w", std::string("short")}) {
@@ -194,6 +197,33 @@ TEST(LabelSetTest, EmptyAndLongValuesBesideValuesFromTheList) {
     EXPECT_EQ(*later.Get("fe_long"), value);
     EXPECT_EQ(later, LabelSet({{"fe_long", value}, {"fe_b", "b"}, {"fe_a", ""}}));
     EXPECT_NE(later, LabelSet({{"fe_long", value}, {"fe_b", "c"}, {"fe_a", ""}}));
+  }
+}
+
+// With more than 32 pairs the mask of values from the list is 8 bytes: values on both sides of
+// bit 32 come from the list, or not, and read back at their own positions.
+TEST(LabelSetTest, SetsOfManyPairsTakeValuesFromTheListAtEveryPosition) {
+  auto make = [](const std::vector<int>& own) {
+    std::vector<Label> labels;
+    for (int i = 0; i < 40; ++i) {
+      const bool differs = std::find(own.begin(), own.end(), i) != own.end();
+      labels.push_back({absl::StrCat("many_", absl::Dec(i, absl::kZeroPad2)),
+                        absl::StrCat(differs ? "own-" : "v", i)});
+    }
+    return LabelSet(std::move(labels));
+  };
+  const LabelSet first = make({});
+  for (const std::vector<int>& own : std::vector<std::vector<int>>{
+           {}, {0}, {5, 31}, {32}, {33, 39}, {0, 31, 32, 39}, {1, 2, 3, 34, 35, 36}}) {
+    const LabelSet set = make(own);
+    ASSERT_EQ(set.size(), 40u);
+    for (int i = 0; i < 40; ++i) {
+      const bool differs = std::find(own.begin(), own.end(), i) != own.end();
+      EXPECT_EQ(set[i].value, absl::StrCat(differs ? "own-" : "v", i)) << i;
+      EXPECT_EQ(*set.Get(absl::StrCat("many_", absl::Dec(i, absl::kZeroPad2))), set[i].value);
+    }
+    EXPECT_EQ(set, make(own));
+    EXPECT_EQ(set == first, own.empty());
   }
 }
 
