@@ -188,11 +188,14 @@ bool operator==(const LabelSet& a, const LabelSet& b) {
       x->values_from_list != y->values_from_list) {
     return false;
   }
-  // Then equal sets have the same name-list id, mask and offsets; only then are the characters
-  // (of equal length) compared.
-  const auto head =
-      static_cast<std::size_t>(LabelSet::Chars(x) - reinterpret_cast<const char*>(x + 1));
-  if (std::memcmp(x + 1, y + 1, head) != 0) return false;
+  // Then equal sets have the same name-list id, mask and offsets — heads of one length (masks
+  // that differ would make them differ: each value from the list has no offset); only then are
+  // the characters (of equal length) compared.
+  auto head_bytes = [](const LabelSet::Rep* rep) {
+    return static_cast<std::size_t>(LabelSet::Chars(rep) - reinterpret_cast<const char*>(rep + 1));
+  };
+  const std::size_t head = head_bytes(x);
+  if (head != head_bytes(y) || std::memcmp(x + 1, y + 1, head) != 0) return false;
   const uint32_t chars = LabelSet::Offset(x, LabelSet::OffsetCount(x) - 1);
   return std::memcmp(LabelSet::Chars(x), LabelSet::Chars(y), chars) == 0;
 }
