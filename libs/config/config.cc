@@ -168,7 +168,7 @@ FieldParser HttpConfig(const Context& ctx, std::string* proxy_url, std::string* 
     const char* no_http_auth =
         "not supported: WeCom's API authenticates with the app secret or the robot key, not "
         "with HTTP auth; remove it";
-    return ParseMapping(
+    absl::Status parsed = ParseMapping(
         ctx, v, path,
         {{"proxy_url", Alias(ctx, proxy_url, proxy_seen, proxy_key)},
          {"proxy_from_environment", Bool(ctx, proxy_from_environment)},
@@ -187,6 +187,15 @@ FieldParser HttpConfig(const Context& ctx, std::string* proxy_url, std::string* 
           refused("not supported: notifyd sends only to the WeCom API URL; to reach it "
                   "directly leave proxy_url empty (and set proxy_from_environment: false)")},
          {"http_headers", refused("not supported: WeCom's API needs no extra headers")}});
+    if (!parsed.ok()) return parsed;
+    // As Alertmanager: both in one http_config is refused, not resolved by a precedence.
+    if (v["proxy_url"] && v["proxy_from_environment"] && *proxy_from_environment &&
+        !proxy_url->empty()) {
+      return ctx.Error(v["proxy_from_environment"], path + ".proxy_from_environment",
+                       "conflicts with proxy_url; set one (proxy_from_environment: true takes "
+                       "the proxy from notifyd's https_proxy environment variable)");
+    }
+    return absl::OkStatus();
   };
 }
 

@@ -240,6 +240,12 @@ TEST(ConfigFileTest, AlertmanagerSettingsWithoutAMeaningHereAreRefusedWithTheRea
            {"receivers: [{name: r, wechat_configs: [{corp_id: c, api_secret: s, agent_id: 1, "
             "to_user: a, proxy_url: 'http://a', http_config: {proxy_url: 'http://b'}}]}]\n",
             "receivers[0].wechat_configs[0].http_config.proxy_url: conflicts with proxy_url"},
+           {"global: {http_config: {proxy_url: 'http://a', proxy_from_environment: true}}\n",
+            "global.http_config.proxy_from_environment: conflicts with proxy_url; set one"},
+           {"receivers: [{name: r, wechat_configs: [{corp_id: c, api_secret: s, agent_id: 1, "
+            "to_user: a, http_config: {proxy_from_environment: true, proxy_url: 'http://b'}}]}]\n",
+            "receivers[0].wechat_configs[0].http_config.proxy_from_environment: conflicts with "
+            "proxy_url"},
            {"global: {wechat_api_secret: s, wechat_api_secret_file: f}\n",
             "global.wechat_api_secret_file: conflicts with wechat_api_secret; set one"},
            {"global: {http_config: {tls_config: {ca_file: ca.pem}}}\n",
