@@ -15,7 +15,7 @@
 //
 // Interned lists are never freed, so the table is bounded: at most kCapacity lists, each of at
 // most kMaxNames names and kMaxNameChars characters, with at most kMaxValueChars of values —
-// about 20 MiB if a sender filled it with the longest lists; a platform's real alerts use tens
+// about 18 MiB if a sender filled it with the longest lists; a platform's real alerts use tens
 // of lists, a few KiB. A list beyond either
 // bound, or any list once the table is full, is not interned (Intern returns nullopt) and its
 // label sets keep their names inline — correct, only larger. Label names come from the alerts'
