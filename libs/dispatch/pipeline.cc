@@ -64,7 +64,8 @@ std::string IntegrationKind(const std::string& integration_name) {
   return integration_name.substr(0, integration_name.find('/'));
 }
 
-Pipeline::Pipeline(Clock& clock, storage::StateStore* store) : clock_(clock), store_(store) {}
+Pipeline::Pipeline(Clock& clock, storage::StateStore* store, store::Annotations annotations)
+    : clock_(clock), store_(store), annotations_(annotations) {}
 
 IntegrationStats& Pipeline::StatsFor(const std::string& receiver,
                                      const std::string& integration_name) {
@@ -165,6 +166,20 @@ bool Pipeline::RunIntegration(const Flush& flush, Integration& integration,
   }
   notification.dedup_id = DedupId(flush.group_key, integration.name(), firing,
                                   integration.send_resolved() ? resolved : std::vector<uint64_t>());
+
+  if (annotations_ == store::Annotations::kDropped && !notification.alerts.empty()) {
+    const absl::Status read = store_->ReadAnnotations(absl::MakeSpan(notification.alerts));
+    if (!read.ok()) {
+      {
+        absl::MutexLock lock(&mu_);
+        ++stats_.annotation_read_failures;
+      }
+      logging::Warn("annotations not read; the notification is sent without them",
+                    {{"receiver", flush.options.receiver},
+                     {"group", flush.group_key},
+                     {"error", read.ToString()}});
+    }
+  }
 
   // Without send_resolved and nothing firing there is nothing to show; the log still records
   // the (empty) firing set, as Alertmanager does, so the next new alert counts as new.

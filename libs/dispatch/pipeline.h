@@ -28,6 +28,7 @@
 #include "libs/dispatch/integration.h"
 #include "libs/nflog/notification_log.h"
 #include "libs/storage/state_store.h"
+#include "libs/store/packed_alert.h"
 
 namespace wecom_notify::dispatch {
 
@@ -61,6 +62,9 @@ struct PipelineStats {
   // Notifications delivered whose notification-log entry the durable store failed to write:
   // a restart before the group's next logged notification may send them again.
   uint64_t notification_log_write_failures = 0;
+  // Notifications about to be sent whose alerts' annotations the durable store failed to read
+  // (store::Annotations::kDropped); they were sent without them.
+  uint64_t annotation_read_failures = 0;
   // Keyed by (receiver, IntegrationKind). An entry exists, all zero, for every receiver and
   // integration kind configured since the pipeline started (SetReceivers), so counters can be
   // exported from zero; entries are never removed.
@@ -75,8 +79,13 @@ using LatencyObserver =
 class Pipeline {
  public:
   // `store` may be null (no durability: tests, or a store that failed to open); `clock` must
-  // outlive the pipeline.
-  Pipeline(Clock& clock, storage::StateStore* store);
+  // outlive the pipeline. With store::Annotations::kDropped the flushes' alerts come without
+  // annotations (the AlertStore's versions), and each notification about to be sent reads
+  // them from `store` — only those sent: a repeat the log suppresses reads nothing. A failed
+  // read is logged and the notification goes out without them: a page without its summary
+  // beats none. REQUIRES: `store` is not null and ServesAnnotations() with kDropped.
+  Pipeline(Clock& clock, storage::StateStore* store,
+           store::Annotations annotations = store::Annotations::kHeld);
 
   // Restores the notification log (after a restart).
   void LoadNotificationLog(std::vector<nflog::Entry> entries);
@@ -106,6 +115,7 @@ class Pipeline {
 
   Clock& clock_;
   storage::StateStore* store_;
+  const store::Annotations annotations_;
   mutable absl::Mutex mu_;
   nflog::NotificationLog log_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const Receivers> receivers_ ABSL_GUARDED_BY(mu_);

@@ -131,6 +131,10 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
              "Notifications delivered whose notification-log entry the durable store failed to "
              "write; a restart before the group's next logged notification may repeat them.",
              MetricType::Counter, static_cast<double>(s.pipeline.notification_log_write_failures));
+  PushSingle(out, "wecom_notify_notification_annotation_failed_reads_total",
+             "Notifications sent without their alerts' annotations because the durable store "
+             "failed to read them (notifyd holds annotations only there).",
+             MetricType::Counter, static_cast<double>(s.pipeline.annotation_read_failures));
 
   PushSingle(out, "wecom_notify_notification_retries_total",
              "Send attempts repeated after a retryable failure.", MetricType::Counter,

@@ -28,13 +28,15 @@ constexpr char kStorageCondition[] = "storage";
 
 }  // namespace
 
-NotifyServer::NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport)
+NotifyServer::NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport,
+                           store::Annotations annotations)
     : clock_(clock),
       registry_(std::make_shared<prometheus::Registry>()),
       ingest_metrics_(*registry_),
       dispatch_metrics_(std::make_shared<DispatchMetrics>(
           *registry_, [this] { return DispatchMetricsSnapshot(); })),
       readiness_([this](bool ready) { health_.SetServing(ready); }),
+      store_(annotations),
       delivery_(std::make_unique<delivery::Delivery>(clock, std::move(transport), registry_.get())),
       pipeline_(nullptr) {}
 
@@ -53,13 +55,20 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
     }
     transport = *std::move(curl);
   }
-  std::unique_ptr<NotifyServer> server(new NotifyServer(clock, std::move(transport)));
+  storage::WalCheckpointer* checkpointer = nullptr;
   if (state == nullptr && !options.storage_path.empty()) {
     auto sqlite = storage::SqliteStateStore::Open(options.storage_path);
     if (!sqlite.ok()) return sqlite.status();
-    server->checkpointer_ = (*sqlite)->checkpointer();
+    checkpointer = (*sqlite)->checkpointer();
     state = *std::move(sqlite);
   }
+  // Held alerts leave their annotations to a durable store that serves them back
+  // (docs/performance.md: most of an alert's memory beyond its labels).
+  const store::Annotations annotations = state != nullptr && state->ServesAnnotations()
+                                             ? store::Annotations::kDropped
+                                             : store::Annotations::kHeld;
+  std::unique_ptr<NotifyServer> server(new NotifyServer(clock, std::move(transport), annotations));
+  server->checkpointer_ = checkpointer;
   if (state != nullptr) {
     server->state_ = std::move(state);
     storage::GroupCommitter::Options committer_options;
@@ -69,7 +78,8 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
     server->committer_ =
         std::make_unique<storage::GroupCommitter>(*server->state_, committer_options);
   }
-  server->pipeline_ = std::make_unique<dispatch::Pipeline>(clock, server->state_.get());
+  server->pipeline_ =
+      std::make_unique<dispatch::Pipeline>(clock, server->state_.get(), annotations);
   server->pipeline_->SetLatencyObserver(
       [metrics = server->dispatch_metrics_](const std::string& kind, absl::Duration took) {
         metrics->ObserveLatency(kind, took);
@@ -77,6 +87,9 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
   NotifyServiceOptions service_options;
   service_options.resolve_timeout = options.config.global.resolve_timeout;
   service_options.webhook_resolve_timeout = options.config.global.webhook_resolve_timeout;
+  if (annotations == store::Annotations::kDropped) {
+    service_options.annotations_source = server->state_.get();
+  }
   if (options.config.route) {
     auto tree = dispatch::Route::BuildTree(*options.config.route);
     if (!tree.ok()) return tree.status();

@@ -133,7 +133,8 @@ class NotifyServer {
   const dispatch::Pipeline& pipeline() const { return *pipeline_; }
 
  private:
-  NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport);
+  NotifyServer(Clock& clock, std::unique_ptr<wecom::HttpTransport> transport,
+               store::Annotations annotations);
   absl::Status Restore(const NotifyServerOptions& options);
   absl::Status ApplyConfigNow(const config::Config& config);
   absl::Status ApplyAndRecord(const config::Config& config);

@@ -124,10 +124,15 @@ absl::Status NotifyService::HandleListAlerts(const wecom_notify::v1::ListAlertsR
     matchers.push_back(*std::move(matcher));
   }
   const absl::Time now = clock_.Now();
-  for (const alert::Alert& a :
-       store_.List(matchers, StateFilterFromProto(request.status()), now)) {
-    alert::ToProto(a, now, response->add_alerts());
+  std::vector<alert::Alert> alerts =
+      store_.List(matchers, StateFilterFromProto(request.status()), now);
+  if (options_.annotations_source != nullptr) {
+    if (absl::Status read = options_.annotations_source->ReadAnnotations(absl::MakeSpan(alerts));
+        !read.ok()) {
+      return read;
+    }
   }
+  for (const alert::Alert& a : alerts) alert::ToProto(a, now, response->add_alerts());
   return absl::OkStatus();
 }
 

@@ -34,6 +34,7 @@
 #include "libs/notify_server/notify_stream.h"
 #include "libs/notify_wire/notify_decoder.h"
 #include "libs/storage/group_committer.h"
+#include "libs/storage/state_store.h"
 #include "libs/store/alert_store.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 
@@ -47,6 +48,9 @@ struct NotifyServiceOptions {
   // resolved; resolve_timeout would resolve it here while it still fires. This bounds how long
   // an alert whose resolve never arrives (send_resolved: false) stays firing.
   absl::Duration webhook_resolve_timeout = absl::Hours(24);
+  // Set when the AlertStore holds alerts without annotations (store::Annotations::kDropped):
+  // listings read them from this durable store, which must outlive the service.
+  storage::StateStore* annotations_source = nullptr;
 };
 
 class NotifyService {

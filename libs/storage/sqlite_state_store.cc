@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -19,6 +20,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/storage/codec.h"
 #include "libs/storage/sqlite_busy.h"
+#include "libs/storage/sqlite_columns.h"
 #include "libs/storage/sqlite_status.h"
 
 namespace wecom_notify::storage {
@@ -74,29 +76,6 @@ constexpr const char* kUpgradeFromVersion1[] = {
 int64_t ToColumn(uint64_t fingerprint) { return static_cast<int64_t>(fingerprint); }
 uint64_t FromColumn(int64_t value) { return static_cast<uint64_t>(value); }
 
-// Column readers that refuse a value of the wrong type instead of letting SQLite convert it.
-bool ColumnInt(sqlite3_stmt* stmt, int column, int64_t* value) {
-  if (sqlite3_column_type(stmt, column) != SQLITE_INTEGER) return false;
-  *value = sqlite3_column_int64(stmt, column);
-  return true;
-}
-
-bool ColumnBlob(sqlite3_stmt* stmt, int column, absl::string_view* value) {
-  if (sqlite3_column_type(stmt, column) != SQLITE_BLOB) return false;
-  const void* data = sqlite3_column_blob(stmt, column);
-  const int size = sqlite3_column_bytes(stmt, column);
-  *value = absl::string_view(static_cast<const char*>(data), static_cast<std::size_t>(size));
-  return true;
-}
-
-bool ColumnText(sqlite3_stmt* stmt, int column, absl::string_view* value) {
-  if (sqlite3_column_type(stmt, column) != SQLITE_TEXT) return false;
-  const unsigned char* data = sqlite3_column_text(stmt, column);
-  const int size = sqlite3_column_bytes(stmt, column);
-  *value = absl::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
-  return true;
-}
-
 void BindText(sqlite3_stmt* stmt, int index, absl::string_view text) {
   // As for blobs: an empty view may carry a null pointer, which would bind NULL.
   sqlite3_bind_text(stmt, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
@@ -109,22 +88,6 @@ void BindBlob(sqlite3_stmt* stmt, int index, absl::string_view blob) {
   sqlite3_bind_blob(stmt, index, blob.empty() ? &kEmpty : blob.data(),
                     static_cast<int>(blob.size()), SQLITE_STATIC);
 }
-
-// Resets a statement when leaving scope, so an early return never leaves it mid-step (which
-// would hold a read transaction open).
-class ResetOnExit {
- public:
-  explicit ResetOnExit(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~ResetOnExit() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
-
- private:
-  sqlite3_stmt* stmt_;
-};
 
 absl::Status FirstError(absl::Status first, absl::Status second) {
   return first.ok() ? second : first;
@@ -197,6 +160,7 @@ SqliteStateStore::SqliteStateStore(std::string path, sqlite3* db)
 SqliteStateStore::~SqliteStateStore() {
   // First, so that the main connection is the last one and its close checkpoints the WAL.
   checkpointer_.reset();
+  reader_.reset();
   absl::MutexLock lock(&mu_);
   statements_.reset();
   sqlite3_close_v2(db_);
@@ -211,22 +175,17 @@ absl::StatusOr<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(
                                                ": ", error.message()));
   }
   std::string path = (std::filesystem::path(directory) / kFileName).string();
-  sqlite3* db = nullptr;
-  const int code = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-      nullptr);
-  if (code != SQLITE_OK) {
-    absl::Status status(StatusCodeForSqlite(code),
-                        absl::StrCat("storage: open ", path, ": ",
-                                     db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
-    sqlite3_close_v2(db);
-    return status;
-  }
-  std::unique_ptr<SqliteStateStore> store(new SqliteStateStore(std::move(path), db));
+  absl::StatusOr<sqlite3*> db =
+      OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, "");
+  if (!db.ok()) return db.status();
+  std::unique_ptr<SqliteStateStore> store(new SqliteStateStore(std::move(path), *db));
   {
     absl::MutexLock lock(&store->mu_);
     RETURN_IF_ERROR(store->Initialize(options));
   }
+  auto reader = AnnotationReader::Open(store->path_, options.busy_timeout);
+  if (!reader.ok()) return reader.status();
+  store->reader_ = *std::move(reader);
   if (options.checkpoint_interval != absl::ZeroDuration()) {
     WalCheckpointer::Options checkpoints;
     checkpoints.interval = options.checkpoint_interval;
@@ -573,6 +532,51 @@ absl::StatusOr<std::vector<alert::Alert>> SqliteStateStore::LoadAlerts() {
   }
   if (code != SQLITE_DONE) return Error(code, "load alerts");
   return alerts;
+}
+
+void SqliteStateStore::LookUpRows(absl::Span<const uint32_t> which, absl::Span<alert::Alert> alerts,
+                                  std::vector<AnnotationReader::Row>* rows) {
+  for (const uint32_t i : which) {
+    const std::optional<int64_t> current = current_.Find(alerts[i].fingerprint);
+    if (current.has_value()) {
+      rows->push_back({*current, i});
+    } else {
+      alerts[i].annotations = alert::LabelSet();
+    }
+  }
+}
+
+absl::Status SqliteStateStore::ReadAnnotations(absl::Span<alert::Alert> alerts) {
+  std::vector<uint32_t> which(alerts.size());
+  std::iota(which.begin(), which.end(), 0u);
+  std::vector<AnnotationReader::Row> rows;
+  rows.reserve(which.size());
+  for (std::size_t begin = 0; begin < which.size(); begin += kLookupChunk) {
+    absl::MutexLock lock(&mu_);
+    LookUpRows(absl::MakeConstSpan(which).subspan(begin, kLookupChunk), alerts, &rows);
+  }
+  auto by_seq = [](const AnnotationReader::Row& a, const AnnotationReader::Row& b) {
+    return a.seq < b.seq;
+  };
+  std::sort(rows.begin(), rows.end(), by_seq);
+  std::vector<uint32_t> moved;
+  RETURN_IF_ERROR(reader_->Read(rows, alerts, &moved));
+  if (moved.empty()) return absl::OkStatus();
+  // Compaction copied these rows forward after they were looked up. Looked up again and read
+  // with the lock held, they cannot move in between: every row the index names is committed.
+  absl::MutexLock lock(&mu_);
+  rows.clear();
+  LookUpRows(moved, alerts, &rows);
+  std::sort(rows.begin(), rows.end(), by_seq);
+  std::vector<uint32_t> gone;
+  RETURN_IF_ERROR(reader_->Read(rows, alerts, &gone));
+  if (!gone.empty()) {
+    return absl::InternalError(
+        absl::StrCat("storage: read annotations from ", path_, ": alert ",
+                     alert::FingerprintToHex(alerts[gone.front()].fingerprint),
+                     ": the row the index names is missing"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SqliteStateStore::PutNotificationLog(const std::vector<nflog::Entry>& entries) {

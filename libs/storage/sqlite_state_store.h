@@ -70,8 +70,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "libs/alert/alert.h"
 #include "libs/nflog/notification_log.h"
+#include "libs/storage/annotation_reader.h"
 #include "libs/storage/state_store.h"
 #include "libs/storage/version_index.h"
 #include "libs/storage/wal_checkpointer.h"
@@ -89,6 +91,9 @@ class SqliteStateStore : public StateStore {
   static constexpr int kSchemaVersion = 2;
   // Prune checks and removes this many candidates per hold of the store's lock.
   static constexpr std::size_t kPruneChunk = 1000;
+  // ReadAnnotations looks up this many alerts' rows per hold of the store's lock (tens of
+  // microseconds: a commit never waits long for a listing).
+  static constexpr std::size_t kLookupChunk = 256;
 
   enum class Synchronous { kNormal, kFull };
 
@@ -146,6 +151,11 @@ class SqliteStateStore : public StateStore {
   // log, then one per kPruneChunk candidates, so that commits go on in between.
   absl::Status Prune(absl::Time now, absl::Time resolved_before,
                      const std::vector<uint64_t>& resolved) override;
+  bool ServesAnnotations() const override { return true; }
+  // Looks each alert's current row up (kLookupChunk per hold of the lock), then reads the rows
+  // in log order on a connection of its own (annotation_reader.h), without the lock. Errors:
+  // DataLoss (naming the fingerprint) when a row's annotations do not decode.
+  absl::Status ReadAnnotations(absl::Span<alert::Alert> alerts) override;
   absl::Status CheckWritable() override;
   // Reclaims the oldest compact_chunk_rows rows of the log in one transaction once superseded
   // rows are due (see "Why a log"); OK at once otherwise.
@@ -178,6 +188,10 @@ class SqliteStateStore : public StateStore {
   // After a transaction: applies changes_ to current_ when `status` (the transaction's) is OK,
   // clears them, re-reads the log's bounds; returns the first error.
   absl::Status Settle(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends the current row of alerts[i] for each i in `which` to `rows`; clears the
+  // annotations of those not stored.
+  void LookUpRows(absl::Span<const uint32_t> which, absl::Span<alert::Alert> alerts,
+                  std::vector<AnnotationReader::Row>* rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Reads the log's first seq and row count.
   absl::Status ReadLogBounds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Builds current_ from the whole log (on open).
@@ -200,6 +214,8 @@ class SqliteStateStore : public StateStore {
   // Options::busy_timeout, read by the connection's busy handler (sqlite_busy.h).
   absl::Duration busy_timeout_;
   std::unique_ptr<WalCheckpointer> checkpointer_;
+  // ReadAnnotations' connection.
+  std::unique_ptr<AnnotationReader> reader_;
 
   // Where each alert's current version is in the log.
   VersionIndex current_ ABSL_GUARDED_BY(mu_);

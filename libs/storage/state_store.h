@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "libs/alert/alert.h"
 #include "libs/nflog/notification_log.h"
 
@@ -46,6 +47,22 @@ class StateStore {
   // Every stored alert, in no particular order. Errors: DataLoss when a stored record does
   // not decode (the message names it); Unavailable / Internal for database errors.
   virtual absl::StatusOr<std::vector<alert::Alert>> LoadAlerts() = 0;
+
+  // Whether ReadAnnotations serves what PutAlerts stored. A holder of many alerts may then
+  // leave their annotations here (store::AlertStore::Annotations): they are most of an alert's
+  // size beyond its labels, and only a notification being sent or a listing reads them.
+  virtual bool ServesAnnotations() const { return false; }
+
+  // ReadAnnotations()
+  //
+  // Sets each alert's annotations to those of the version stored for its fingerprint — the
+  // latest, which may be newer than the alert passed — and clears them when none is stored
+  // (deleted, pruned, or never written). Errors: Unimplemented unless ServesAnnotations();
+  // otherwise as LoadAlerts, and then the alerts not reached yet keep what they had.
+  virtual absl::Status ReadAnnotations(absl::Span<alert::Alert> alerts) {
+    (void)alerts;
+    return absl::UnimplementedError("this state store does not serve annotations");
+  }
 
   // Inserts or replaces notification-log entries by key (Key::Joined()), in one transaction.
   // An entry older (by timestamp) than the one stored for its key is ignored, as

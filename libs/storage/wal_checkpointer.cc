@@ -22,16 +22,10 @@ constexpr int kFramesLeftForRestart = 256;
 
 absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path,
                                                                          const Options& options) {
-  sqlite3* db = nullptr;
-  const int code =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (code != SQLITE_OK) {
-    absl::Status status(StatusCodeForSqlite(code),
-                        absl::StrCat("storage: open ", path, " for checkpoints: ",
-                                     db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
-    sqlite3_close_v2(db);
-    return status;
-  }
+  absl::StatusOr<sqlite3*> opened =
+      OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, " for checkpoints");
+  if (!opened.ok()) return opened.status();
+  sqlite3* const db = *opened;
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(db, options));
   // Reading the mode also makes the connection read the database header: until it has, it
   // does not know the file is in WAL mode and its checkpoints do nothing.

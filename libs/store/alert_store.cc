@@ -51,8 +51,14 @@ std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl
           // A held version is never changed (others may share it): replaced.
           const SharedAlert& stored =
               shard.alerts.Update(incoming.fingerprint, [&](const SharedAlert& held) {
-                if (held) incoming = alert::Merge(held->ToAlert(), std::move(incoming), now);
-                return SharedAlert(incoming);
+                if (held && kept_ == Annotations::kDropped) {
+                  alert::LabelSet posted = incoming.annotations;
+                  incoming = alert::Merge(held->ToAlert(), std::move(incoming), now);
+                  incoming.annotations = std::move(posted);
+                } else if (held) {
+                  incoming = alert::Merge(held->ToAlert(), std::move(incoming), now);
+                }
+                return SharedAlert(incoming, kept_);
               });
           if (versions != nullptr) (*versions)[first_version + i] = stored;
         });

@@ -32,7 +32,9 @@ enum class StateFilter { kAll, kFiring, kResolved };
 
 class AlertStore {
  public:
-  AlertStore() = default;
+  // With Annotations::kDropped the alerts held, listed and handed out as versions have no
+  // annotations: the caller keeps them in a durable store and reads them from there.
+  explicit AlertStore(Annotations kept = Annotations::kHeld) : kept_(kept) {}
   AlertStore(const AlertStore&) = delete;
   AlertStore& operator=(const AlertStore&) = delete;
 
@@ -41,8 +43,11 @@ class AlertStore {
   // Stores each alert, merging with a held alert of the same fingerprint, and returns the alerts
   // as stored (merged), in input order. When `versions` is not null, appends each one's version
   // as stored to it, in the same order, for others who hold alerts (the dispatcher's groups
-  // share the store's versions instead of copying them). REQUIRES: every alert was normalized
-  // (alert::Normalize) and validated.
+  // share the store's versions instead of copying them). The alerts returned have their
+  // annotations either way — the posted ones, which the caller stores durably; with
+  // Annotations::kDropped the posted ones also where Merge keeps the held alert's content (a
+  // post stamped before it, after the clock stepped back), as the held version has none.
+  // REQUIRES: every alert was normalized (alert::Normalize) and validated.
   std::vector<alert::Alert> Put(std::vector<alert::Alert> alerts, absl::Time now,
                                 std::vector<SharedAlert>* versions = nullptr);
 
@@ -81,6 +86,7 @@ class AlertStore {
     alert::SharedText recent_url ABSL_GUARDED_BY(mu);
   };
 
+  const Annotations kept_;
   // Unequal shards, so that they grow one at a time (staggered_shards.h): equal ones grew
   // within a few inserts of each other, a pause of ingest as long as growing one whole table.
   StaggeredShards<Shard, kShards> shards_;

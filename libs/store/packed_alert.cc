@@ -2,9 +2,9 @@
 
 namespace wecom_notify::store {
 
-PackedAlert::PackedAlert(const alert::Alert& alert)
+PackedAlert::PackedAlert(const alert::Alert& alert, Annotations kept)
     : labels(alert.labels),
-      annotations(alert.annotations),
+      annotations(kept == Annotations::kHeld ? alert.annotations : alert::LabelSet()),
       generator_url(alert.generator_url),
       fingerprint(alert.fingerprint),
       starts_at(alert.starts_at),

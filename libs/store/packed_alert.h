@@ -18,13 +18,21 @@
 
 namespace wecom_notify::store {
 
+// Whether a held alert keeps its annotations. kDropped: it keeps none, because a durable store
+// has them (storage::StateStore::ReadAnnotations) and the few readers that need them — a
+// notification being sent, a listing — fill them in from there. Annotations are most of what
+// an alert costs beyond its labels (a unique summary or message each), and holders keep
+// every active alert.
+enum class Annotations { kHeld, kDropped };
+
 struct PackedAlert {
-  explicit PackedAlert(const alert::Alert& alert);
+  explicit PackedAlert(const alert::Alert& alert, Annotations kept = Annotations::kHeld);
   alert::Alert ToAlert() const;
   // As alert::Alert::ResolvedAt.
   bool ResolvedAt(absl::Time now) const;
 
   alert::LabelSet labels;
+  // Empty when made with Annotations::kDropped.
   alert::LabelSet annotations;
   alert::SharedText generator_url;
   uint64_t fingerprint;

@@ -4,7 +4,8 @@
 
 namespace wecom_notify::store {
 
-SharedAlert::SharedAlert(const alert::Alert& alert) : version_(new Version(alert)) {}
+SharedAlert::SharedAlert(const alert::Alert& alert, Annotations kept)
+    : version_(new Version(alert, kept)) {}
 
 // Always sizeof(Version): the class is final.
 void* SharedAlert::Version::operator new(std::size_t) { return Pool().Allocate(); }

@@ -39,8 +39,9 @@ class SharedAlert {
  public:
   // Null: holds no version.
   SharedAlert() = default;
-  // A new version with `alert`'s content (labels and URL shared, not copied).
-  explicit SharedAlert(const alert::Alert& alert);
+  // A new version with `alert`'s content (labels and URL shared, not copied), its annotations
+  // as `kept` says.
+  explicit SharedAlert(const alert::Alert& alert, Annotations kept = Annotations::kHeld);
 
   // REQUIRES: not null.
   const PackedAlert& operator*() const { return *version_.get(); }
@@ -57,7 +58,7 @@ class SharedAlert {
   // The count sits in PackedAlert's tail padding (the ABI lets a derived class use a non-POD
   // base's), so a version costs what a PackedAlert does.
   struct Version final : PackedAlert {
-    explicit Version(const alert::Alert& alert) : PackedAlert(alert) {}
+    Version(const alert::Alert& alert, Annotations kept) : PackedAlert(alert, kept) {}
     static void Free(const Version* version) { delete version; }
     // From Pool(): every version has this one size.
     static void* operator new(std::size_t size);

@@ -2,6 +2,7 @@
 // and in simulated time: both sides of every group_wait / group_interval / repeat_interval
 // boundary, no sleeping.
 
+#include "absl/container/flat_hash_map.h"
 #include "libs/nflog/notification_log.h"
 #include "libs/storage/state_store.h"
 #include "tests/dispatch/engine_fixture.h"
@@ -206,8 +207,9 @@ TEST_F(EngineTest, RestartWithTheLogDoesNotRepeatButResendsWhatWasNotLogged) {
   EXPECT_EQ(LastSent().dedup_id, first_dedup_id);
 }
 
-// A durable store whose notification-log writes fail, as on a failing disk; nothing else is used.
-class NotificationLogWritesFail : public storage::StateStore {
+// A durable store that stores nothing and answers every call OK; the fakes below change one
+// call each.
+class NullStateStore : public storage::StateStore {
  public:
   absl::Status PutAlerts(const std::vector<alert::Alert>&) override { return absl::OkStatus(); }
   absl::Status DeleteAlerts(const std::vector<uint64_t>&) override { return absl::OkStatus(); }
@@ -215,7 +217,7 @@ class NotificationLogWritesFail : public storage::StateStore {
     return std::vector<alert::Alert>();
   }
   absl::Status PutNotificationLog(const std::vector<nflog::Entry>&) override {
-    return absl::UnavailableError("disk I/O error (injected)");
+    return absl::OkStatus();
   }
   absl::StatusOr<std::vector<nflog::Entry>> LoadNotificationLog(absl::Time) override {
     return std::vector<nflog::Entry>();
@@ -224,6 +226,33 @@ class NotificationLogWritesFail : public storage::StateStore {
     return absl::OkStatus();
   }
   absl::Status CheckWritable() override { return absl::OkStatus(); }
+};
+
+// Notification-log writes fail, as on a failing disk.
+class NotificationLogWritesFail : public NullStateStore {
+ public:
+  absl::Status PutNotificationLog(const std::vector<nflog::Entry>&) override {
+    return absl::UnavailableError("disk I/O error (injected)");
+  }
+};
+
+// Serves annotations by fingerprint, counting the alerts read, or fails every read.
+class AnnotationsByFingerprint : public NullStateStore {
+ public:
+  bool ServesAnnotations() const override { return true; }
+  absl::Status ReadAnnotations(absl::Span<alert::Alert> alerts) override {
+    if (!read_error.ok()) return read_error;
+    for (alert::Alert& a : alerts) {
+      ++alerts_read;
+      const auto it = annotations.find(a.fingerprint);
+      a.annotations = it == annotations.end() ? alert::LabelSet() : it->second;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::flat_hash_map<uint64_t, alert::LabelSet> annotations;
+  absl::Status read_error;
+  int alerts_read = 0;
 };
 
 // Delivered is delivered, even when its record cannot be stored: counted, so that an operator
@@ -240,6 +269,44 @@ TEST_F(EngineTest, UnloggedDeliveryIsCountedAndNotRepeated) {
   AdvanceTo(kWait + kInterval * 2);
   EXPECT_EQ(SentCount(), 1u);
   EXPECT_EQ(pipeline_->stats().notification_log_write_failures, 1u);
+  pipeline_.reset();  // before `store`
+}
+
+// Alerts held without annotations (a durable store keeps them): each notification sent reads
+// them, a suppressed repeat reads nothing, and a failed read still sends the notification.
+TEST_F(EngineTest, AnnotationsLeftToTheStoreAreReadForEachNotificationSent) {
+  AnnotationsByFingerprint store;
+  pipeline_ = std::make_unique<Pipeline>(clock_, &store, store::Annotations::kDropped);
+  Configure(ByAlertname(kWait, kInterval, kRepeat));
+  auto post_without_annotations = [&](const std::string& instance) {
+    alert::Alert a;
+    a.labels = alert::LabelSet({{"alertname", "DiskFull"}, {"instance", instance}});
+    a.annotations = alert::LabelSet({{"summary", "posted " + instance}});
+    alert::Normalize(a, clock_.Now(), kResolveTimeout);
+    a.ends_at = clock_.Now() + kLease;
+    a.ends_at_from_timeout = false;
+    store.annotations[a.fingerprint] = alert::LabelSet({{"summary", "stored " + instance}});
+    dispatcher_->Insert(store::SharedAlert(a, store::Annotations::kDropped), clock_.Now());
+  };
+  post_without_annotations("a");
+  AdvanceTo(kWait);
+  ASSERT_EQ(SentCount(), 1u);
+  ASSERT_EQ(LastSent().alerts.size(), 1u);
+  EXPECT_EQ(LastSent().alerts[0].annotations, alert::LabelSet({{"summary", "stored a"}}));
+  EXPECT_EQ(store.alerts_read, 1);
+
+  AdvanceTo(kWait + kInterval * 2);  // two ticks, nothing new: suppressed, nothing read
+  EXPECT_EQ(SentCount(), 1u);
+  EXPECT_EQ(store.alerts_read, 1);
+
+  store.read_error = absl::UnavailableError("database is locked (injected)");
+  post_without_annotations("b");
+  AdvanceTo(kWait + kInterval * 3);
+  ASSERT_EQ(SentCount(), 2u);
+  EXPECT_EQ(pipeline_->stats().annotation_read_failures, 1u);
+  ASSERT_EQ(LastSent().alerts.size(), 2u);
+  EXPECT_TRUE(LastSent().alerts[0].annotations.empty());
+  EXPECT_TRUE(LastSent().alerts[1].annotations.empty());
   pipeline_.reset();  // before `store`
 }
 

@@ -128,6 +128,7 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
   snapshot.pipeline.notifications_suppressed = 7;
   snapshot.pipeline.retries = 2;
   snapshot.pipeline.notification_log_write_failures = 4;
+  snapshot.pipeline.annotation_read_failures = 8;
   snapshot.alerts_firing = 5;
   snapshot.alerts_resolved = 1;
   snapshot.aggregation_groups = 4;
@@ -161,6 +162,7 @@ TEST(DispatchMetricsTest, ExportsExactSeries) {
            "wecom_notify_notifications_suppressed_total{reason=\"dedup\"} 7\n",
            "wecom_notify_notification_retries_total 2\n",
            "wecom_notify_notification_log_failed_writes_total 4\n",
+           "wecom_notify_notification_annotation_failed_reads_total 8\n",
            "wecom_notify_alerts{state=\"firing\"} 5\n",
            "wecom_notify_alerts{state=\"resolved\"} 1\n",
            "wecom_notify_aggregation_groups 4\n",

@@ -84,5 +84,40 @@ TEST_F(NotifyServiceTest, ALargeRequestIsAlwaysWrittenByTheCommitter) {
   EXPECT_EQ(committer_->GetStats().alerts, 33u);
 }
 
+// With the store holding no annotations (store::Annotations::kDropped, as notifyd runs on its
+// durable store), a listing reads them back from the durable store.
+TEST_F(NotifyServiceTest, ListingsReadAnnotationsTheStoreDoesNotHold) {
+  store::AlertStore dropping(store::Annotations::kDropped);
+  NotifyServiceOptions options;
+  options.annotations_source = state_.get();
+  NotifyService service(dropping, clock_, metrics_, options, committer_.get());
+  notify_wire::DecodedNotifyRequest request;
+  for (const char* instance : {"h1", "h2"}) {
+    alert::Alert& a = request.alerts.emplace_back();
+    a.labels = alert::LabelSet({{"alertname", "DiskFull"}, {"instance", instance}});
+    a.annotations = alert::LabelSet({{"summary", absl::StrCat("磁盘已满 ", instance)}});
+  }
+  wecom_notify::v1::NotifyResponse response;
+  absl::Notification answered;
+  service.HandleNotify(std::move(request), &response, [&](absl::Status status) {
+    EXPECT_TRUE(status.ok()) << status;
+    answered.Notify();
+  });
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  ASSERT_EQ(response.accepted(), 2);
+
+  for (const alert::Alert& held : dropping.List({}, store::StateFilter::kAll, clock_.Now())) {
+    EXPECT_TRUE(held.annotations.empty());
+  }
+  wecom_notify::v1::ListAlertsResponse listed;
+  ASSERT_TRUE(service.HandleListAlerts(wecom_notify::v1::ListAlertsRequest(), &listed).ok());
+  ASSERT_EQ(listed.alerts_size(), 2);
+  for (const auto& a : listed.alerts()) {
+    const auto summary = a.annotations().find("summary");
+    ASSERT_NE(summary, a.annotations().end());
+    EXPECT_EQ(summary->second, absl::StrCat("磁盘已满 ", a.labels().at("instance")));
+  }
+}
+
 }  // namespace
 }  // namespace wecom_notify::notify_server

@@ -4,12 +4,14 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -507,6 +509,92 @@ TEST_F(SqliteStateStoreTest, CorruptAnnotationsAreDataLoss) {
   absl::StatusOr<std::vector<alert::Alert>> alerts = store_->LoadAlerts();
   EXPECT_EQ(alerts.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(alerts.status().message(), HasSubstr("annotations"));
+}
+
+// Copies of `alerts` without annotations, as a holder that dropped them passes them in.
+std::vector<alert::Alert> WithoutAnnotations(std::vector<alert::Alert> alerts) {
+  for (alert::Alert& a : alerts) a.annotations = alert::LabelSet();
+  return alerts;
+}
+
+TEST_F(SqliteStateStoreTest, ReadAnnotationsServesEachFingerprintsCurrentVersion) {
+  EXPECT_TRUE(store_->ServesAnnotations());
+  std::vector<alert::Alert> alerts = MakeAlerts("read-", 3);
+  ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+  alerts[1].annotations = alert::LabelSet({{"summary", "已更新"}});
+  ASSERT_TRUE(store_->PutAlerts({alerts[1]}).ok());
+  ASSERT_TRUE(store_->DeleteAlerts({alerts[2].fingerprint}).ok());
+  alert::Alert never_stored = MakeAlert("never");
+
+  std::vector<alert::Alert> read = WithoutAnnotations(alerts);
+  read.push_back(never_stored);  // its own annotations are cleared: none stored
+  ASSERT_TRUE(store_->ReadAnnotations(absl::MakeSpan(read)).ok());
+  EXPECT_EQ(read[0].annotations, alerts[0].annotations);
+  EXPECT_EQ(read[1].annotations, alert::LabelSet({{"summary", "已更新"}}));
+  EXPECT_TRUE(read[2].annotations.empty());
+  EXPECT_TRUE(read[3].annotations.empty());
+  // Nothing else of an alert is touched.
+  EXPECT_EQ(read[0].labels, alerts[0].labels);
+  EXPECT_EQ(read[0].starts_at, alerts[0].starts_at);
+}
+
+TEST_F(SqliteStateStoreTest, ReadAnnotationsWorksThroughMoreThanOneChunkAndAfterCompaction) {
+  ReopenCompactingAt(/*garbage_rows=*/1, /*chunk_rows=*/100);
+  const int count =
+      static_cast<int>(AnnotationReader::kRowsPerTransaction + SqliteStateStore::kLookupChunk) + 50;
+  std::vector<alert::Alert> alerts = MakeAlerts("chunked-", count);
+  ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+  // Every row superseded (half of them with new annotations), then compaction copies the
+  // current rows forward: reads follow them.
+  for (int i = 0; i < count; i += 2) {
+    alerts[i].annotations = alert::LabelSet({{"summary", absl::StrCat("第二版 ", i)}});
+  }
+  ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+  for (int round = 0; round < 10; ++round) ASSERT_TRUE(store_->Compact().ok());
+  ASSERT_LT(CountRows(DbPath(), "alert_log"), 2 * count);
+  std::vector<alert::Alert> read = WithoutAnnotations(alerts);
+  ASSERT_TRUE(store_->ReadAnnotations(absl::MakeSpan(read)).ok());
+  for (int i = 0; i < count; ++i) EXPECT_EQ(read[i].annotations, alerts[i].annotations) << i;
+}
+
+// Reads run on their own connection while the store writes and compacts: whenever a row moves
+// between its lookup and its read, it is looked up and read again, so no read ever answers
+// stale or missing annotations for an alert stored throughout.
+TEST_F(SqliteStateStoreTest, ReadAnnotationsStaysRightWhileCompactionMovesRows) {
+  ReopenCompactingAt(/*garbage_rows=*/1, /*chunk_rows=*/256);
+  // Several read transactions per read: later ones start well after the lookups.
+  const int count = 3 * static_cast<int>(AnnotationReader::kRowsPerTransaction);
+  std::vector<alert::Alert> alerts = MakeAlerts("moving-", count);
+  ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    // Re-puts the same versions (every row superseded) and compacts, 200 rounds at most.
+    for (int round = 0; round < 200 && !stop.load(); ++round) {
+      ASSERT_TRUE(store_->PutAlerts(alerts).ok());
+      for (int c = 0; c < 20; ++c) ASSERT_TRUE(store_->Compact().ok());
+    }
+  });
+  absl::Cleanup join = [&] {
+    stop = true;
+    writer.join();
+  };
+  for (int round = 0; round < 50; ++round) {
+    std::vector<alert::Alert> read = WithoutAnnotations(alerts);
+    const absl::Status status = store_->ReadAnnotations(absl::MakeSpan(read));
+    ASSERT_TRUE(status.ok()) << status;
+    for (int i = 0; i < count; ++i) ASSERT_EQ(read[i].annotations, alerts[i].annotations) << i;
+  }
+}
+
+TEST_F(SqliteStateStoreTest, CorruptAnnotationsAreDataLossWhenRead) {
+  const alert::Alert a = MakeAlert("a");
+  ASSERT_TRUE(store_->PutAlerts({a}).ok());
+  RawSql(DbPath(), "UPDATE alert_log SET annotations = x'05ff01'");
+  std::vector<alert::Alert> read = WithoutAnnotations({a});
+  const absl::Status status = store_->ReadAnnotations(absl::MakeSpan(read));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), HasSubstr(alert::FingerprintToHex(a.fingerprint)));
+  EXPECT_THAT(status.message(), HasSubstr("read annotations"));
 }
 
 TEST_F(SqliteStateStoreTest, CorruptFingerprintListIsDataLossNamingTheEntry) {

@@ -134,6 +134,36 @@ TEST_F(AlertStoreTest, PutHandsOutItsVersionsAndARepostLeavesThemAsTheyWere) {
   EXPECT_EQ(*second[0]->annotations.Get("summary"), "second");
 }
 
+// With Annotations::kDropped (a durable store keeps them) nothing held has annotations, but
+// what Put returns — what the caller writes durably — has the posted ones.
+TEST(AlertStoreDroppingAnnotationsTest, HoldsNoneAndReturnsThePostedOnes) {
+  AlertStore store(Annotations::kDropped);
+  const absl::Time later = absl::FromUnixSeconds(1'764'046'800);
+  alert::Alert a;
+  a.labels = alert::LabelSet({{"alertname", "A"}});
+  a.annotations = alert::LabelSet({{"summary", "stamped later"}});
+  alert::Normalize(a, later, absl::Minutes(5));
+  std::vector<SharedAlert> versions;
+  std::vector<alert::Alert> stored = store.Put({a}, later, &versions);
+  ASSERT_EQ(versions.size(), 1u);
+  EXPECT_TRUE(versions[0]->annotations.empty());
+  EXPECT_EQ(versions[0]->labels, a.labels);
+  EXPECT_EQ(stored.at(0).annotations, a.annotations);
+  EXPECT_TRUE(store.Get(a.fingerprint)->annotations.empty());
+  EXPECT_TRUE(store.List({}, StateFilter::kAll, later).at(0).annotations.empty());
+
+  // A re-post stamped 10 s earlier (the clock stepped back): Merge keeps the held alert's
+  // content, which has no annotations here — the posted ones are returned instead of none.
+  alert::Alert earlier;
+  earlier.labels = a.labels;
+  earlier.annotations = alert::LabelSet({{"summary", "stamped earlier"}});
+  alert::Normalize(earlier, later - absl::Seconds(10), absl::Minutes(5));
+  stored = store.Put({earlier}, later - absl::Seconds(10));
+  EXPECT_EQ(stored.at(0).updated_at, later);  // the held alert's content
+  EXPECT_EQ(stored.at(0).annotations, earlier.annotations);
+  EXPECT_TRUE(store.Get(a.fingerprint)->annotations.empty());
+}
+
 TEST_F(AlertStoreTest, AlertsWithTheSameUrlShareOneCopyAcrossPuts) {
   auto put = [&](absl::string_view instance) {
     alert::Alert a;
