@@ -64,7 +64,7 @@ std::string IntegrationKind(const std::string& integration_name) {
   return integration_name.substr(0, integration_name.find('/'));
 }
 
-Pipeline::Pipeline(Clock& clock, storage::StateStore* store, store::Annotations annotations)
+Pipeline::Pipeline(Clock& clock, storage::StateStore* store, alert::AnnotationSource* annotations)
     : clock_(clock), store_(store), annotations_(annotations) {}
 
 IntegrationStats& Pipeline::StatsFor(const std::string& receiver,
@@ -167,8 +167,8 @@ bool Pipeline::RunIntegration(const Flush& flush, Integration& integration,
   notification.dedup_id = DedupId(flush.group_key, integration.name(), firing,
                                   integration.send_resolved() ? resolved : std::vector<uint64_t>());
 
-  if (annotations_ == store::Annotations::kDropped && !notification.alerts.empty()) {
-    const absl::Status read = store_->ReadAnnotations(absl::MakeSpan(notification.alerts));
+  if (annotations_ != nullptr && !notification.alerts.empty()) {
+    const absl::Status read = annotations_->ReadAnnotations(absl::MakeSpan(notification.alerts));
     if (!read.ok()) {
       {
         absl::MutexLock lock(&mu_);

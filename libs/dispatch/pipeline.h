@@ -23,12 +23,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/alert/annotation_source.h"
 #include "libs/common/clock.h"
 #include "libs/dispatch/dispatcher.h"
 #include "libs/dispatch/integration.h"
 #include "libs/nflog/notification_log.h"
 #include "libs/storage/state_store.h"
-#include "libs/store/packed_alert.h"
 
 namespace wecom_notify::dispatch {
 
@@ -63,7 +63,7 @@ struct PipelineStats {
   // a restart before the group's next logged notification may send them again.
   uint64_t notification_log_write_failures = 0;
   // Notifications about to be sent whose alerts' annotations the durable store failed to read
-  // (store::Annotations::kDropped); they were sent without them.
+  // (alert::AnnotationSource); they were sent without them.
   uint64_t annotation_read_failures = 0;
   // Keyed by (receiver, IntegrationKind). An entry exists, all zero, for every receiver and
   // integration kind configured since the pipeline started (SetReceivers), so counters can be
@@ -79,13 +79,13 @@ using LatencyObserver =
 class Pipeline {
  public:
   // `store` may be null (no durability: tests, or a store that failed to open); `clock` must
-  // outlive the pipeline. With store::Annotations::kDropped the flushes' alerts come without
-  // annotations (the AlertStore's versions), and each notification about to be sent reads
-  // them from `store` — only those sent: a repeat the log suppresses reads nothing. A failed
-  // read is logged and the notification goes out without them: a page without its summary
-  // beats none. REQUIRES: `store` is not null and ServesAnnotations() with kDropped.
+  // outlive the pipeline. The flushes' alerts come without annotations (the AlertStore's
+  // versions carry none); each notification about to be sent reads them from `annotations` —
+  // only those sent: a repeat the log suppresses reads nothing. A failed read is logged and
+  // counted, and the notification goes out without them: a page without its summary beats
+  // none. `annotations` null: the alerts are sent as flushed (tests that build them).
   Pipeline(Clock& clock, storage::StateStore* store,
-           store::Annotations annotations = store::Annotations::kHeld);
+           alert::AnnotationSource* annotations = nullptr);
 
   // Restores the notification log (after a restart).
   void LoadNotificationLog(std::vector<nflog::Entry> entries);
@@ -115,7 +115,7 @@ class Pipeline {
 
   Clock& clock_;
   storage::StateStore* store_;
-  const store::Annotations annotations_;
+  alert::AnnotationSource* const annotations_;
   mutable absl::Mutex mu_;
   nflog::NotificationLog log_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const Receivers> receivers_ ABSL_GUARDED_BY(mu_);

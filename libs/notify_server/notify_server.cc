@@ -78,8 +78,13 @@ absl::StatusOr<std::unique_ptr<NotifyServer>> NotifyServer::Start(
     server->committer_ =
         std::make_unique<storage::GroupCommitter>(*server->state_, committer_options);
   }
+  // Held versions carry no annotations: they are read from where they are kept.
+  alert::AnnotationSource* const annotation_source =
+      annotations == store::Annotations::kDropped
+          ? static_cast<alert::AnnotationSource*>(server->state_.get())
+          : &server->store_;
   server->pipeline_ =
-      std::make_unique<dispatch::Pipeline>(clock, server->state_.get(), annotations);
+      std::make_unique<dispatch::Pipeline>(clock, server->state_.get(), annotation_source);
   server->pipeline_->SetLatencyObserver(
       [metrics = server->dispatch_metrics_](const std::string& kind, absl::Duration took) {
         metrics->ObserveLatency(kind, took);

@@ -28,13 +28,13 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "libs/alert/annotation_source.h"
 #include "libs/common/clock.h"
 #include "libs/dispatch/dispatch_loop.h"
 #include "libs/notify_server/ingest_metrics.h"
 #include "libs/notify_server/notify_stream.h"
 #include "libs/notify_wire/notify_decoder.h"
 #include "libs/storage/group_committer.h"
-#include "libs/storage/state_store.h"
 #include "libs/store/alert_store.h"
 #include "wecom_notify/v1/notify.grpc.pb.h"
 
@@ -48,9 +48,9 @@ struct NotifyServiceOptions {
   // resolved; resolve_timeout would resolve it here while it still fires. This bounds how long
   // an alert whose resolve never arrives (send_resolved: false) stays firing.
   absl::Duration webhook_resolve_timeout = absl::Hours(24);
-  // Set when the AlertStore holds alerts without annotations (store::Annotations::kDropped):
-  // listings read them from this durable store, which must outlive the service.
-  storage::StateStore* annotations_source = nullptr;
+  // Set when the AlertStore keeps no annotations (store::Annotations::kDropped): listings read
+  // them from here (the durable store), which must outlive the service.
+  alert::AnnotationSource* annotations_source = nullptr;
 };
 
 class NotifyService {

@@ -28,11 +28,12 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "libs/alert/alert.h"
+#include "libs/alert/annotation_source.h"
 #include "libs/nflog/notification_log.h"
 
 namespace wecom_notify::storage {
 
-class StateStore {
+class StateStore : public alert::AnnotationSource {
  public:
   virtual ~StateStore() = default;
 
@@ -48,18 +49,13 @@ class StateStore {
   // not decode (the message names it); Unavailable / Internal for database errors.
   virtual absl::StatusOr<std::vector<alert::Alert>> LoadAlerts() = 0;
 
-  // Whether ReadAnnotations serves what PutAlerts stored. A holder of many alerts may then
-  // leave their annotations here (store::AlertStore::Annotations): they are most of an alert's
-  // size beyond its labels, and only a notification being sent or a listing reads them.
+  // Whether ReadAnnotations (alert::AnnotationSource) serves what PutAlerts stored; the
+  // holder of the alerts then keeps no annotations of its own (store::AlertStore).
   virtual bool ServesAnnotations() const { return false; }
 
-  // ReadAnnotations()
-  //
-  // Sets each alert's annotations to those of the version stored for its fingerprint — the
-  // latest, which may be newer than the alert passed — and clears them when none is stored
-  // (deleted, pruned, or never written). Errors: Unimplemented unless ServesAnnotations();
-  // otherwise as LoadAlerts, and then the alerts not reached yet keep what they had.
-  virtual absl::Status ReadAnnotations(absl::Span<alert::Alert> alerts) {
+  // alert::AnnotationSource, from the versions stored. Errors: Unimplemented unless
+  // ServesAnnotations(); otherwise as LoadAlerts.
+  absl::Status ReadAnnotations(absl::Span<alert::Alert> alerts) override {
     (void)alerts;
     return absl::UnimplementedError("this state store does not serve annotations");
   }

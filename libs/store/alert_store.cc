@@ -48,22 +48,41 @@ std::vector<alert::Alert> AlertStore::Put(std::vector<alert::Alert> alerts, absl
           alert::Alert& incoming = alerts[i];
           incoming.generator_url.ShareIfEqual(shard.recent_url);
           shard.recent_url = incoming.generator_url;
+          // What Merge needs of the held alert's annotations: those kept aside, or — kept by
+          // the durable store, not here — the posted ones, where Merge keeps the held content.
+          alert::LabelSet held_annotations;
+          if (kept_ == Annotations::kHeld) {
+            held_annotations = KeptAnnotations(shard, incoming.fingerprint);
+          }
           // A held version is never changed (others may share it): replaced.
           const SharedAlert& stored =
               shard.alerts.Update(incoming.fingerprint, [&](const SharedAlert& held) {
-                if (held && kept_ == Annotations::kDropped) {
-                  alert::LabelSet posted = incoming.annotations;
-                  incoming = alert::Merge(held->ToAlert(), std::move(incoming), now);
-                  incoming.annotations = std::move(posted);
-                } else if (held) {
-                  incoming = alert::Merge(held->ToAlert(), std::move(incoming), now);
+                if (held) {
+                  alert::Alert held_alert = held->ToAlert();
+                  held_alert.annotations = kept_ == Annotations::kHeld ? std::move(held_annotations)
+                                                                       : incoming.annotations;
+                  incoming = alert::Merge(held_alert, std::move(incoming), now);
                 }
-                return SharedAlert(incoming, kept_);
+                return SharedAlert(incoming);
               });
+          if (kept_ == Annotations::kHeld) KeepAnnotations(shard, incoming);
           if (versions != nullptr) (*versions)[first_version + i] = stored;
         });
   }
   return alerts;
+}
+
+void AlertStore::KeepAnnotations(Shard& shard, const alert::Alert& alert) {
+  if (alert.annotations.empty()) {
+    shard.annotations.erase(alert.fingerprint);
+  } else {
+    shard.annotations.insert_or_assign(alert.fingerprint, alert.annotations);
+  }
+}
+
+alert::LabelSet AlertStore::KeptAnnotations(const Shard& shard, uint64_t fingerprint) {
+  const auto kept = shard.annotations.find(fingerprint);
+  return kept == shard.annotations.end() ? alert::LabelSet() : kept->second;
 }
 
 std::optional<alert::Alert> AlertStore::Get(uint64_t fingerprint) const {
@@ -71,7 +90,22 @@ std::optional<alert::Alert> AlertStore::Get(uint64_t fingerprint) const {
   absl::MutexLock lock(&shard.mu);
   const SharedAlert* held = shard.alerts.Find(fingerprint);
   if (held == nullptr) return std::nullopt;
-  return (*held)->ToAlert();
+  alert::Alert alert = (*held)->ToAlert();
+  if (kept_ == Annotations::kHeld) alert.annotations = KeptAnnotations(shard, fingerprint);
+  return alert;
+}
+
+absl::Status AlertStore::ReadAnnotations(absl::Span<alert::Alert> alerts) {
+  if (kept_ != Annotations::kHeld) {
+    return absl::FailedPreconditionError(
+        "the alert store keeps no annotations: the durable store serves them");
+  }
+  for (alert::Alert& alert : alerts) {
+    const Shard& shard = shards_.For(alert.fingerprint);
+    absl::MutexLock lock(&shard.mu);
+    alert.annotations = KeptAnnotations(shard, alert.fingerprint);
+  }
+  return absl::OkStatus();
 }
 
 std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& matchers,
@@ -85,6 +119,9 @@ std::vector<alert::Alert> AlertStore::List(const std::vector<alert::Matcher>& ma
       if (state == StateFilter::kResolved && !resolved) continue;
       if (!alert::MatchesAll(matchers, alert->labels)) continue;
       out.push_back(alert->ToAlert());
+      if (kept_ == Annotations::kHeld) {
+        out.back().annotations = KeptAnnotations(shard, alert->fingerprint);
+      }
     }
   }
   std::sort(out.begin(), out.end(), [](const alert::Alert& a, const alert::Alert& b) {
@@ -97,11 +134,15 @@ std::vector<uint64_t> AlertStore::CollectResolved(absl::Time resolved_before) {
   std::vector<uint64_t> removed;
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
+    const std::size_t first_removed = removed.size();
     shard.alerts.EraseIf([&](const SharedAlert& alert) {
       if (!alert->ResolvedAt(resolved_before)) return false;
       removed.push_back(alert->fingerprint);
       return true;
     });
+    for (std::size_t i = first_removed; i < removed.size(); ++i) {
+      shard.annotations.erase(removed[i]);
+    }
   }
   return removed;
 }

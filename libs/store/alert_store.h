@@ -19,9 +19,12 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/alert/alert.h"
+#include "libs/alert/annotation_source.h"
 #include "libs/alert/matcher.h"
 #include "libs/common/staggered_shards.h"
 #include "libs/store/shared_alert.h"
@@ -30,10 +33,13 @@ namespace wecom_notify::store {
 
 enum class StateFilter { kAll, kFiring, kResolved };
 
-class AlertStore {
+// Whether the store keeps its alerts' annotations (its versions never carry them). kHeld: aside
+// by fingerprint, for Get, List and ReadAnnotations. kDropped: not at all — a durable store
+// keeps them (storage::StateStore serves them), and the alerts Get and List return have none.
+enum class Annotations { kHeld, kDropped };
+
+class AlertStore : public alert::AnnotationSource {
  public:
-  // With Annotations::kDropped the alerts held, listed and handed out as versions have no
-  // annotations: the caller keeps them in a durable store and reads them from there.
   explicit AlertStore(Annotations kept = Annotations::kHeld) : kept_(kept) {}
   AlertStore(const AlertStore&) = delete;
   AlertStore& operator=(const AlertStore&) = delete;
@@ -43,10 +49,10 @@ class AlertStore {
   // Stores each alert, merging with a held alert of the same fingerprint, and returns the alerts
   // as stored (merged), in input order. When `versions` is not null, appends each one's version
   // as stored to it, in the same order, for others who hold alerts (the dispatcher's groups
-  // share the store's versions instead of copying them). The alerts returned have their
-  // annotations either way — the posted ones, which the caller stores durably; with
-  // Annotations::kDropped the posted ones also where Merge keeps the held alert's content (a
-  // post stamped before it, after the clock stepped back), as the held version has none.
+  // share the store's versions instead of copying them; versions carry no annotations). The
+  // alerts returned have annotations — what the caller stores durably: the posted ones, or the
+  // held ones where Merge keeps the held alert's content (a post stamped before it, after the
+  // clock stepped back); with Annotations::kDropped, which keeps none, the posted ones then too.
   // REQUIRES: every alert was normalized (alert::Normalize) and validated.
   std::vector<alert::Alert> Put(std::vector<alert::Alert> alerts, absl::Time now,
                                 std::vector<SharedAlert>* versions = nullptr);
@@ -64,6 +70,9 @@ class AlertStore {
   // Forgets alerts resolved at or before `resolved_before`. Returns their fingerprints, in no
   // particular order (the durable store prunes the same alerts: storage::StateStore::Prune).
   std::vector<uint64_t> CollectResolved(absl::Time resolved_before);
+
+  // alert::AnnotationSource, with Annotations::kHeld (FailedPrecondition with kDropped).
+  absl::Status ReadAnnotations(absl::Span<alert::Alert> alerts) override;
 
   // Number of alerts held, firing or resolved.
   std::size_t size() const;
@@ -84,7 +93,16 @@ class AlertStore {
     // The URL of the last alert put into this shard: an incoming alert with the same URL takes
     // this block and frees its own, so alerts of one rule share one copy across requests.
     alert::SharedText recent_url ABSL_GUARDED_BY(mu);
+    // With Annotations::kHeld, the annotations of the alerts held (none kept for an alert
+    // posted without any).
+    absl::flat_hash_map<uint64_t, alert::LabelSet> annotations ABSL_GUARDED_BY(mu);
   };
+
+  // With Annotations::kHeld: keeps `alert`'s annotations aside; the ones kept (none: empty).
+  static void KeepAnnotations(Shard& shard, const alert::Alert& alert)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  static alert::LabelSet KeptAnnotations(const Shard& shard, uint64_t fingerprint)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
 
   const Annotations kept_;
   // Unequal shards, so that they grow one at a time (staggered_shards.h): equal ones grew

@@ -2,9 +2,8 @@
 
 namespace wecom_notify::store {
 
-PackedAlert::PackedAlert(const alert::Alert& alert, Annotations kept)
+PackedAlert::PackedAlert(const alert::Alert& alert)
     : labels(alert.labels),
-      annotations(kept == Annotations::kHeld ? alert.annotations : alert::LabelSet()),
       generator_url(alert.generator_url),
       fingerprint(alert.fingerprint),
       starts_at(alert.starts_at),
@@ -15,7 +14,6 @@ PackedAlert::PackedAlert(const alert::Alert& alert, Annotations kept)
 alert::Alert PackedAlert::ToAlert() const {
   alert::Alert alert;
   alert.labels = labels;
-  alert.annotations = annotations;
   alert.starts_at = starts_at.ToTime();
   alert.ends_at = ends_at.ToTime();
   alert.updated_at = updated_at.ToTime();

@@ -2,8 +2,10 @@
 //
 // PackedAlert is an alert as notifyd holds it in memory, wherever it holds many: one version
 // shared by the AlertStore and the dispatcher's aggregation groups (shared_alert.h). It is
-// alert::Alert with 8-byte times (packed_time.h): 64 bytes instead of 88. Converting either way
-// copies no characters: label sets and the URL are shared.
+// alert::Alert with 8-byte times (packed_time.h) and without annotations: 56 bytes instead of
+// 88. Annotations are read from an alert::AnnotationSource by the few who need them
+// (annotation_source.h says why). Converting either way copies no characters: label sets and
+// the URL are shared.
 //
 // Exact for normalized alerts (alert::Normalize puts their times in the form PackedTime keeps).
 
@@ -18,22 +20,15 @@
 
 namespace wecom_notify::store {
 
-// Whether a held alert keeps its annotations. kDropped: it keeps none, because a durable store
-// has them (storage::StateStore::ReadAnnotations) and the few readers that need them — a
-// notification being sent, a listing — fill them in from there. Annotations are most of what
-// an alert costs beyond its labels (a unique summary or message each), and holders keep
-// every active alert.
-enum class Annotations { kHeld, kDropped };
-
 struct PackedAlert {
-  explicit PackedAlert(const alert::Alert& alert, Annotations kept = Annotations::kHeld);
+  // `alert`'s content but its annotations.
+  explicit PackedAlert(const alert::Alert& alert);
+  // Without annotations.
   alert::Alert ToAlert() const;
   // As alert::Alert::ResolvedAt.
   bool ResolvedAt(absl::Time now) const;
 
   alert::LabelSet labels;
-  // Empty when made with Annotations::kDropped.
-  alert::LabelSet annotations;
   alert::SharedText generator_url;
   uint64_t fingerprint;
   PackedTime starts_at;

@@ -4,8 +4,7 @@
 
 namespace wecom_notify::store {
 
-SharedAlert::SharedAlert(const alert::Alert& alert, Annotations kept)
-    : version_(new Version(alert, kept)) {}
+SharedAlert::SharedAlert(const alert::Alert& alert) : version_(new Version(alert)) {}
 
 // Always sizeof(Version): the class is final.
 void* SharedAlert::Version::operator new(std::size_t) { return Pool().Allocate(); }

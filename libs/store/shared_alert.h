@@ -10,8 +10,8 @@
 // the store, while a group keeps the version it was given — the one that is durable — until
 // it is handed the new one (notifyd dispatches only what is durable).
 //
-// A version is 64 bytes, from a BlockPool (libs/common/block_pool.h; malloc would take an
-// 80-byte chunk): the count lives in PackedAlert's tail padding. It carries its fingerprint,
+// A version is 56 bytes, from a BlockPool (libs/common/block_pool.h; malloc would take a
+// 64-byte chunk): the count lives in PackedAlert's tail padding. It carries its fingerprint,
 // so that a holder's table of versions (SharedAlertSet) has 8-byte slots, not 16.
 //
 // Copies may be made and dropped from any thread (a SharedBlock, libs/common/shared_block.h).
@@ -39,9 +39,9 @@ class SharedAlert {
  public:
   // Null: holds no version.
   SharedAlert() = default;
-  // A new version with `alert`'s content (labels and URL shared, not copied), its annotations
-  // as `kept` says.
-  explicit SharedAlert(const alert::Alert& alert, Annotations kept = Annotations::kHeld);
+  // A new version with `alert`'s content but its annotations (labels and URL shared, not
+  // copied).
+  explicit SharedAlert(const alert::Alert& alert);
 
   // REQUIRES: not null.
   const PackedAlert& operator*() const { return *version_.get(); }
@@ -58,7 +58,7 @@ class SharedAlert {
   // The count sits in PackedAlert's tail padding (the ABI lets a derived class use a non-POD
   // base's), so a version costs what a PackedAlert does.
   struct Version final : PackedAlert {
-    Version(const alert::Alert& alert, Annotations kept) : PackedAlert(alert, kept) {}
+    explicit Version(const alert::Alert& alert) : PackedAlert(alert) {}
     static void Free(const Version* version) { delete version; }
     // From Pool(): every version has this one size.
     static void* operator new(std::size_t size);
@@ -69,7 +69,7 @@ class SharedAlert {
   };
   // What every held alert costs once (docs/performance.md counts it): growing it is a
   // decision, not an accident.
-  static_assert(sizeof(Version) == 64, "a version grew beyond 64 bytes");
+  static_assert(sizeof(Version) == 56, "a version grew beyond 56 bytes");
 
   SharedBlock<Version> version_;
 };

@@ -272,11 +272,11 @@ TEST_F(EngineTest, UnloggedDeliveryIsCountedAndNotRepeated) {
   pipeline_.reset();  // before `store`
 }
 
-// Alerts held without annotations (a durable store keeps them): each notification sent reads
-// them, a suppressed repeat reads nothing, and a failed read still sends the notification.
+// Held versions carry no annotations: each notification sent reads them from the source, a
+// suppressed repeat reads nothing, and a failed read still sends the notification.
 TEST_F(EngineTest, AnnotationsLeftToTheStoreAreReadForEachNotificationSent) {
   AnnotationsByFingerprint store;
-  pipeline_ = std::make_unique<Pipeline>(clock_, &store, store::Annotations::kDropped);
+  pipeline_ = std::make_unique<Pipeline>(clock_, &store, &store);
   Configure(ByAlertname(kWait, kInterval, kRepeat));
   auto post_without_annotations = [&](const std::string& instance) {
     alert::Alert a;
@@ -286,7 +286,7 @@ TEST_F(EngineTest, AnnotationsLeftToTheStoreAreReadForEachNotificationSent) {
     a.ends_at = clock_.Now() + kLease;
     a.ends_at_from_timeout = false;
     store.annotations[a.fingerprint] = alert::LabelSet({{"summary", "stored " + instance}});
-    dispatcher_->Insert(store::SharedAlert(a, store::Annotations::kDropped), clock_.Now());
+    dispatcher_->Insert(store::SharedAlert(a), clock_.Now());
   };
   post_without_annotations("a");
   AdvanceTo(kWait);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "libs/alert/fingerprint.h"
 #include "libs/common/clock.h"
 
 namespace wecom_notify::store {
@@ -101,37 +102,72 @@ TEST_F(AlertStoreTest, GetReturnsEveryFieldAsPut) {
 
 // The versions Put hands out are the store's own, and a held version never changes: a group
 // holding one keeps the alert as it was given (the durable one) while the store moves on.
+// Versions carry no annotations; the store keeps them aside (Annotations::kHeld).
 TEST_F(AlertStoreTest, PutHandsOutItsVersionsAndARepostLeavesThemAsTheyWere) {
   alert::Alert a;
   a.labels = alert::LabelSet({{"alertname", "A"}});
   a.annotations = alert::LabelSet({{"summary", "first"}});
+  a.generator_url = "http://prometheus/first";
   alert::Normalize(a, clock_.Now(), absl::Minutes(5));
   std::vector<SharedAlert> first;
   store_.Put({a}, clock_.Now(), &first);
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0]->fingerprint, a.fingerprint);
-  EXPECT_EQ(first[0]->annotations, a.annotations);
+  EXPECT_TRUE(first[0]->ToAlert().annotations.empty());
 
   a.annotations = alert::LabelSet({{"summary", "second"}});
+  a.generator_url = "http://prometheus/second";
   std::vector<SharedAlert> second;
   const std::vector<alert::Alert> stored = store_.Put({a}, clock_.Now(), &second);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_NE(second[0], first[0]);
-  EXPECT_EQ(*first[0]->annotations.Get("summary"), "first");
-  EXPECT_EQ(*second[0]->annotations.Get("summary"), "second");
+  EXPECT_EQ(first[0]->generator_url.view(), "http://prometheus/first");
+  EXPECT_EQ(second[0]->generator_url.view(), "http://prometheus/second");
   EXPECT_EQ(*store_.Get(a.fingerprint)->annotations.Get("summary"), "second");
+  EXPECT_EQ(*stored.at(0).annotations.Get("summary"), "second");
   // What Put returns and what it hands out are the same merged alert.
   const alert::Alert handed_out = second[0]->ToAlert();
-  EXPECT_EQ(handed_out.annotations, stored.at(0).annotations);
   EXPECT_EQ(handed_out.starts_at, stored.at(0).starts_at);
   EXPECT_EQ(handed_out.updated_at, stored.at(0).updated_at);
 
-  // Resolved by its timeout and collected, the alert leaves the store; the version handed out
-  // stays whole.
+  // Resolved by its timeout and collected, the alert leaves the store, its annotations with
+  // it; the version handed out stays whole.
   clock_.Advance(absl::Hours(1));
   ASSERT_EQ(store_.CollectResolved(clock_.Now()).size(), 1u);
   EXPECT_EQ(store_.Get(a.fingerprint), std::nullopt);
-  EXPECT_EQ(*second[0]->annotations.Get("summary"), "second");
+  alert::Alert read = handed_out;
+  ASSERT_TRUE(store_.ReadAnnotations(absl::MakeSpan(&read, 1)).ok());
+  EXPECT_TRUE(read.annotations.empty());
+  EXPECT_EQ(second[0]->generator_url.view(), "http://prometheus/second");
+}
+
+// Annotations::kHeld: what the store keeps aside serves ReadAnnotations by fingerprint — the
+// latest posted, or none for an alert not held — and Merge keeps the held ones when the held
+// alert's content wins (a post stamped earlier, after the clock stepped back).
+TEST(AlertStoreHoldingAnnotationsTest, ReadAnnotationsServesTheLatestKeptAside) {
+  AlertStore store;
+  const absl::Time later = absl::FromUnixSeconds(1'764'046'800);
+  alert::Alert a;
+  a.labels = alert::LabelSet({{"alertname", "A"}});
+  a.annotations = alert::LabelSet({{"summary", "stamped later"}});
+  alert::Normalize(a, later, absl::Minutes(5));
+  store.Put({a}, later);
+  alert::Alert earlier;
+  earlier.labels = a.labels;
+  earlier.annotations = alert::LabelSet({{"summary", "stamped earlier"}});
+  alert::Normalize(earlier, later - absl::Seconds(10), absl::Minutes(5));
+  const std::vector<alert::Alert> stored = store.Put({earlier}, later - absl::Seconds(10));
+  EXPECT_EQ(stored.at(0).annotations, a.annotations);  // the held alert's content won
+
+  alert::Alert unknown;
+  unknown.labels = alert::LabelSet({{"alertname", "Unknown"}});
+  unknown.annotations = alert::LabelSet({{"summary", "not held"}});
+  unknown.fingerprint = alert::Fingerprint(unknown.labels);
+  std::vector<alert::Alert> read = {a, unknown};
+  read[0].annotations = alert::LabelSet();
+  ASSERT_TRUE(store.ReadAnnotations(absl::MakeSpan(read)).ok());
+  EXPECT_EQ(read[0].annotations, a.annotations);
+  EXPECT_TRUE(read[1].annotations.empty());
 }
 
 // With Annotations::kDropped (a durable store keeps them) nothing held has annotations, but
@@ -143,11 +179,7 @@ TEST(AlertStoreDroppingAnnotationsTest, HoldsNoneAndReturnsThePostedOnes) {
   a.labels = alert::LabelSet({{"alertname", "A"}});
   a.annotations = alert::LabelSet({{"summary", "stamped later"}});
   alert::Normalize(a, later, absl::Minutes(5));
-  std::vector<SharedAlert> versions;
-  std::vector<alert::Alert> stored = store.Put({a}, later, &versions);
-  ASSERT_EQ(versions.size(), 1u);
-  EXPECT_TRUE(versions[0]->annotations.empty());
-  EXPECT_EQ(versions[0]->labels, a.labels);
+  std::vector<alert::Alert> stored = store.Put({a}, later);
   EXPECT_EQ(stored.at(0).annotations, a.annotations);
   EXPECT_TRUE(store.Get(a.fingerprint)->annotations.empty());
   EXPECT_TRUE(store.List({}, StateFilter::kAll, later).at(0).annotations.empty());
@@ -162,6 +194,8 @@ TEST(AlertStoreDroppingAnnotationsTest, HoldsNoneAndReturnsThePostedOnes) {
   EXPECT_EQ(stored.at(0).updated_at, later);  // the held alert's content
   EXPECT_EQ(stored.at(0).annotations, earlier.annotations);
   EXPECT_TRUE(store.Get(a.fingerprint)->annotations.empty());
+  EXPECT_EQ(store.ReadAnnotations(absl::MakeSpan(stored)).code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(AlertStoreTest, AlertsWithTheSameUrlShareOneCopyAcrossPuts) {
