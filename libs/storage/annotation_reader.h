@@ -5,7 +5,7 @@
 //
 // Why a connection of its own. A listing of 100k alerts reads 100k rows, on a thread of low
 // priority (notifyd lists at nice 10). On the store's connection it held the store's lock in
-// turns with the committer, and was preempted while holding it: ingest p99 went from ~30 ms to
+// turns with the committer, and was preempted while holding it: ingest p99 went from ~25 ms to
 // over a second while listing (docs/performance.md). In WAL mode a reader neither blocks the
 // writer nor waits for it, so the store's lock is held only to look seqs up.
 //
